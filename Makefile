@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`. Each bootstraps the Debian
+# packages it needs (scripts/bootstrap.sh), configures with CMake + Ninja and builds.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+RUN_CONFIG ?= deploy/muster.dev.conf
+
+.PHONY: all build run test unit integration bench format tidy clean bootstrap-build bootstrap-test bootstrap-bench
+
+all: build
+
+bootstrap-build:
+	@scripts/bootstrap.sh build
+bootstrap-test:
+	@scripts/bootstrap.sh test
+bootstrap-bench:
+	@scripts/bootstrap.sh bench
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+build: bootstrap-build $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# One node on embedded defaults (SQLite under ./var, in-process bus) with the demo organisation.
+run: build
+	@scripts/run-dev.sh $(BUILD_DIR) $(RUN_CONFIG)
+
+test: bootstrap-test $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+integration: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration
+
+bench: bootstrap-bench
+	cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake --build build-release -j $(JOBS)
+	bench/run.sh build-release
+
+format:
+	find server clients tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+tidy: $(BUILD_DIR)/build.ninja
+	run-clang-tidy -quiet -p $(BUILD_DIR) 'server/|clients/' >/dev/null
+
+clean:
+	rm -rf $(BUILD_DIR) build-release

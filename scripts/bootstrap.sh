@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Muster builds and tests with, only those missing.
+# Usage: scripts/bootstrap.sh [build|test|bench]   (each level includes the previous one)
+set -euo pipefail
+
+level=${1:-build}
+
+build_pkgs=(
+  g++ cmake make ninja-build pkg-config ccache
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
+  libhiredis-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev
+)
+test_pkgs=(libgtest-dev libgmock-dev googletest redis-server)
+bench_pkgs=(libbenchmark-dev nodejs npm)
+
+wanted=("${build_pkgs[@]}")
+case "$level" in
+  build) ;;
+  test) wanted+=("${test_pkgs[@]}") ;;
+  bench) wanted+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "bootstrap: unknown level '$level' (build|test|bench)" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+
+# nodejs/npm may come from elsewhere than Debian (a preinstalled Node.js); accept any working node.
+if [[ "$level" == bench ]] && command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for pkg in "${missing[@]}"; do [[ "$pkg" == nodejs || "$pkg" == npm ]] || filtered+=("$pkg"); done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "bootstrap: need root (or sudo) to install: ${missing[*]}" >&2; exit 1
+  fi
+else
+  SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

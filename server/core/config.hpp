@@ -1,0 +1,122 @@
+#pragma once
+// Everything an operator can set, with its default. Sources, strongest first: command-line
+// options (--section.key=value), environment variables (MUSTER_SECTION_KEY, plus the short
+// aliases MUSTER_LISTEN, MUSTER_DATA_DIR, MUSTER_JWT_SECRET, MUSTER_REDIS_URL), then the INI
+// file given by --config. Documented key by key in docs/CONFIGURATION.md.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.hpp"
+
+namespace muster {
+
+struct ServerConfig {
+    std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
+    unsigned threads = 0;                    // network threads; 0 = one per core
+    std::string node_id;                     // empty = hostname-pid
+    std::string data_dir = "./var";          // SQLite database and other local state
+    std::string log_level = "info";
+    std::string demo_data;                   // JSON organisation loaded at start (make run)
+    std::string ready_file;                  // written with "host:port" once listening (tests)
+    unsigned shutdown_grace_ms = 5000;       // SIGTERM: time to flush sessions before closing
+};
+
+struct AuthConfig {
+    std::string jwt_algorithm = "HS256";  // HS256 | RS256 | ES256
+    std::string jwt_secret;               // HS256 shared secret
+    std::string jwt_public_key_file;      // RS256/ES256: PEM public key
+    std::string jwt_issuer;               // checked when set
+    std::string jwt_audience;             // checked when set
+    bool require_exp = true;
+    unsigned leeway_s = 0;
+};
+
+struct LimitsConfig {
+    std::uint32_t max_frame_bytes = 64 * 1024;           // inbound WebSocket message; over: close 1009
+    std::uint32_t max_text_bytes = 4096;                 // chat text, titles, notes
+    std::uint32_t outbound_queue_bytes = 1024 * 1024;    // per session; over: close 4000
+    double commands_per_second = 50;                     // token bucket rate per connection
+    std::uint32_t command_burst = 100;                   // token bucket size
+    std::uint32_t rate_limit_strikes = 20;               // consecutive limited commands: close 4029
+    std::uint32_t max_subscriptions = 256;               // per connection
+    std::uint32_t max_connections = 18000;               // per node; the fd limit is the real cap
+    std::uint32_t max_connections_per_user = 16;
+    std::uint32_t max_inflight_commands = 64;            // per connection; reading pauses beyond
+    std::uint32_t max_protocol_violations = 10;          // malformed frames before close 1008
+    std::uint32_t connect_timeout_s = 10;
+    std::uint32_t ping_interval_s = 25;
+    std::uint32_t idle_timeout_s = 60;                   // no inbound traffic (incl. pong)
+    std::uint32_t history_default_limit = 50;
+    std::uint32_t history_max_limit = 1000;
+    std::uint32_t http_max_body_bytes = 1024 * 1024;
+    std::uint32_t http_idle_timeout_s = 30;
+    std::uint32_t max_id_bytes = 128;                    // group ids, user ids, client_msg_id
+};
+
+struct LogConfig {
+    std::uint64_t retention_events = 100000;  // per group; older events are trimmed
+    std::uint64_t retention_age_s = 0;        // 0 = keep by count only
+    std::uint32_t replay_page = 256;          // events per store read while resuming
+    std::uint64_t idempotency_ttl_s = 86400;  // how long a client_msg_id is remembered
+    std::uint32_t recent_cache_events = 256;  // per group, kept in memory for fast resume
+};
+
+struct StoreConfig {
+    std::string sqlite_path;              // empty = <data_dir>/muster.db
+    std::string synchronous = "full";     // SQLite PRAGMA synchronous: full (power-safe) | normal
+    std::uint32_t max_batch = 1024;       // requests committed in one transaction
+    std::uint32_t queue_max = 100000;     // queued requests; over: UNAVAILABLE
+    std::uint32_t trim_interval_s = 60;   // how often retention runs
+};
+
+struct RedisConfig {
+    std::string url;                      // redis://host:port[/db]; empty = embedded (SQLite)
+    std::uint32_t connect_timeout_ms = 2000;
+    std::uint32_t command_timeout_ms = 2000;
+    std::uint32_t reconnect_min_ms = 100;
+    std::uint32_t reconnect_max_ms = 5000;
+    std::uint32_t health_interval_ms = 1000;  // subscriber health check publish
+    std::uint32_t presence_ttl_s = 30;        // a dead node's presence disappears after this
+    std::string key_prefix = "muster";
+};
+
+struct DutyConfig {
+    std::uint32_t remind_interval_s = 1800;  // first reminder after, then every
+    std::uint32_t max_reminders = 3;
+    std::uint32_t max_slots = 10000;
+};
+
+struct MeetingConfig {
+    std::uint32_t drop_grace_s = 60;   // a lost connection ends attendance after this
+    std::uint32_t max_roll_window_s = 3600;
+    std::uint32_t max_agenda_items = 100;
+};
+
+struct DebugConfig {
+    bool manual_clock = false;  // time moves only by POST /api/v1/debug/clock (tests only)
+};
+
+struct Config {
+    ServerConfig server;
+    AuthConfig auth;
+    LimitsConfig limits;
+    LogConfig log;
+    StoreConfig store;
+    RedisConfig redis;
+    DutyConfig duty;
+    MeetingConfig meeting;
+    DebugConfig debug;
+
+    [[nodiscard]] std::string sqlite_path() const;
+};
+
+// Reads argv (and the file it names with --config) and the environment. INVALID_ARGUMENT with
+// a message naming the key on a bad value or an unknown option; `help` is set on --help.
+Result<Config> load_config(int argc, const char* const* argv, bool& help, std::string& help_text);
+
+// Checks values that cannot be checked one by one (ranges, consistency).
+Status validate(const Config& config);
+
+}  // namespace muster

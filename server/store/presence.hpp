@@ -1,0 +1,37 @@
+#pragma once
+// Who is online in a group: users with at least one connection subscribed to it, on any node.
+// A user with several devices is online once. Presence is transient: it is never on the log.
+//
+// Implementations: MemoryPresence (one node) and RedisPresence (per-node entries with a TTL
+// refreshed by a heartbeat, so that a dead node's users disappear within the TTL).
+
+#include <string>
+#include <vector>
+
+#include "core/async.hpp"
+
+namespace muster::store {
+
+struct PresenceEntry {
+    std::string user;
+    std::string name;
+};
+
+class PresenceStore {
+public:
+    virtual ~PresenceStore() = default;
+
+    // One more connection of `user` is subscribed to `group` on this node. Completes with true
+    // when the user was not online in the group anywhere before (announce a join).
+    virtual void join(std::string group, std::string user, std::string name, Done<bool> done) = 0;
+    // One connection fewer. Completes with true when the user is now offline everywhere.
+    virtual void leave(std::string group, std::string user, Done<bool> done) = 0;
+    virtual void list(std::string group, Done<std::vector<PresenceEntry>> done) = 0;
+    // Whether the user has a connection anywhere (push goes to users who have none).
+    virtual void is_connected(std::string user, Done<bool> done) = 0;
+    // A connection of the user opened or closed on this node (for is_connected).
+    virtual void connection_opened(const std::string& user) = 0;
+    virtual void connection_closed(const std::string& user) = 0;
+};
+
+}  // namespace muster::store
