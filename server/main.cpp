@@ -1,1 +1,71 @@
-int main() { return 0; }
+// musterd: configuration -> store and bus -> node (loops, listener, features) -> signals.
+// The only file that knows every module.
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "bus/local_bus.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "node/node.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace {
+
+int fail(const std::string& message, int code) {
+    std::cerr << "musterd: " << message << '\n';
+    return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace muster;
+    bool help = false;
+    std::string help_text;
+    Result<Config> config = load_config(argc, argv, help, help_text);
+    if (!config) return fail(config.status().message(), 2);
+    if (help) {
+        std::cout << help_text;
+        return 0;
+    }
+    if (Status s = validate(*config); !s) return fail(s.message(), 2);
+    log::Level level{};
+    if (!log::parse_level(config->server.log_level, level))
+        return fail("server.log_level: unknown level", 2);
+    log::set_level(level);
+    std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an error code, not a signal
+
+    SystemClock system_clock;
+    std::unique_ptr<ManualClock> manual_clock;
+    Clock* clock = &system_clock;
+    if (config->debug.manual_clock) {
+        manual_clock = std::make_unique<ManualClock>(system_clock.now_ms());
+        clock = manual_clock.get();
+        MUSTER_LOG_WARN("main")
+            << "debug.manual_clock is on: time moves only by POST /api/v1/debug/clock";
+    }
+
+    try {
+        if (!config->redis.url.empty())
+            return fail("redis.url is set but this build has no Redis store yet", 2);
+        auto bus = std::make_unique<bus::LocalBus>();
+        auto store = std::make_unique<store::SqliteStore>(*config, *bus, *clock);
+        node::Node node(*config, *clock, std::move(store), std::move(bus));
+
+        const auto endpoint = node.start();
+        const std::string address =
+            endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+        if (!config->server.ready_file.empty())
+            std::ofstream(config->server.ready_file) << address << '\n';
+        // The one line on stdout: tests and scripts wait for it.
+        std::cout << "musterd listening on " << address << std::endl;
+        node.run();
+    } catch (const std::exception& e) {
+        return fail(e.what(), 1);
+    }
+    return 0;
+}

@@ -18,7 +18,7 @@ namespace muster::bus {
 // The node's side of the bus. Called from the bus's own thread; implementations must be
 // thread-safe and must not block.
 class BusHandler {
-public:
+  public:
     virtual ~BusHandler() = default;
     // An event of a subscribed group: a log event (seq > 0, ascending per group) or a transient
     // one (seq 0). `event` is a serialised muster.v1.Event.
@@ -31,7 +31,7 @@ public:
 };
 
 class Bus {
-public:
+  public:
     virtual ~Bus() = default;
 
     // Set once, before the first subscribe.

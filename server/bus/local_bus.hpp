@@ -9,7 +9,7 @@
 namespace muster::bus {
 
 class LocalBus final : public Bus {
-public:
+  public:
     void set_handler(BusHandler* handler) override { handler_.store(handler); }
     void subscribe(std::string group, Done<Unit> done) override;
     void unsubscribe(std::string /*group*/) override {}
@@ -20,7 +20,7 @@ public:
     // A committed log event, from the store thread.
     void deliver(const std::string& group, std::uint64_t seq, SharedBytes event);
 
-private:
+  private:
     std::atomic<BusHandler*> handler_{nullptr};
 };
 

@@ -6,11 +6,12 @@
 // completion token and brings the result back to the caller's executor, so that a feature can
 // write `auto r = co_await async_call<Appended>([&](auto done) { log.append(req, done); });`.
 
+#include <functional>
+#include <memory>
+
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
-#include <functional>
-#include <memory>
 
 #include "core/status.hpp"
 

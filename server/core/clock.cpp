@@ -11,7 +11,8 @@ std::int64_t SystemClock::now_ms() const {
 }
 
 std::int64_t ManualClock::advance(std::int64_t delta_ms) {
-    return now_.fetch_add(std::max<std::int64_t>(delta_ms, 0)) + std::max<std::int64_t>(delta_ms, 0);
+    return now_.fetch_add(std::max<std::int64_t>(delta_ms, 0)) +
+           std::max<std::int64_t>(delta_ms, 0);
 }
 
 }  // namespace muster

@@ -8,7 +8,7 @@
 namespace muster {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     // Unix time in milliseconds.
     [[nodiscard]] virtual std::int64_t now_ms() const = 0;
@@ -17,20 +17,20 @@ public:
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     [[nodiscard]] std::int64_t now_ms() const override;
 };
 
 // Starts at a given time and moves only when told to.
 class ManualClock final : public Clock {
-public:
+  public:
     explicit ManualClock(std::int64_t start_ms) : now_(start_ms) {}
     [[nodiscard]] std::int64_t now_ms() const override { return now_.load(); }
     [[nodiscard]] bool manual() const override { return true; }
     // Moves time forward by delta_ms (never backwards) and returns the new time.
     std::int64_t advance(std::int64_t delta_ms);
 
-private:
+  private:
     std::atomic<std::int64_t> now_;
 };
 

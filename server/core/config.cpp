@@ -1,8 +1,9 @@
 #include "core/config.hpp"
 
-#include <boost/program_options.hpp>
 #include <fstream>
 #include <sstream>
+
+#include <boost/program_options.hpp>
 
 namespace muster {
 
@@ -23,89 +24,126 @@ po::options_description describe(Config& c) {
 
     auto& s = c.server;
     add("server.listen", po::value(&s.listen)->default_value(s.listen), "host:port to listen on");
-    add("server.threads", po::value(&s.threads)->default_value(s.threads), "network threads (0 = cores)");
-    add("server.node_id", po::value(&s.node_id)->default_value(s.node_id), "node name (empty = host-pid)");
-    add("server.data_dir", po::value(&s.data_dir)->default_value(s.data_dir), "local state directory");
-    add("server.log_level", po::value(&s.log_level)->default_value(s.log_level), "debug|info|warn|error");
-    add("server.demo_data", po::value(&s.demo_data)->default_value(s.demo_data), "organisation JSON to load");
-    add("server.ready_file", po::value(&s.ready_file)->default_value(s.ready_file), "file to write host:port to");
-    add("server.shutdown_grace_ms", po::value(&s.shutdown_grace_ms)->default_value(s.shutdown_grace_ms), "");
+    add("server.threads", po::value(&s.threads)->default_value(s.threads),
+        "network threads (0 = cores)");
+    add("server.node_id", po::value(&s.node_id)->default_value(s.node_id),
+        "node name (empty = host-pid)");
+    add("server.data_dir", po::value(&s.data_dir)->default_value(s.data_dir),
+        "local state directory");
+    add("server.log_level", po::value(&s.log_level)->default_value(s.log_level),
+        "debug|info|warn|error");
+    add("server.demo_data", po::value(&s.demo_data)->default_value(s.demo_data),
+        "organisation JSON to load");
+    add("server.ready_file", po::value(&s.ready_file)->default_value(s.ready_file),
+        "file to write host:port to");
+    add("server.shutdown_grace_ms",
+        po::value(&s.shutdown_grace_ms)->default_value(s.shutdown_grace_ms), "");
 
     auto& a = c.auth;
-    add("auth.jwt_algorithm", po::value(&a.jwt_algorithm)->default_value(a.jwt_algorithm), "HS256|RS256|ES256");
+    add("auth.jwt_algorithm", po::value(&a.jwt_algorithm)->default_value(a.jwt_algorithm),
+        "HS256|RS256|ES256");
     add("auth.jwt_secret", po::value(&a.jwt_secret)->default_value(a.jwt_secret), "HS256 secret");
-    add("auth.jwt_public_key_file", po::value(&a.jwt_public_key_file)->default_value(a.jwt_public_key_file), "");
+    add("auth.jwt_public_key_file",
+        po::value(&a.jwt_public_key_file)->default_value(a.jwt_public_key_file), "");
     add("auth.jwt_issuer", po::value(&a.jwt_issuer)->default_value(a.jwt_issuer), "");
     add("auth.jwt_audience", po::value(&a.jwt_audience)->default_value(a.jwt_audience), "");
     add("auth.require_exp", po::value(&a.require_exp)->default_value(a.require_exp), "");
     add("auth.leeway_s", po::value(&a.leeway_s)->default_value(a.leeway_s), "");
 
     auto& l = c.limits;
-    add("limits.max_frame_bytes", po::value(&l.max_frame_bytes)->default_value(l.max_frame_bytes), "");
+    add("limits.max_frame_bytes", po::value(&l.max_frame_bytes)->default_value(l.max_frame_bytes),
+        "");
     add("limits.max_text_bytes", po::value(&l.max_text_bytes)->default_value(l.max_text_bytes), "");
-    add("limits.outbound_queue_bytes", po::value(&l.outbound_queue_bytes)->default_value(l.outbound_queue_bytes), "");
-    add("limits.commands_per_second", po::value(&l.commands_per_second)->default_value(l.commands_per_second), "");
+    add("limits.outbound_queue_bytes",
+        po::value(&l.outbound_queue_bytes)->default_value(l.outbound_queue_bytes), "");
+    add("limits.commands_per_second",
+        po::value(&l.commands_per_second)->default_value(l.commands_per_second), "");
     add("limits.command_burst", po::value(&l.command_burst)->default_value(l.command_burst), "");
-    add("limits.rate_limit_strikes", po::value(&l.rate_limit_strikes)->default_value(l.rate_limit_strikes), "");
-    add("limits.max_subscriptions", po::value(&l.max_subscriptions)->default_value(l.max_subscriptions), "");
-    add("limits.max_connections", po::value(&l.max_connections)->default_value(l.max_connections), "");
-    add("limits.max_connections_per_user", po::value(&l.max_connections_per_user)->default_value(l.max_connections_per_user), "");
-    add("limits.max_inflight_commands", po::value(&l.max_inflight_commands)->default_value(l.max_inflight_commands), "");
-    add("limits.max_protocol_violations", po::value(&l.max_protocol_violations)->default_value(l.max_protocol_violations), "");
-    add("limits.connect_timeout_s", po::value(&l.connect_timeout_s)->default_value(l.connect_timeout_s), "");
-    add("limits.ping_interval_s", po::value(&l.ping_interval_s)->default_value(l.ping_interval_s), "");
+    add("limits.rate_limit_strikes",
+        po::value(&l.rate_limit_strikes)->default_value(l.rate_limit_strikes), "");
+    add("limits.max_subscriptions",
+        po::value(&l.max_subscriptions)->default_value(l.max_subscriptions), "");
+    add("limits.max_connections", po::value(&l.max_connections)->default_value(l.max_connections),
+        "");
+    add("limits.max_connections_per_user",
+        po::value(&l.max_connections_per_user)->default_value(l.max_connections_per_user), "");
+    add("limits.max_inflight_commands",
+        po::value(&l.max_inflight_commands)->default_value(l.max_inflight_commands), "");
+    add("limits.max_protocol_violations",
+        po::value(&l.max_protocol_violations)->default_value(l.max_protocol_violations), "");
+    add("limits.connect_timeout_s",
+        po::value(&l.connect_timeout_s)->default_value(l.connect_timeout_s), "");
+    add("limits.ping_interval_s", po::value(&l.ping_interval_s)->default_value(l.ping_interval_s),
+        "");
     add("limits.idle_timeout_s", po::value(&l.idle_timeout_s)->default_value(l.idle_timeout_s), "");
-    add("limits.history_default_limit", po::value(&l.history_default_limit)->default_value(l.history_default_limit), "");
-    add("limits.history_max_limit", po::value(&l.history_max_limit)->default_value(l.history_max_limit), "");
-    add("limits.http_max_body_bytes", po::value(&l.http_max_body_bytes)->default_value(l.http_max_body_bytes), "");
-    add("limits.http_idle_timeout_s", po::value(&l.http_idle_timeout_s)->default_value(l.http_idle_timeout_s), "");
+    add("limits.history_default_limit",
+        po::value(&l.history_default_limit)->default_value(l.history_default_limit), "");
+    add("limits.history_max_limit",
+        po::value(&l.history_max_limit)->default_value(l.history_max_limit), "");
+    add("limits.http_max_body_bytes",
+        po::value(&l.http_max_body_bytes)->default_value(l.http_max_body_bytes), "");
+    add("limits.http_idle_timeout_s",
+        po::value(&l.http_idle_timeout_s)->default_value(l.http_idle_timeout_s), "");
     add("limits.max_id_bytes", po::value(&l.max_id_bytes)->default_value(l.max_id_bytes), "");
 
     auto& g = c.log;
-    add("log.retention_events", po::value(&g.retention_events)->default_value(g.retention_events), "");
+    add("log.retention_events", po::value(&g.retention_events)->default_value(g.retention_events),
+        "");
     add("log.retention_age_s", po::value(&g.retention_age_s)->default_value(g.retention_age_s), "");
     add("log.replay_page", po::value(&g.replay_page)->default_value(g.replay_page), "");
-    add("log.idempotency_ttl_s", po::value(&g.idempotency_ttl_s)->default_value(g.idempotency_ttl_s), "");
-    add("log.recent_cache_events", po::value(&g.recent_cache_events)->default_value(g.recent_cache_events), "");
+    add("log.idempotency_ttl_s",
+        po::value(&g.idempotency_ttl_s)->default_value(g.idempotency_ttl_s), "");
+    add("log.recent_cache_events",
+        po::value(&g.recent_cache_events)->default_value(g.recent_cache_events), "");
 
     auto& st = c.store;
     add("store.sqlite_path", po::value(&st.sqlite_path)->default_value(st.sqlite_path), "");
-    add("store.synchronous", po::value(&st.synchronous)->default_value(st.synchronous), "full|normal");
+    add("store.synchronous", po::value(&st.synchronous)->default_value(st.synchronous),
+        "full|normal");
     add("store.max_batch", po::value(&st.max_batch)->default_value(st.max_batch), "");
     add("store.queue_max", po::value(&st.queue_max)->default_value(st.queue_max), "");
-    add("store.trim_interval_s", po::value(&st.trim_interval_s)->default_value(st.trim_interval_s), "");
+    add("store.trim_interval_s", po::value(&st.trim_interval_s)->default_value(st.trim_interval_s),
+        "");
 
     auto& r = c.redis;
-    add("redis.url", po::value(&r.url)->default_value(r.url), "redis://host:port (empty = embedded)");
-    add("redis.connect_timeout_ms", po::value(&r.connect_timeout_ms)->default_value(r.connect_timeout_ms), "");
-    add("redis.command_timeout_ms", po::value(&r.command_timeout_ms)->default_value(r.command_timeout_ms), "");
-    add("redis.reconnect_min_ms", po::value(&r.reconnect_min_ms)->default_value(r.reconnect_min_ms), "");
-    add("redis.reconnect_max_ms", po::value(&r.reconnect_max_ms)->default_value(r.reconnect_max_ms), "");
-    add("redis.health_interval_ms", po::value(&r.health_interval_ms)->default_value(r.health_interval_ms), "");
+    add("redis.url", po::value(&r.url)->default_value(r.url),
+        "redis://host:port (empty = embedded)");
+    add("redis.connect_timeout_ms",
+        po::value(&r.connect_timeout_ms)->default_value(r.connect_timeout_ms), "");
+    add("redis.command_timeout_ms",
+        po::value(&r.command_timeout_ms)->default_value(r.command_timeout_ms), "");
+    add("redis.reconnect_min_ms", po::value(&r.reconnect_min_ms)->default_value(r.reconnect_min_ms),
+        "");
+    add("redis.reconnect_max_ms", po::value(&r.reconnect_max_ms)->default_value(r.reconnect_max_ms),
+        "");
+    add("redis.health_interval_ms",
+        po::value(&r.health_interval_ms)->default_value(r.health_interval_ms), "");
     add("redis.presence_ttl_s", po::value(&r.presence_ttl_s)->default_value(r.presence_ttl_s), "");
     add("redis.key_prefix", po::value(&r.key_prefix)->default_value(r.key_prefix), "");
 
     auto& du = c.duty;
-    add("duty.remind_interval_s", po::value(&du.remind_interval_s)->default_value(du.remind_interval_s), "");
+    add("duty.remind_interval_s",
+        po::value(&du.remind_interval_s)->default_value(du.remind_interval_s), "");
     add("duty.max_reminders", po::value(&du.max_reminders)->default_value(du.max_reminders), "");
     add("duty.max_slots", po::value(&du.max_slots)->default_value(du.max_slots), "");
 
     auto& m = c.meeting;
     add("meeting.drop_grace_s", po::value(&m.drop_grace_s)->default_value(m.drop_grace_s), "");
-    add("meeting.max_roll_window_s", po::value(&m.max_roll_window_s)->default_value(m.max_roll_window_s), "");
-    add("meeting.max_agenda_items", po::value(&m.max_agenda_items)->default_value(m.max_agenda_items), "");
+    add("meeting.max_roll_window_s",
+        po::value(&m.max_roll_window_s)->default_value(m.max_roll_window_s), "");
+    add("meeting.max_agenda_items",
+        po::value(&m.max_agenda_items)->default_value(m.max_agenda_items), "");
 
-    add("debug.manual_clock", po::value(&c.debug.manual_clock)->default_value(c.debug.manual_clock), "");
+    add("debug.manual_clock", po::value(&c.debug.manual_clock)->default_value(c.debug.manual_clock),
+        "");
     return d;
 }
 
 // MUSTER_LIMITS_MAX_FRAME_BYTES -> limits.max_frame_bytes; the four documented short names.
 std::string env_to_option(const std::string& env, const po::options_description& d) {
     static const std::pair<const char*, const char*> aliases[] = {
-        {"MUSTER_LISTEN", "server.listen"},
-        {"MUSTER_DATA_DIR", "server.data_dir"},
-        {"MUSTER_JWT_SECRET", "auth.jwt_secret"},
-        {"MUSTER_REDIS_URL", "redis.url"},
+        {"MUSTER_LISTEN", "server.listen"},       {"MUSTER_DATA_DIR", "server.data_dir"},
+        {"MUSTER_JWT_SECRET", "auth.jwt_secret"}, {"MUSTER_REDIS_URL", "redis.url"},
         {"MUSTER_LOG_LEVEL", "server.log_level"},
     };
     for (const auto& [from, to] : aliases) {
@@ -130,7 +168,9 @@ Result<Config> load_config(int argc, const char* const* argv, bool& help, std::s
     try {
         // The first source to set a key wins: command line, then environment, then file.
         po::store(po::parse_command_line(argc, argv, d), vm);
-        po::store(po::parse_environment(d, [&d](const std::string& env) { return env_to_option(env, d); }), vm);
+        po::store(po::parse_environment(
+                      d, [&d](const std::string& env) { return env_to_option(env, d); }),
+                  vm);
         if (vm.count("config") != 0U) {
             const auto path = vm["config"].as<std::string>();
             std::ifstream file(path);
@@ -151,8 +191,11 @@ Result<Config> load_config(int argc, const char* const* argv, bool& help, std::s
 }
 
 Status validate(const Config& c) {
-    auto bad = [](std::string message) { return Status{errc::invalid_argument, std::move(message)}; };
-    if (c.auth.jwt_algorithm != "HS256" && c.auth.jwt_algorithm != "RS256" && c.auth.jwt_algorithm != "ES256") {
+    auto bad = [](std::string message) {
+        return Status{errc::invalid_argument, std::move(message)};
+    };
+    if (c.auth.jwt_algorithm != "HS256" && c.auth.jwt_algorithm != "RS256" &&
+        c.auth.jwt_algorithm != "ES256") {
         return bad("auth.jwt_algorithm must be HS256, RS256 or ES256");
     }
     if (c.auth.jwt_algorithm == "HS256" && c.auth.jwt_secret.empty()) {
@@ -165,12 +208,14 @@ Status validate(const Config& c) {
     if (c.limits.outbound_queue_bytes < c.limits.max_frame_bytes) {
         return bad("limits.outbound_queue_bytes must be at least limits.max_frame_bytes");
     }
-    if (c.limits.commands_per_second <= 0) return bad("limits.commands_per_second must be positive");
+    if (c.limits.commands_per_second <= 0)
+        return bad("limits.commands_per_second must be positive");
     if (c.limits.command_burst == 0) return bad("limits.command_burst must be positive");
     if (c.limits.history_max_limit == 0 || c.limits.history_default_limit == 0) {
         return bad("limits.history_*_limit must be positive");
     }
-    if (c.limits.connect_timeout_s == 0 || c.limits.idle_timeout_s == 0 || c.limits.ping_interval_s == 0) {
+    if (c.limits.connect_timeout_s == 0 || c.limits.idle_timeout_s == 0 ||
+        c.limits.ping_interval_s == 0) {
         return bad("limits.*_timeout_s and limits.ping_interval_s must be positive");
     }
     if (c.limits.idle_timeout_s <= c.limits.ping_interval_s) {
@@ -181,7 +226,8 @@ Status validate(const Config& c) {
     if (c.store.synchronous != "full" && c.store.synchronous != "normal") {
         return bad("store.synchronous must be full or normal");
     }
-    if (c.store.max_batch == 0 || c.store.queue_max == 0) return bad("store.max_batch and store.queue_max must be positive");
+    if (c.store.max_batch == 0 || c.store.queue_max == 0)
+        return bad("store.max_batch and store.queue_max must be positive");
     return ok_status();
 }
 

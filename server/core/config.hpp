@@ -14,13 +14,13 @@ namespace muster {
 
 struct ServerConfig {
     std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
-    unsigned threads = 0;                    // network threads; 0 = one per core
-    std::string node_id;                     // empty = hostname-pid
-    std::string data_dir = "./var";          // SQLite database and other local state
+    unsigned threads = 0;                   // network threads; 0 = one per core
+    std::string node_id;                    // empty = hostname-pid
+    std::string data_dir = "./var";         // SQLite database and other local state
     std::string log_level = "info";
-    std::string demo_data;                   // JSON organisation loaded at start (make run)
-    std::string ready_file;                  // written with "host:port" once listening (tests)
-    unsigned shutdown_grace_ms = 5000;       // SIGTERM: time to flush sessions before closing
+    std::string demo_data;              // JSON organisation loaded at start (make run)
+    std::string ready_file;             // written with "host:port" once listening (tests)
+    unsigned shutdown_grace_ms = 5000;  // SIGTERM: time to flush sessions before closing
 };
 
 struct AuthConfig {
@@ -34,25 +34,25 @@ struct AuthConfig {
 };
 
 struct LimitsConfig {
-    std::uint32_t max_frame_bytes = 64 * 1024;           // inbound WebSocket message; over: close 1009
-    std::uint32_t max_text_bytes = 4096;                 // chat text, titles, notes
-    std::uint32_t outbound_queue_bytes = 1024 * 1024;    // per session; over: close 4000
-    double commands_per_second = 50;                     // token bucket rate per connection
-    std::uint32_t command_burst = 100;                   // token bucket size
-    std::uint32_t rate_limit_strikes = 20;               // consecutive limited commands: close 4029
-    std::uint32_t max_subscriptions = 256;               // per connection
-    std::uint32_t max_connections = 18000;               // per node; the fd limit is the real cap
+    std::uint32_t max_frame_bytes = 64 * 1024;  // inbound WebSocket message; over: close 1009
+    std::uint32_t max_text_bytes = 4096;        // chat text, titles, notes
+    std::uint32_t outbound_queue_bytes = 1024 * 1024;  // per session; over: close 4000
+    double commands_per_second = 50;                   // token bucket rate per connection
+    std::uint32_t command_burst = 100;                 // token bucket size
+    std::uint32_t rate_limit_strikes = 20;             // consecutive limited commands: close 4029
+    std::uint32_t max_subscriptions = 256;             // per connection
+    std::uint32_t max_connections = 18000;             // per node; the fd limit is the real cap
     std::uint32_t max_connections_per_user = 16;
-    std::uint32_t max_inflight_commands = 64;            // per connection; reading pauses beyond
-    std::uint32_t max_protocol_violations = 10;          // malformed frames before close 1008
+    std::uint32_t max_inflight_commands = 64;    // per connection; reading pauses beyond
+    std::uint32_t max_protocol_violations = 10;  // malformed frames before close 1008
     std::uint32_t connect_timeout_s = 10;
     std::uint32_t ping_interval_s = 25;
-    std::uint32_t idle_timeout_s = 60;                   // no inbound traffic (incl. pong)
+    std::uint32_t idle_timeout_s = 60;  // no inbound traffic (incl. pong)
     std::uint32_t history_default_limit = 50;
     std::uint32_t history_max_limit = 1000;
     std::uint32_t http_max_body_bytes = 1024 * 1024;
     std::uint32_t http_idle_timeout_s = 30;
-    std::uint32_t max_id_bytes = 128;                    // group ids, user ids, client_msg_id
+    std::uint32_t max_id_bytes = 128;  // group ids, user ids, client_msg_id
 };
 
 struct LogConfig {
@@ -64,15 +64,15 @@ struct LogConfig {
 };
 
 struct StoreConfig {
-    std::string sqlite_path;              // empty = <data_dir>/muster.db
-    std::string synchronous = "full";     // SQLite PRAGMA synchronous: full (power-safe) | normal
-    std::uint32_t max_batch = 1024;       // requests committed in one transaction
-    std::uint32_t queue_max = 100000;     // queued requests; over: UNAVAILABLE
-    std::uint32_t trim_interval_s = 60;   // how often retention runs
+    std::string sqlite_path;             // empty = <data_dir>/muster.db
+    std::string synchronous = "full";    // SQLite PRAGMA synchronous: full (power-safe) | normal
+    std::uint32_t max_batch = 1024;      // requests committed in one transaction
+    std::uint32_t queue_max = 100000;    // queued requests; over: UNAVAILABLE
+    std::uint32_t trim_interval_s = 60;  // how often retention runs
 };
 
 struct RedisConfig {
-    std::string url;                      // redis://host:port[/db]; empty = embedded (SQLite)
+    std::string url;  // redis://host:port[/db]; empty = embedded (SQLite)
     std::uint32_t connect_timeout_ms = 2000;
     std::uint32_t command_timeout_ms = 2000;
     std::uint32_t reconnect_min_ms = 100;
@@ -89,7 +89,7 @@ struct DutyConfig {
 };
 
 struct MeetingConfig {
-    std::uint32_t drop_grace_s = 60;   // a lost connection ends attendance after this
+    std::uint32_t drop_grace_s = 60;  // a lost connection ends attendance after this
     std::uint32_t max_roll_window_s = 3600;
     std::uint32_t max_agenda_items = 100;
 };

@@ -1,9 +1,9 @@
 #include "core/ids.hpp"
 
-#include <openssl/rand.h>
-
 #include <array>
 #include <stdexcept>
+
+#include <openssl/rand.h>
 
 namespace muster {
 

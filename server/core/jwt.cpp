@@ -1,14 +1,14 @@
 #include "core/jwt.hpp"
 
+#include <algorithm>
+
+#include <boost/json.hpp>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
-
-#include <algorithm>
-#include <boost/json.hpp>
 
 namespace muster {
 
@@ -53,10 +53,14 @@ bool es256_to_der(std::string_view raw, std::string& der) {
 bool numeric_date_ms(const json::object& claims, std::string_view name, std::int64_t& out) {
     const auto* value = claims.if_contains(name);
     if (value == nullptr) return false;
-    if (value->is_int64()) out = value->as_int64() * 1000;
-    else if (value->is_uint64()) out = static_cast<std::int64_t>(value->as_uint64()) * 1000;
-    else if (value->is_double()) out = static_cast<std::int64_t>(value->as_double() * 1000.0);
-    else return false;
+    if (value->is_int64())
+        out = value->as_int64() * 1000;
+    else if (value->is_uint64())
+        out = static_cast<std::int64_t>(value->as_uint64()) * 1000;
+    else if (value->is_double())
+        out = static_cast<std::int64_t>(value->as_double() * 1000.0);
+    else
+        return false;
     return true;
 }
 
@@ -152,12 +156,12 @@ Result<Claims> JwtVerifier::verify(std::string_view token, std::int64_t now_ms) 
             sig = &der;
         }
         EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-        valid = ctx != nullptr &&
-                EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key_->pkey) == 1 &&
-                EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig->data()),
-                                 sig->size(),
-                                 reinterpret_cast<const unsigned char*>(signed_part.data()),
-                                 signed_part.size()) == 1;
+        valid =
+            ctx != nullptr &&
+            EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key_->pkey) == 1 &&
+            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
+                             reinterpret_cast<const unsigned char*>(signed_part.data()),
+                             signed_part.size()) == 1;
         EVP_MD_CTX_free(ctx);
     }
     if (!valid) return unauthenticated("token signature is invalid");
@@ -228,8 +232,10 @@ std::string base64url_encode(std::string_view bytes) {
     out.resize(static_cast<std::size_t>(n));
     while (!out.empty() && out.back() == '=') out.pop_back();
     for (char& c : out) {
-        if (c == '+') c = '-';
-        else if (c == '/') c = '_';
+        if (c == '+')
+            c = '-';
+        else if (c == '/')
+            c = '_';
     }
     return out;
 }
@@ -238,8 +244,10 @@ bool base64url_decode(std::string_view text, std::string& out) {
     std::string padded;
     padded.reserve(text.size() + 3);
     for (char c : text) {
-        if (c == '-') padded.push_back('+');
-        else if (c == '_') padded.push_back('/');
+        if (c == '-')
+            padded.push_back('+');
+        else if (c == '_')
+            padded.push_back('/');
         else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
             padded.push_back(c);
         } else {

@@ -28,16 +28,16 @@ enum class JwtAlgorithm : std::uint8_t { hs256, rs256, es256 };
 
 struct JwtVerifierOptions {
     JwtAlgorithm algorithm = JwtAlgorithm::hs256;
-    std::string secret;           // HS256
-    std::string public_key_pem;   // RS256 / ES256
-    std::string issuer;           // checked against "iss" when not empty
-    std::string audience;         // checked against "aud" when not empty
+    std::string secret;          // HS256
+    std::string public_key_pem;  // RS256 / ES256
+    std::string issuer;          // checked against "iss" when not empty
+    std::string audience;        // checked against "aud" when not empty
     bool require_exp = true;
-    std::int64_t leeway_ms = 0;   // tolerated clock skew for exp/nbf
+    std::int64_t leeway_ms = 0;  // tolerated clock skew for exp/nbf
 };
 
 class JwtVerifier {
-public:
+  public:
     // Fails (INVALID_ARGUMENT) on an empty secret or an unreadable key.
     static Result<std::shared_ptr<const JwtVerifier>> create(JwtVerifierOptions options);
     ~JwtVerifier();
@@ -47,7 +47,7 @@ public:
     // UNAUTHENTICATED with a reason when the token is malformed, forged, expired or not yet valid.
     [[nodiscard]] Result<Claims> verify(std::string_view token, std::int64_t now_ms) const;
 
-private:
+  private:
     struct Key;
     JwtVerifier(JwtVerifierOptions options, std::unique_ptr<Key> key);
     JwtVerifierOptions options_;

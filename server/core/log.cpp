@@ -1,10 +1,9 @@
 #include "core/log.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <unistd.h>
 
 namespace muster::log {
 namespace {
@@ -13,11 +12,16 @@ std::atomic<Level> current_level{Level::info};
 
 const char* level_name(Level level) {
     switch (level) {
-        case Level::debug: return "debug";
-        case Level::info: return "info ";
-        case Level::warn: return "warn ";
-        case Level::error: return "error";
-        case Level::off: return "off  ";
+        case Level::debug:
+            return "debug";
+        case Level::info:
+            return "info ";
+        case Level::warn:
+            return "warn ";
+        case Level::error:
+            return "error";
+        case Level::off:
+            return "off  ";
     }
     return "?";
 }
@@ -25,18 +29,28 @@ const char* level_name(Level level) {
 }  // namespace
 
 bool parse_level(std::string_view name, Level& out) {
-    if (name == "debug") out = Level::debug;
-    else if (name == "info") out = Level::info;
-    else if (name == "warn") out = Level::warn;
-    else if (name == "error") out = Level::error;
-    else if (name == "off") out = Level::off;
-    else return false;
+    if (name == "debug")
+        out = Level::debug;
+    else if (name == "info")
+        out = Level::info;
+    else if (name == "warn")
+        out = Level::warn;
+    else if (name == "error")
+        out = Level::error;
+    else if (name == "off")
+        out = Level::off;
+    else
+        return false;
     return true;
 }
 
-void set_level(Level level) { current_level.store(level, std::memory_order_relaxed); }
+void set_level(Level level) {
+    current_level.store(level, std::memory_order_relaxed);
+}
 
-bool enabled(Level level) { return level >= current_level.load(std::memory_order_relaxed); }
+bool enabled(Level level) {
+    return level >= current_level.load(std::memory_order_relaxed);
+}
 
 Line::Line(Level level, std::string_view component) {
     using namespace std::chrono;

@@ -17,22 +17,22 @@ bool enabled(Level level);
 
 // Collects one line and writes it when destroyed.
 class Line {
-public:
+  public:
     Line(Level level, std::string_view component);
     ~Line();
     Line(const Line&) = delete;
     Line& operator=(const Line&) = delete;
     std::ostream& stream() { return out_; }
 
-private:
+  private:
     std::ostringstream out_;
 };
 
 }  // namespace muster::log
 
-#define MUSTER_LOG(level, component)             \
-    if (!::muster::log::enabled(level)) {        \
-    } else                                       \
+#define MUSTER_LOG(level, component)      \
+    if (!::muster::log::enabled(level)) { \
+    } else                                \
         ::muster::log::Line((level), (component)).stream()
 
 #define MUSTER_LOG_DEBUG(component) MUSTER_LOG(::muster::log::Level::debug, component)

@@ -62,8 +62,16 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help,
     return *s.histogram;
 }
 
-void Registry::gauge_fn(std::string_view name, std::string_view help, std::function<double()> read) {
+void Registry::gauge_fn(std::string_view name, std::string_view help,
+                        std::function<double()> read) {
     auto& s = series(name, help, Kind::gauge_fn, {});
+    std::lock_guard lock(mutex_);
+    s.read = std::move(read);
+}
+
+void Registry::counter_fn(std::string_view name, std::string_view help,
+                          std::function<double()> read) {
+    auto& s = series(name, help, Kind::counter_fn, {});
     std::lock_guard lock(mutex_);
     s.read = std::move(read);
 }
@@ -73,15 +81,23 @@ std::string Registry::render() const {
     out.precision(9);
     std::lock_guard lock(mutex_);
     for (const auto& [name, family] : families_) {
-        static constexpr const char* types[] = {"counter", "gauge", "histogram", "gauge"};
+        static constexpr const char* types[] = {"counter", "gauge", "histogram", "gauge",
+                                                "counter"};
         out << "# HELP " << name << ' ' << family.help << '\n'
             << "# TYPE " << name << ' ' << types[static_cast<int>(family.kind)] << '\n';
         for (const auto& s : family.series) {
             const std::string braces = s->labels.empty() ? "" : "{" + s->labels + "}";
             switch (family.kind) {
-                case Kind::counter: out << name << braces << ' ' << s->counter->value() << '\n'; break;
-                case Kind::gauge: out << name << braces << ' ' << s->gauge->value() << '\n'; break;
-                case Kind::gauge_fn: out << name << braces << ' ' << (s->read ? s->read() : 0.0) << '\n'; break;
+                case Kind::counter:
+                    out << name << braces << ' ' << s->counter->value() << '\n';
+                    break;
+                case Kind::gauge:
+                    out << name << braces << ' ' << s->gauge->value() << '\n';
+                    break;
+                case Kind::gauge_fn:
+                case Kind::counter_fn:
+                    out << name << braces << ' ' << (s->read ? s->read() : 0.0) << '\n';
+                    break;
                 case Kind::histogram: {
                     const auto& h = *s->histogram;
                     const std::string sep = s->labels.empty() ? "" : s->labels + ",";
@@ -110,7 +126,7 @@ Registry& registry() {
 
 std::vector<double> latency_buckets() {
     return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-            0.025,   0.05,   0.1,     0.25,   0.5,   1,     2.5,    5};
+            0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5,   5};
 }
 
 }  // namespace muster::metrics

@@ -34,7 +34,7 @@ std::string_view errc_name(errc code);
 int http_status(errc code);
 
 class Status {
-public:
+  public:
     Status() = default;
     Status(errc code, std::string message) : code_(code), message_(std::move(message)) {}
 
@@ -43,18 +43,20 @@ public:
     [[nodiscard]] errc code() const { return code_; }
     [[nodiscard]] const std::string& message() const { return message_; }
 
-private:
+  private:
     errc code_ = errc::ok;
     std::string message_;
 };
 
-inline Status ok_status() { return {}; }
+inline Status ok_status() {
+    return {};
+}
 
 // A value or the Status that explains why there is none.
 template <class T>
 class Result {
-public:
-    Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  public:
+    Result(T value) : value_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
     Result(Status status) : status_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
     Result(errc code, std::string message) : status_(code, std::move(message)) {}
 
@@ -70,7 +72,7 @@ public:
     T* operator->() { return &*value_; }
     const T* operator->() const { return &*value_; }
 
-private:
+  private:
     std::optional<T> value_;
     Status status_;
 };

@@ -1,7 +1,8 @@
 #include "core/timers.hpp"
 
-#include <boost/asio/post.hpp>
 #include <chrono>
+
+#include <boost/asio/post.hpp>
 
 namespace muster {
 

@@ -6,19 +6,20 @@
 // and timers fire when the clock is advanced (advanced()), which is what makes feature timing
 // testable without sleeps.
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/clock.hpp"
 
 namespace muster {
 
 class Timers {
-public:
+  public:
     using Id = std::uint64_t;
 
     Timers(boost::asio::any_io_executor executor, const Clock& clock);
@@ -35,7 +36,7 @@ public:
     [[nodiscard]] const Clock& clock() const { return clock_; }
     [[nodiscard]] const boost::asio::any_io_executor& executor() const { return executor_; }
 
-private:
+  private:
     void run_due();
     void arm();
 

@@ -15,7 +15,7 @@ namespace muster::store {
 
 enum class Role : std::uint8_t { none = 0, member = 1, coordinator = 2 };
 
-std::string_view role_name(Role role);           // "member", "coordinator", "none"
+std::string_view role_name(Role role);  // "member", "coordinator", "none"
 bool parse_role(std::string_view name, Role& out);
 
 struct GroupInfo {
@@ -36,7 +36,7 @@ struct MemberInfo {
 };
 
 class Directory {
-public:
+  public:
     virtual ~Directory() = default;
 
     // Creates or updates a group. NOT_FOUND if the parent does not exist; INVALID_ARGUMENT if

@@ -43,7 +43,7 @@ struct LogRange {
 inline constexpr std::uint64_t newest = std::numeric_limits<std::uint64_t>::max();
 
 class EventLog {
-public:
+  public:
     virtual ~EventLog() = default;
 
     // NOT_FOUND if the group does not exist; UNAVAILABLE if the store cannot take more work.

@@ -18,7 +18,7 @@ struct PresenceEntry {
 };
 
 class PresenceStore {
-public:
+  public:
     virtual ~PresenceStore() = default;
 
     // One more connection of `user` is subscribed to `group` on this node. Completes with true

@@ -10,7 +10,7 @@
 namespace muster::store {
 
 class Store {
-public:
+  public:
     virtual ~Store() = default;
 
     virtual EventLog& log() = 0;

@@ -69,7 +69,8 @@ TEST(Jwt, missing_sub_or_wrong_claim_types_are_refused) {
     auto verifier = *JwtVerifier::create(hs256("k"));
     EXPECT_FALSE(verifier->verify(sign_hs256(R"({"exp":1800000000})", "k"), now_ms).ok());
     EXPECT_FALSE(
-        verifier->verify(sign_hs256(R"({"sub":"u","exp":1800000000,"roles":"admin"})", "k"), now_ms).ok());
+        verifier->verify(sign_hs256(R"({"sub":"u","exp":1800000000,"roles":"admin"})", "k"), now_ms)
+            .ok());
     EXPECT_FALSE(verifier->verify(sign_hs256(R"([1,2])", "k"), now_ms).ok());
 }
 

@@ -1,0 +1,77 @@
+#include "node/chat.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include "node/validate.hpp"
+
+namespace muster::node {
+
+namespace asio = boost::asio;
+namespace v1 = muster::v1;
+
+asio::awaitable<Result<store::Appended>> publish_chat(NodeServices& services, const Caller& caller,
+                                                      ChatPost post) {
+    const auto& limits = services.config().limits;
+    if (Status s = check_id("group", post.group, limits.max_id_bytes); !s) co_return s;
+    if (Status s = check_optional_id("client_msg_id", post.client_msg_id, limits.max_id_bytes); !s)
+        co_return s;
+    if (Status s = check_optional_id("meeting_id", post.meeting_id, limits.max_id_bytes); !s)
+        co_return s;
+    if (Status s = check_text("text", post.text, limits.max_text_bytes, true); !s) co_return s;
+    if (Status s = require_role(*services.tree(), caller, post.group, store::Role::member); !s)
+        co_return s;
+
+    store::AppendRequest request;
+    auto& event = request.event;
+    event.set_group(post.group);
+    event.set_time_ms(services.clock().now_ms());
+    event.set_sender(caller.user());
+    event.set_sender_name(caller.name());
+    auto* chat = event.mutable_chat();
+    chat->set_text(std::move(post.text));
+    chat->set_client_msg_id(post.client_msg_id);
+    chat->set_meeting_id(std::move(post.meeting_id));
+    if (!post.client_msg_id.empty()) {
+        request.idempotency_user = caller.user();
+        request.idempotency_key = std::move(post.client_msg_id);
+    }
+    co_return co_await async_call<store::Appended>(
+        [&services, &request](Done<store::Appended> done) {
+            services.store().log().append(std::move(request), std::move(done));
+        },
+        asio::use_awaitable);
+}
+
+asio::awaitable<Result<v1::HistoryReply>> read_history(NodeServices& services, const Caller& caller,
+                                                       HistoryQuery query) {
+    const auto& limits = services.config().limits;
+    if (Status s = check_id("group", query.group, limits.max_id_bytes); !s) co_return s;
+    if (query.after_seq && query.before_seq) {
+        co_return Status{errc::invalid_argument, "give after_seq or before_seq, not both"};
+    }
+    if (Status s = require_role(*services.tree(), caller, query.group, store::Role::member); !s)
+        co_return s;
+    const std::uint32_t limit = std::min(
+        query.limit == 0 ? limits.history_default_limit : query.limit, limits.history_max_limit);
+
+    auto& log = services.store().log();
+    Result<store::LogRange> range = co_await async_call<store::LogRange>(
+        [&](Done<store::LogRange> done) {
+            if (query.after_seq) {
+                log.read_after(query.group, *query.after_seq, limit, std::move(done));
+            } else {
+                log.read_before(query.group, query.before_seq.value_or(store::newest), limit,
+                                std::move(done));
+            }
+        },
+        asio::use_awaitable);
+    if (!range) co_return range.status();
+
+    v1::HistoryReply reply;
+    reply.set_oldest_seq(range->oldest_seq);
+    reply.set_latest_seq(range->latest_seq);
+    for (const auto& bytes : range->events) reply.add_events()->ParseFromString(*bytes);
+    co_return reply;
+}
+
+}  // namespace muster::node

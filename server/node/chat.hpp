@@ -1,0 +1,45 @@
+#pragma once
+// Publishing chat messages and reading history: the same rules from WebSocket and HTTP.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "muster/v1/session.pb.h"
+#include "node/caller.hpp"
+#include "node/services.hpp"
+#include "store/event_log.hpp"
+
+namespace muster::node {
+
+struct ChatPost {
+    std::string group;
+    std::string text;
+    std::string client_msg_id;
+    std::string meeting_id;
+};
+
+// Coroutines here take structs by value. GCC 12 miscompiles an aggregate temporary passed
+// by value to a coroutine (`f({a, b})`: the copy in the frame keeps pointers into the
+// caller's frame); pass a named object with std::move instead.
+
+// Appends a chat message as the caller, after the checks of docs/PROTOCOL.md: membership,
+// sizes, idempotency by client_msg_id. Completes once the event is committed.
+boost::asio::awaitable<Result<store::Appended>> publish_chat(NodeServices& services,
+                                                             const Caller& caller, ChatPost post);
+
+struct HistoryQuery {
+    std::string group;
+    std::optional<std::uint64_t> after_seq;
+    std::optional<std::uint64_t> before_seq;
+    std::uint32_t limit = 0;  // 0 = default
+};
+
+// A page of the group's log for a member, ascending either way.
+boost::asio::awaitable<Result<muster::v1::HistoryReply>> read_history(NodeServices& services,
+                                                                      const Caller& caller,
+                                                                      HistoryQuery query);
+
+}  // namespace muster::node

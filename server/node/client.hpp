@@ -1,0 +1,104 @@
+#pragma once
+// One connected device: the per-connection state machine of the protocol.
+//
+// A Client is its WebSocket connection (it derives from net::WsConnection, so a connection is
+// one allocation) and a hub subscriber. Everything here runs on the connection's loop thread.
+// Lifecycle: awaiting `connect` (10 s by default) -> connected -> closed. Commands run as
+// coroutines, several at once; each gets exactly one reply with its id.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "hub/hub_shard.hpp"
+#include "net/ws_connection.hpp"
+#include "node/caller.hpp"
+#include "node/services.hpp"
+#include "node/subscription.hpp"
+#include "protocol/codec.hpp"
+#include "store/event_log.hpp"
+
+namespace muster::node {
+
+class Client final : public net::WsConnection, public hub::Subscriber {
+  public:
+    Client(NodeServices& services, net::Loop& loop, boost::asio::ip::tcp::socket socket,
+           protocol::Encoding encoding);
+    ~Client() override;
+
+    [[nodiscard]] bool authenticated() const { return authenticated_; }
+    [[nodiscard]] const Caller& caller() const { return caller_; }
+    [[nodiscard]] const std::string& session_id() const { return session_id_; }
+    [[nodiscard]] protocol::Encoding encoding() const { return encoding_; }
+    NodeServices& services() { return services_; }
+    std::shared_ptr<Client> self() { return std::static_pointer_cast<Client>(shared_from_this()); }
+
+    // Replies and notices.
+    void reply(std::uint32_t id, muster::v1::ServerFrame frame);
+    void reply_error(std::uint32_t id, const Status& status);
+    void notify_error(const Status& status);  // id 0: not a reply (expiry, revoked access)
+
+    // Session commands (node/session_commands.cpp).
+    boost::asio::awaitable<void> connect(std::uint32_t id, const muster::v1::Connect& command);
+    boost::asio::awaitable<void> subscribe(std::uint32_t id, const muster::v1::Subscribe& command);
+    boost::asio::awaitable<Result<muster::v1::ServerFrame>> unsubscribe(
+        const muster::v1::Unsubscribe& command);
+    boost::asio::awaitable<Result<muster::v1::ServerFrame>> refresh(
+        const muster::v1::Refresh& command);
+
+    // The user's memberships changed (on this client's loop): re-checks every subscription.
+    void set_memberships(SharedMemberships memberships);
+    // The group tree changed: re-checks every subscription.
+    void recheck_access();
+    // The bus may have lost events: every live subscription catches up from the log.
+    void resync();
+
+  protected:
+    void on_message(std::string_view payload, bool text) override;
+    void on_closed() override;
+    void on_tick(std::int64_t now_ms) override;
+    void on_drained() override;
+
+  private:
+    // Phase one of a subscription: join the hub, read the first page. The reply to send.
+    boost::asio::awaitable<Result<muster::v1::SubscribeReply>> open_subscription(
+        const muster::v1::Subscribe& command, std::vector<SharedBytes>& first_page,
+        bool& page_was_full);
+    // Phase two: send the first page and read on until live.
+    boost::asio::awaitable<void> catch_up(std::string group, std::uint32_t generation,
+                                          std::vector<SharedBytes> page, bool page_was_full);
+    boost::asio::awaitable<void> wait_drained();
+    boost::asio::awaitable<void> run_command(std::uint32_t id, muster::v1::ClientFrame frame);
+
+    void on_group_event(const protocol::SharedEvent& event) override;
+    Subscription* find_subscription(const std::string& group);
+    Subscription* find_subscription(const std::string& group, std::uint32_t generation);
+    void drop_subscription(const std::string& group);
+    void send_event_bytes(Subscription& subscription, const SharedBytes& event, std::uint64_t seq);
+    bool take_token();
+    void violation(const Status& status);
+    void violation_counted_only();
+
+    NodeServices& services_;
+    protocol::Encoding encoding_;
+    bool authenticated_ = false;
+    bool connecting_ = false;
+    bool attached_ = false;  // counted in Users
+    std::uint8_t violations_ = 0;
+    std::uint16_t rate_strikes_ = 0;
+    std::uint16_t inflight_ = 0;
+    std::uint32_t next_generation_ = 1;
+    double tokens_;
+    std::int64_t tokens_at_ms_;
+    std::int64_t opened_ms_;
+    Caller caller_;
+    std::string session_id_;
+    std::vector<Subscription> subscriptions_;
+    std::vector<boost::asio::any_completion_handler<void()>> drain_waiters_;
+};
+
+}  // namespace muster::node

@@ -1,0 +1,38 @@
+#include "node/control.hpp"
+
+#include <boost/json.hpp>
+
+namespace muster::node {
+
+namespace json = boost::json;
+
+std::string encode_control(const ControlMessage& message) {
+    json::object object;
+    object["kind"] =
+        message.kind == ControlMessage::Kind::groups_changed ? "groups" : "memberships";
+    if (!message.user.empty()) object["user"] = message.user;
+    return json::serialize(object);
+}
+
+std::optional<ControlMessage> decode_control(const std::string& text) {
+    boost::system::error_code ec;
+    const json::value value = json::parse(text, ec);
+    if (ec || !value.is_object()) return std::nullopt;
+    const auto& object = value.as_object();
+    const auto* kind = object.if_contains("kind");
+    if (kind == nullptr || !kind->is_string()) return std::nullopt;
+    ControlMessage message;
+    if (kind->as_string() == "groups") {
+        message.kind = ControlMessage::Kind::groups_changed;
+    } else if (kind->as_string() == "memberships") {
+        message.kind = ControlMessage::Kind::memberships_changed;
+        const auto* user = object.if_contains("user");
+        if (user == nullptr || !user->is_string()) return std::nullopt;
+        message.user = std::string(user->as_string());
+    } else {
+        return std::nullopt;
+    }
+    return message;
+}
+
+}  // namespace muster::node

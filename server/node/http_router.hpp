@@ -1,0 +1,65 @@
+#pragma once
+// Routes of the HTTP API: method + path pattern ("/api/v1/groups/{}/members/{}") -> handler.
+// Authentication (Bearer JWT, docs/PROTOCOL.md "Tokens") happens here, before the handler, for
+// routes that ask for it; handlers get the caller with its memberships loaded.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "net/http.hpp"
+#include "node/caller.hpp"
+#include "node/services.hpp"
+
+namespace google::protobuf {
+class Message;
+}
+
+namespace muster::node {
+
+struct HttpCall {
+    net::HttpRequest request;
+    std::vector<std::string> params;           // the path's {} segments, percent-decoded
+    std::map<std::string, std::string> query;  // decoded query parameters
+    std::optional<Caller> caller;              // set for authenticated routes
+
+    // A query parameter as an unsigned number; INVALID_ARGUMENT if present and not one.
+    [[nodiscard]] Result<std::optional<std::uint64_t>> query_number(const std::string& name) const;
+};
+
+using HttpRoute = std::function<boost::asio::awaitable<net::HttpResponse>(HttpCall&)>;
+
+enum class HttpAuth : std::uint8_t { none, bearer };
+
+class HttpRouter {
+  public:
+    void add(std::string method, std::string pattern, HttpAuth auth, HttpRoute handler);
+
+    // Finds the route, authenticates, runs it. Always produces a response (errors as JSON).
+    boost::asio::awaitable<net::HttpResponse> dispatch(NodeServices& services,
+                                                       net::HttpRequest request) const;
+
+  private:
+    struct Route {
+        std::string method;
+        std::vector<std::string> segments;  // "{}" marks a parameter
+        HttpAuth auth;
+        HttpRoute handler;
+    };
+    std::vector<Route> routes_;
+};
+
+// Responses in the wire contract's shapes.
+net::HttpResponse json_response(unsigned status, const google::protobuf::Message& body);
+net::HttpResponse json_text_response(unsigned status, std::string body);
+net::HttpResponse error_response(const Status& status);
+
+// Authenticates a Bearer token and loads the caller's memberships.
+boost::asio::awaitable<Result<Caller>> authenticate(NodeServices& services,
+                                                    const std::string& authorization);
+
+}  // namespace muster::node

@@ -1,0 +1,209 @@
+#include "node/http_routes.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/metrics.hpp"
+#include "muster/v1/api.pb.h"
+#include "node/chat.hpp"
+#include "node/validate.hpp"
+#include "protocol/codec.hpp"
+
+namespace muster::node {
+
+namespace asio = boost::asio;
+namespace v1 = muster::v1;
+using net::HttpResponse;
+using store::Role;
+
+namespace {
+
+template <class T, class Start>
+asio::awaitable<Result<T>> call(Start&& start) {
+    co_return co_await async_call<T>(std::forward<Start>(start), asio::use_awaitable);
+}
+
+Status require_admin(const Caller& caller) {
+    if (caller.claims.is_admin()) return {};
+    return {errc::forbidden, "admins only"};
+}
+
+asio::awaitable<HttpResponse> readyz(NodeServices& services) {
+    Result<Unit> store =
+        co_await call<Unit>([&](Done<Unit> done) { services.store().ping(std::move(done)); });
+    const bool bus = services.bus().healthy();
+    std::string body = R"({"store":")" + std::string(store ? "ok" : "unavailable") +
+                       R"(","bus":")" + std::string(bus ? "ok" : "unavailable") + "\"}";
+    co_return json_text_response(store && bus ? 200 : 503, std::move(body));
+}
+
+asio::awaitable<HttpResponse> put_group(NodeServices& services, HttpCall& call) {
+    if (Status s = require_admin(*call.caller); !s) co_return error_response(s);
+    const std::string& id = call.params[0];
+    const auto& limits = services.config().limits;
+    v1::GroupSpec spec;
+    if (Status s = protocol::from_json(call.request.body.empty() ? "{}" : call.request.body, spec);
+        !s) {
+        co_return error_response(s);
+    }
+    if (Status s = check_id("group id", id, limits.max_id_bytes); !s) co_return error_response(s);
+    if (Status s = check_optional_id("parent", spec.parent(), limits.max_id_bytes); !s)
+        co_return error_response(s);
+    if (Status s = check_text("name", spec.name(), limits.max_text_bytes, false); !s)
+        co_return error_response(s);
+    store::GroupInfo group{id, spec.name().empty() ? id : spec.name(), spec.parent()};
+    Result<Unit> put = co_await ::muster::node::call<Unit>(
+        [&](Done<Unit> done) { services.store().directory().put_group(group, std::move(done)); });
+    if (!put) co_return error_response(put.status());
+    services.groups_changed();
+    v1::Group out;
+    out.set_id(group.id);
+    out.set_name(group.name);
+    out.set_parent(group.parent);
+    co_return json_response(200, out);
+}
+
+asio::awaitable<HttpResponse> list_members(NodeServices& services, HttpCall& call) {
+    const std::string& group = call.params[0];
+    if (Status s = require_role(*services.tree(), *call.caller, group, Role::member); !s)
+        co_return error_response(s);
+    auto members = co_await ::muster::node::call<std::vector<store::MemberInfo>>(
+        [&](Done<std::vector<store::MemberInfo>> done) {
+            services.store().directory().members_of(group, std::move(done));
+        });
+    if (!members) co_return error_response(members.status());
+    v1::MemberList out;
+    for (const auto& m : *members) {
+        auto* member = out.add_members();
+        member->set_user(m.user);
+        member->set_role(std::string(store::role_name(m.role)));
+        member->set_name(m.name);
+    }
+    co_return json_response(200, out);
+}
+
+asio::awaitable<HttpResponse> put_member(NodeServices& services, HttpCall& call) {
+    const std::string& group = call.params[0];
+    const std::string& user = call.params[1];
+    const auto& limits = services.config().limits;
+    if (Status s = check_id("user", user, limits.max_id_bytes); !s) co_return error_response(s);
+    if (Status s = require_role(*services.tree(), *call.caller, group, Role::coordinator); !s)
+        co_return error_response(s);
+    v1::MemberSpec spec;
+    if (Status s = protocol::from_json(call.request.body.empty() ? "{}" : call.request.body, spec);
+        !s) {
+        co_return error_response(s);
+    }
+    Role role = Role::member;
+    if (!spec.role().empty() && (!store::parse_role(spec.role(), role) || role == Role::none)) {
+        co_return error_response({errc::invalid_argument, "role must be member or coordinator"});
+    }
+    if (Status s = check_text("name", spec.name(), limits.max_text_bytes, false); !s)
+        co_return error_response(s);
+    Result<Unit> put = co_await ::muster::node::call<Unit>([&](Done<Unit> done) {
+        services.store().directory().put_member(group, user, role, spec.name(), std::move(done));
+    });
+    if (!put) co_return error_response(put.status());
+    services.memberships_changed(user);
+    v1::Member out;
+    out.set_user(user);
+    out.set_role(std::string(store::role_name(role)));
+    out.set_name(spec.name());
+    co_return json_response(200, out);
+}
+
+asio::awaitable<HttpResponse> delete_member(NodeServices& services, HttpCall& call) {
+    const std::string& group = call.params[0];
+    const std::string& user = call.params[1];
+    if (Status s = require_role(*services.tree(), *call.caller, group, Role::coordinator); !s)
+        co_return error_response(s);
+    Result<Unit> removed = co_await ::muster::node::call<Unit>([&](Done<Unit> done) {
+        services.store().directory().remove_member(group, user, std::move(done));
+    });
+    if (!removed) co_return error_response(removed.status());
+    services.memberships_changed(user);
+    co_return HttpResponse{204, "application/json", "", {}};
+}
+
+asio::awaitable<HttpResponse> post_message(NodeServices& services, HttpCall& call) {
+    v1::PostMessage body;
+    if (Status s = protocol::from_json(call.request.body, body); !s) co_return error_response(s);
+    ChatPost post{call.params[0], body.text(), body.client_msg_id(), body.meeting_id()};
+    Result<store::Appended> appended =
+        co_await publish_chat(services, *call.caller, std::move(post));
+    if (!appended) co_return error_response(appended.status());
+    v1::PostMessageReply reply;
+    reply.set_seq(appended->seq);
+    reply.set_duplicate(appended->duplicate);
+    co_return json_response(appended->duplicate ? 200 : 201, reply);
+}
+
+asio::awaitable<HttpResponse> get_events(NodeServices& services, HttpCall& call) {
+    auto after = call.query_number("after_seq");
+    auto before = call.query_number("before_seq");
+    auto limit = call.query_number("limit");
+    for (const auto* r : {&after, &before, &limit}) {
+        if (!*r) co_return error_response(r->status());
+    }
+    HistoryQuery query{
+        call.params[0], **after, **before,
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(limit->value_or(0), UINT32_MAX))};
+    Result<v1::HistoryReply> history =
+        co_await read_history(services, *call.caller, std::move(query));
+    if (!history) co_return error_response(history.status());
+    v1::EventList out;
+    out.mutable_events()->Swap(history->mutable_events());
+    out.set_oldest_seq(history->oldest_seq());
+    out.set_latest_seq(history->latest_seq());
+    co_return json_response(200, out);
+}
+
+asio::awaitable<HttpResponse> advance_clock(NodeServices& services, HttpCall& call) {
+    if (Status s = require_admin(*call.caller); !s) co_return error_response(s);
+    ManualClock* clock = services.manual_clock();
+    if (clock == nullptr) co_return error_response({errc::not_found, "debug.manual_clock is off"});
+    auto advance = call.query_number("advance_ms");
+    if (!advance) co_return error_response(advance.status());
+    const std::int64_t now = clock->advance(static_cast<std::int64_t>(advance->value_or(0)));
+    services.timers().advanced();
+    co_return json_text_response(200, R"({"nowMs":")" + std::to_string(now) + "\"}");
+}
+
+}  // namespace
+
+void register_core_routes(HttpRouter& router, NodeServices& services) {
+    NodeServices* s = &services;
+    router.add("GET", "/healthz", HttpAuth::none, [s](HttpCall&) -> asio::awaitable<HttpResponse> {
+        co_return json_text_response(200, R"({"status":"ok","node":")" + s->node_id() + "\"}");
+    });
+    router.add("GET", "/readyz", HttpAuth::none, [s](HttpCall&) { return readyz(*s); });
+    router.add("GET", "/metrics", HttpAuth::none, [](HttpCall&) -> asio::awaitable<HttpResponse> {
+        co_return HttpResponse{200, "text/plain; version=0.0.4", metrics::registry().render(), {}};
+    });
+    router.add("GET", "/api/v1/groups", HttpAuth::bearer,
+               [s](HttpCall&) -> asio::awaitable<HttpResponse> {
+                   v1::GroupList out;
+                   for (const auto& g : s->tree()->all()) {
+                       auto* group = out.add_groups();
+                       group->set_id(g.id);
+                       group->set_name(g.name);
+                       group->set_parent(g.parent);
+                   }
+                   co_return json_response(200, out);
+               });
+    router.add("PUT", "/api/v1/groups/{}", HttpAuth::bearer,
+               [s](HttpCall& c) { return put_group(*s, c); });
+    router.add("GET", "/api/v1/groups/{}/members", HttpAuth::bearer,
+               [s](HttpCall& c) { return list_members(*s, c); });
+    router.add("PUT", "/api/v1/groups/{}/members/{}", HttpAuth::bearer,
+               [s](HttpCall& c) { return put_member(*s, c); });
+    router.add("DELETE", "/api/v1/groups/{}/members/{}", HttpAuth::bearer,
+               [s](HttpCall& c) { return delete_member(*s, c); });
+    router.add("POST", "/api/v1/groups/{}/messages", HttpAuth::bearer,
+               [s](HttpCall& c) { return post_message(*s, c); });
+    router.add("GET", "/api/v1/groups/{}/events", HttpAuth::bearer,
+               [s](HttpCall& c) { return get_events(*s, c); });
+    router.add("POST", "/api/v1/debug/clock", HttpAuth::bearer,
+               [s](HttpCall& c) { return advance_clock(*s, c); });
+}
+
+}  // namespace muster::node

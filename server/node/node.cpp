@@ -1,0 +1,382 @@
+#include "node/node.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "node/client.hpp"
+#include "node/control.hpp"
+#include "node/demo_data.hpp"
+#include "node/http_routes.hpp"
+#include "node/session_commands.hpp"
+#include "protocol/codec.hpp"
+
+namespace muster::node {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string default_node_id() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+    return std::string(host) + "-" + std::to_string(getpid());
+}
+
+std::shared_ptr<const JwtVerifier> make_verifier(const AuthConfig& auth) {
+    JwtVerifierOptions options;
+    options.algorithm = auth.jwt_algorithm == "RS256"   ? JwtAlgorithm::rs256
+                        : auth.jwt_algorithm == "ES256" ? JwtAlgorithm::es256
+                                                        : JwtAlgorithm::hs256;
+    options.secret = auth.jwt_secret;
+    if (!auth.jwt_public_key_file.empty()) {
+        std::ifstream file(auth.jwt_public_key_file);
+        if (!file)
+            throw std::runtime_error("cannot read auth.jwt_public_key_file " +
+                                     auth.jwt_public_key_file);
+        std::ostringstream pem;
+        pem << file.rdbuf();
+        options.public_key_pem = pem.str();
+    }
+    options.issuer = auth.jwt_issuer;
+    options.audience = auth.jwt_audience;
+    options.require_exp = auth.require_exp;
+    options.leeway_ms = static_cast<std::int64_t>(auth.leeway_s) * 1000;
+    auto verifier = JwtVerifier::create(std::move(options));
+    if (!verifier) throw std::runtime_error(verifier.status().message());
+    return *verifier;
+}
+
+template <class T, class Start>
+Result<T> wait_for(Start&& start) {
+    std::promise<Result<T>> promise;
+    auto future = promise.get_future();
+    start(Done<T>([&promise](Result<T> r) { promise.set_value(std::move(r)); }));
+    return future.get();
+}
+
+}  // namespace
+
+Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
+           std::unique_ptr<bus::Bus> bus)
+    : config_(std::move(config))
+    , clock_(clock)
+    , bus_(std::move(bus))
+    , store_(std::move(store))
+    , node_id_(config_.server.node_id.empty() ? default_node_id() : config_.server.node_id)
+    , verifier_(make_verifier(config_.auth))
+    , users_(config_.limits.max_connections_per_user)
+    , tree_(std::make_shared<const GroupTree>(std::vector<store::GroupInfo>{})) {
+    const auto& limits = config_.limits;
+    ws_limits_.max_message_bytes = limits.max_frame_bytes;
+    ws_limits_.outbound_queue_bytes = limits.outbound_queue_bytes;
+    ws_limits_.ping_interval_ms = static_cast<std::int64_t>(limits.ping_interval_s) * 1000;
+    ws_limits_.idle_timeout_ms = static_cast<std::int64_t>(limits.idle_timeout_s) * 1000;
+
+    unsigned threads =
+        config_.server.threads != 0 ? config_.server.threads : std::thread::hardware_concurrency();
+    threads = std::clamp(threads, 1U, 64U);
+    std::vector<net::Loop*> loops;
+    for (unsigned i = 0; i < threads; ++i) {
+        loops_.push_back(std::make_unique<net::Loop>(i));
+        loops.push_back(loops_.back().get());
+    }
+    hub_ = std::make_unique<hub::Hub>(loops, *bus_);
+    timers_ = std::make_unique<Timers>(loops_.front()->io().get_executor(), clock_);
+    register_session_commands(commands_);
+    register_core_routes(router_, *this);
+    bus_->set_handler(this);
+
+    auto& registry = metrics::registry();
+    auto sum = [this](auto field) {
+        return [this, field] {
+            double total = 0;
+            for (const auto& loop : loops_)
+                total +=
+                    static_cast<double>((loop->stats().*field).load(std::memory_order_relaxed));
+            return total;
+        };
+    };
+    registry.counter_fn("muster_frames_in_total", "WebSocket messages received",
+                        sum(&net::LoopStats::frames_in));
+    registry.counter_fn("muster_bytes_in_total", "Bytes received on WebSocket connections",
+                        sum(&net::LoopStats::bytes_in));
+    registry.counter_fn("muster_frames_out_total", "WebSocket frames sent",
+                        sum(&net::LoopStats::frames_out));
+    registry.counter_fn("muster_bytes_out_total", "Bytes sent on WebSocket connections",
+                        sum(&net::LoopStats::bytes_out));
+    registry.counter_fn("muster_writes_total", "Write system calls (frames are coalesced)",
+                        sum(&net::LoopStats::writes));
+    registry.gauge_fn("muster_connections", "Open WebSocket connections",
+                      sum(&net::LoopStats::connections));
+    registry.gauge_fn("muster_users", "Users connected to this node",
+                      [this] { return static_cast<double>(users_.user_count()); });
+}
+
+Node::~Node() {
+    for (auto& loop : loops_) loop->io().stop();
+    for (auto& thread : threads_) {
+        if (thread.joinable()) thread.join();
+    }
+}
+
+void Node::add_feature(std::unique_ptr<Feature> feature) {
+    feature->install(*this, commands_, router_);
+    features_.push_back(std::move(feature));
+}
+
+ManualClock* Node::manual_clock() {
+    return clock_.manual() ? dynamic_cast<ManualClock*>(&clock_) : nullptr;
+}
+
+SharedTree Node::tree() const {
+    std::lock_guard lock(tree_mutex_);
+    return tree_;
+}
+
+void Node::load_tree_blocking() {
+    auto groups =
+        wait_for<std::vector<store::GroupInfo>>([this](Done<std::vector<store::GroupInfo>> done) {
+            store_->directory().list_groups(std::move(done));
+        });
+    if (!groups) throw std::runtime_error("cannot load groups: " + groups.status().message());
+    std::lock_guard lock(tree_mutex_);
+    tree_ = std::make_shared<const GroupTree>(std::move(*groups));
+}
+
+asio::ip::tcp::endpoint Node::start() {
+    load_tree_blocking();
+    if (!config_.server.demo_data.empty()) {
+        if (Status s = load_demo_data(config_.server.demo_data, store_->directory()); !s) {
+            throw std::runtime_error("demo data: " + s.message());
+        }
+        load_tree_blocking();
+    }
+    for (auto& feature : features_) feature->start();
+
+    for (auto& loop : loops_) {
+        threads_.emplace_back([io = &loop->io()] {
+            auto guard = asio::make_work_guard(*io);
+            io->run();
+        });
+    }
+    net::ServerOptions options;
+    options.listen = config_.server.listen;
+    options.max_body_bytes = config_.limits.http_max_body_bytes;
+    options.idle_timeout_s = config_.limits.http_idle_timeout_s;
+    std::vector<net::Loop*> loops;
+    for (auto& loop : loops_) loops.push_back(loop.get());
+    server_ = std::make_unique<net::Server>(loops, options, *this, *this);
+    auto endpoint = server_->start();
+    if (!endpoint) throw std::runtime_error(endpoint.status().message());
+    for (auto& loop : loops_) {
+        asio::post(loop->io(), [l = loop.get()] { l->start_sweep(); });
+    }
+
+    auto signals = std::make_shared<asio::signal_set>(loops_.front()->io(), SIGTERM, SIGINT);
+    signals->async_wait([this, signals](const boost::system::error_code& ec, int signal) {
+        if (!ec) {
+            MUSTER_LOG_INFO("node") << "signal " << signal << ": shutting down";
+            stop();
+        }
+    });
+    MUSTER_LOG_INFO("node") << "node " << node_id_ << " serving on "
+                            << endpoint->address().to_string() << ':' << endpoint->port()
+                            << " with " << loops_.size() << " loops";
+    return *endpoint;
+}
+
+void Node::run() {
+    {
+        std::unique_lock lock(stop_mutex_);
+        stop_cv_.wait(lock, [this] { return stop_requested_; });
+    }
+    shutdown();
+}
+
+void Node::stop() {
+    std::lock_guard lock(stop_mutex_);
+    stop_requested_ = true;
+    stop_cv_.notify_all();
+}
+
+void Node::shutdown() {
+    server_->stop_accepting();
+    for (auto& loop : loops_) {
+        asio::post(loop->io(), [l = loop.get()] {
+            l->for_each_connection([](net::WsConnection& c) {
+                c.close(net::close_code::going_away, "node shutting down");
+            });
+        });
+    }
+    // Sessions flush what is queued, send 1001 and wait for the peer's close (bounded by the
+    // close timeout of the sweep); give them the configured grace.
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(config_.server.shutdown_grace_ms);
+    auto open_connections = [this] {
+        std::int64_t n = 0;
+        for (auto& loop : loops_) n += loop->stats().connections.load();
+        return n;
+    };
+    while (open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // main thread, not a loop
+    }
+    for (auto& feature : features_) feature->stop();
+    {
+        std::promise<void> stopped;
+        asio::post(loops_.front()->io(), [this, &stopped] {
+            timers_->stop();
+            stopped.set_value();
+        });
+        stopped.get_future().wait();
+    }
+    store_->close();  // commits what was acknowledged or in flight
+    for (auto& loop : loops_) {
+        asio::post(loop->io(), [l = loop.get()] { l->stop_sweep(); });
+        loop->io().stop();
+    }
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+    MUSTER_LOG_INFO("node") << "node " << node_id_ << " stopped";
+}
+
+// ---- caches and control messages ------------------------------------------------------------
+
+template <class Fn>
+void Node::for_each_client(Fn fn) {
+    for (auto& loop : loops_) {
+        asio::post(loop->io(), [l = loop.get(), fn] {
+            l->for_each_connection([&fn](net::WsConnection& c) {
+                if (auto* client = dynamic_cast<Client*>(&c)) fn(*client);
+            });
+        });
+    }
+}
+
+void Node::memberships_changed(const std::string& user) {
+    bus_->publish_control(
+        make_shared_bytes(encode_control({ControlMessage::Kind::memberships_changed, user})));
+}
+
+void Node::groups_changed() {
+    bus_->publish_control(
+        make_shared_bytes(encode_control({ControlMessage::Kind::groups_changed, {}})));
+}
+
+void Node::on_control(SharedBytes message) {
+    const auto control = decode_control(*message);
+    if (!control) {
+        MUSTER_LOG_WARN("node") << "ignoring malformed control message";
+        return;
+    }
+    if (control->kind == ControlMessage::Kind::groups_changed) {
+        reload_tree();
+    } else {
+        refresh_memberships(control->user);
+    }
+}
+
+void Node::reload_tree() {
+    store_->directory().list_groups([this](Result<std::vector<store::GroupInfo>> groups) {
+        if (!groups) {
+            MUSTER_LOG_WARN("node") << "cannot reload groups: " << groups.status().message();
+            return;
+        }
+        {
+            std::lock_guard lock(tree_mutex_);
+            tree_ = std::make_shared<const GroupTree>(std::move(*groups));
+        }
+        for_each_client([](Client& client) { client.recheck_access(); });
+    });
+}
+
+void Node::refresh_memberships(const std::string& user) {
+    if (users_.clients_of(user).empty()) return;  // nobody here to update
+    store_->directory().memberships_of(
+        user, [this, user](Result<std::vector<store::Membership>> memberships) {
+            if (!memberships) {
+                MUSTER_LOG_WARN("node") << "cannot reload memberships of " << user << ": "
+                                        << memberships.status().message();
+                return;
+            }
+            auto map = std::make_shared<Memberships>();
+            for (const auto& m : *memberships) (*map)[m.group] = m.role;
+            SharedMemberships shared = std::move(map);
+            for (auto& client : users_.clients_of(user)) {
+                asio::post(client->loop().io(),
+                           [client, shared] { client->set_memberships(shared); });
+            }
+        });
+}
+
+void Node::on_client_closed(std::function<void(const Client&)> observer) {
+    close_observers_.push_back(std::move(observer));
+}
+
+void Node::client_closed(const Client& client) {
+    for (const auto& observer : close_observers_) observer(client);
+}
+
+void Node::publish_presence(const std::string& group, const std::string& user,
+                            const std::string& name, bool online) {
+    muster::v1::Event event;
+    event.set_group(group);
+    event.set_time_ms(clock_.now_ms());
+    event.set_sender(user);
+    event.set_sender_name(name);
+    auto* presence = event.mutable_presence();
+    presence->set_user_id(user);
+    presence->set_name(name);
+    presence->set_online(online);
+    bus_->publish_transient(group, make_shared_bytes(event.SerializeAsString()));
+}
+
+// ---- bus ------------------------------------------------------------------------------------
+
+void Node::on_event(const std::string& group, std::uint64_t seq, SharedBytes event) {
+    hub_->dispatch(group, seq, std::move(event));
+}
+
+void Node::on_bus_reset() {
+    MUSTER_LOG_WARN("node") << "bus reset: every subscription catches up from the log";
+    for_each_client([](Client& client) { client.resync(); });
+}
+
+// ---- connections ----------------------------------------------------------------------------
+
+bool Node::ws_capacity() const {
+    std::int64_t n = 0;
+    for (const auto& loop : loops_) n += loop->stats().connections.load(std::memory_order_relaxed);
+    return n < static_cast<std::int64_t>(config_.limits.max_connections);
+}
+
+std::shared_ptr<net::WsConnection> Node::make_ws(net::Loop& loop, asio::ip::tcp::socket socket,
+                                                 std::string_view protocol) {
+    return std::make_shared<Client>(*this, loop, std::move(socket),
+                                    protocol::encoding_for_subprotocol(protocol));
+}
+
+void Node::handle_http(net::HttpRequest request, Done<net::HttpResponse> respond) {
+    net::Loop& loop = *loops_[next_http_loop_.fetch_add(1) % loops_.size()];
+    asio::co_spawn(
+        loop.io(),
+        [this, request = std::move(request),
+         respond = std::move(respond)]() mutable -> asio::awaitable<void> {
+            net::HttpResponse response = co_await router_.dispatch(*this, std::move(request));
+            respond(std::move(response));
+        },
+        asio::detached);
+}
+
+}  // namespace muster::node

@@ -1,0 +1,114 @@
+#pragma once
+// The composition root of a running node: loops and their threads, the hub, the store and the
+// bus it was given, the command table, the HTTP API, features, and the shutdown sequence.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "net/http_server.hpp"
+#include "node/http_router.hpp"
+#include "node/services.hpp"
+
+namespace muster::node {
+
+class Node final : public NodeServices,
+                   public bus::BusHandler,
+                   public net::WsFactory,
+                   public net::HttpHandler {
+  public:
+    // `clock` must outlive the node; the store and bus are owned by it.
+    Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
+         std::unique_ptr<bus::Bus> bus);
+    ~Node() override;
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    void add_feature(std::unique_ptr<Feature> feature);
+
+    // Loads the directory (and the demo organisation when configured), starts features, loops
+    // and the listener. Throws std::runtime_error with a reason when it cannot.
+    boost::asio::ip::tcp::endpoint start();
+    // Blocks until stop() or SIGTERM/SIGINT, then shuts down: no new connections, every
+    // session told 1001 and flushed, commands finished, the store closed.
+    void run();
+    // Thread-safe; returns at once.
+    void stop();
+
+    // NodeServices
+    [[nodiscard]] const Config& config() const override { return config_; }
+    [[nodiscard]] const Clock& clock() const override { return clock_; }
+    ManualClock* manual_clock() override;
+    Timers& timers() override { return *timers_; }
+    store::Store& store() override { return *store_; }
+    bus::Bus& bus() override { return *bus_; }
+    hub::Hub& hub() override { return *hub_; }
+    Users& users() override { return users_; }
+    [[nodiscard]] SharedTree tree() const override;
+    [[nodiscard]] const JwtVerifier& verifier() const override { return *verifier_; }
+    [[nodiscard]] const std::string& node_id() const override { return node_id_; }
+    [[nodiscard]] const CommandRegistry& commands() const override { return commands_; }
+    [[nodiscard]] const net::WsLimits& ws_limits() const override { return ws_limits_; }
+    void memberships_changed(const std::string& user) override;
+    void groups_changed() override;
+    void on_client_closed(std::function<void(const Client&)> observer) override;
+    void client_closed(const Client& client) override;
+    void publish_presence(const std::string& group, const std::string& user,
+                          const std::string& name, bool online) override;
+
+    // bus::BusHandler
+    void on_event(const std::string& group, std::uint64_t seq, SharedBytes event) override;
+    void on_control(SharedBytes message) override;
+    void on_bus_reset() override;
+
+    // net::WsFactory
+    [[nodiscard]] bool ws_capacity() const override;
+    std::shared_ptr<net::WsConnection> make_ws(net::Loop& loop, boost::asio::ip::tcp::socket socket,
+                                               std::string_view protocol) override;
+
+    // net::HttpHandler
+    void handle_http(net::HttpRequest request, Done<net::HttpResponse> respond) override;
+
+  private:
+    void load_tree_blocking();
+    void reload_tree();
+    void refresh_memberships(const std::string& user);
+    template <class Fn>
+    void for_each_client(Fn fn);
+    void shutdown();
+
+    Config config_;
+    Clock& clock_;
+    // The bus before the store: the store may deliver to the bus until it is closed, so it is
+    // destroyed first.
+    std::unique_ptr<bus::Bus> bus_;
+    std::unique_ptr<store::Store> store_;
+    std::string node_id_;
+    net::WsLimits ws_limits_;
+    std::shared_ptr<const JwtVerifier> verifier_;
+    std::vector<std::unique_ptr<net::Loop>> loops_;
+    std::vector<std::thread> threads_;
+    std::unique_ptr<hub::Hub> hub_;
+    std::unique_ptr<Timers> timers_;
+    std::unique_ptr<net::Server> server_;
+    Users users_;
+    CommandRegistry commands_;
+    HttpRouter router_;
+    std::vector<std::unique_ptr<Feature>> features_;
+    std::vector<std::function<void(const Client&)>> close_observers_;
+
+    mutable std::mutex tree_mutex_;
+    SharedTree tree_;
+    std::atomic<unsigned> next_http_loop_{0};
+
+    std::mutex stop_mutex_;
+    std::condition_variable stop_cv_;
+    bool stop_requested_ = false;
+};
+
+}  // namespace muster::node

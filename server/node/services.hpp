@@ -1,0 +1,70 @@
+#pragma once
+// What the node offers to clients and features. Features (duty calls, meetings) are written
+// against this and the store interfaces only: they never see Beast, SQLite or hiredis.
+
+#include <functional>
+#include <string>
+
+#include "bus/bus.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/jwt.hpp"
+#include "core/timers.hpp"
+#include "hub/hub.hpp"
+#include "net/ws_connection.hpp"
+#include "node/caller.hpp"
+#include "node/commands.hpp"
+#include "node/group_tree.hpp"
+#include "node/users.hpp"
+#include "store/store.hpp"
+
+namespace muster::node {
+
+class Client;
+class HttpRouter;
+
+class NodeServices {
+  public:
+    virtual ~NodeServices() = default;
+
+    [[nodiscard]] virtual const Config& config() const = 0;
+    [[nodiscard]] virtual const Clock& clock() const = 0;
+    // The test clock when debug.manual_clock is on, else null.
+    virtual ManualClock* manual_clock() = 0;
+    virtual Timers& timers() = 0;  // runs callbacks on the node's first loop
+    virtual store::Store& store() = 0;
+    virtual bus::Bus& bus() = 0;
+    virtual hub::Hub& hub() = 0;
+    virtual Users& users() = 0;
+    [[nodiscard]] virtual SharedTree tree() const = 0;
+    [[nodiscard]] virtual const JwtVerifier& verifier() const = 0;
+    [[nodiscard]] virtual const std::string& node_id() const = 0;
+    [[nodiscard]] virtual const CommandRegistry& commands() const = 0;
+    [[nodiscard]] virtual const net::WsLimits& ws_limits() const = 0;
+
+    // Tells every node (this one included) that a user's memberships, or the group tree, changed.
+    virtual void memberships_changed(const std::string& user) = 0;
+    virtual void groups_changed() = 0;
+
+    // Observers called on the client's loop when an authenticated client is gone (meetings
+    // close attendance intervals with it).
+    virtual void on_client_closed(std::function<void(const Client&)> observer) = 0;
+    virtual void client_closed(const Client& client) = 0;
+
+    // A transient presence change to every subscriber of the group, on every node.
+    virtual void publish_presence(const std::string& group, const std::string& user,
+                                  const std::string& name, bool online) = 0;
+};
+
+// A feature adds commands and HTTP routes, and may run timers; installed before the node starts.
+class Feature {
+  public:
+    virtual ~Feature() = default;
+    virtual void install(NodeServices& services, CommandRegistry& commands, HttpRouter& routes) = 0;
+    // After the store is open, before clients are accepted (rebuild timers from the store).
+    virtual void start() {}
+    // Before the store closes.
+    virtual void stop() {}
+};
+
+}  // namespace muster::node
