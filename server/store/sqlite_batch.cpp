@@ -1,0 +1,202 @@
+// The writer thread of SqliteDatabase (sqlite_database.hpp): batching, savepoints, group
+// commit, completions in queue order.
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <utility>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "store/sqlite_database.hpp"
+#include "store/sqlite_jobs.hpp"
+
+namespace muster::store {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+metrics::Histogram& commit_seconds() {
+    static auto& histogram = metrics::registry().histogram(
+        "muster_store_commit_seconds", "Time from BEGIN to the end of COMMIT of one write batch",
+        metrics::latency_buckets());
+    return histogram;
+}
+
+metrics::Histogram& batch_size() {
+    static auto& histogram = metrics::registry().histogram(
+        "muster_store_batch_size", "Write jobs committed in one transaction",
+        {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
+    return histogram;
+}
+
+void run_undo(std::vector<std::function<void()>>& undo) {
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) run_guarded(*it);
+    undo.clear();
+}
+
+}  // namespace
+
+std::atomic<std::int64_t>& store_queued_jobs() {
+    static std::atomic<std::int64_t> count{0};
+    static const bool registered = [] {
+        metrics::registry().gauge_fn(
+            "muster_store_queue_depth", "Store jobs (writes and reads) waiting for SQLite",
+            [] { return static_cast<double>(count.load(std::memory_order_relaxed)); });
+        return true;
+    }();
+    (void)registered;
+    return count;
+}
+
+void register_store_metrics() {
+    store_queued_jobs();
+    commit_seconds();
+    batch_size();
+}
+
+Status run_job_guarded(Job& job, Transaction& txn) {
+    try {
+        return job(txn);
+    } catch (const std::exception& e) {
+        return {errc::internal, std::string("store job threw: ") + e.what()};
+    }
+}
+
+void run_guarded(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const std::exception& e) {
+        MUSTER_LOG_ERROR("store") << "store completion threw: " << e.what();
+    }
+}
+
+struct SqliteDatabase::Outcome {
+    bool ran = false;
+    Status status;
+    std::vector<std::function<void()>> after_commit;
+    std::vector<std::function<void()>> on_rollback;
+};
+
+bool SqliteDatabase::next_batch(std::unique_lock<std::mutex>& lock, std::vector<Entry>& batch) {
+    for (;;) {
+        const auto now = steady::now();
+        auto next_due = steady::time_point::max();
+        if (!closing_) {
+            for (auto& periodic : periodic_) {
+                if (periodic.next <= now) {
+                    batch.push_back(Entry{periodic.job, [name = periodic.name](const Status& s) {
+                                              MUSTER_LOG_WARN("store")
+                                                  << name << " failed: " << s.message();
+                                          }});
+                    periodic.next = now + periodic.interval;
+                }
+                next_due = std::min(next_due, periodic.next);
+            }
+        }
+        const auto take = std::min<std::size_t>(writes_.size(), options_.max_batch);
+        for (std::size_t i = 0; i < take; ++i) {
+            batch.push_back(std::move(writes_.front()));
+            writes_.pop_front();
+        }
+        store_queued_jobs().fetch_sub(static_cast<std::int64_t>(take), std::memory_order_relaxed);
+        if (!batch.empty()) return true;
+        if (closing_) return false;
+        if (next_due == steady::time_point::max()) {
+            write_ready_.wait(lock);
+        } else {
+            write_ready_.wait_until(lock, next_due);
+        }
+    }
+}
+
+void SqliteDatabase::writer_loop() {
+    std::vector<Entry> batch;
+    std::unique_lock lock(mutex_);
+    while (next_batch(lock, batch)) {
+        lock.unlock();
+        run_batch(batch);
+        batch.clear();  // the jobs' captures die here, outside the lock
+        lock.lock();
+    }
+}
+
+void SqliteDatabase::run_batch(std::vector<Entry>& batch) {
+    Connection& db = *writer_db_;
+    const auto started = steady::now();
+    std::vector<Outcome> outcomes(batch.size());
+
+    Status failure = exec_cached(db, "BEGIN IMMEDIATE");
+    if (!failure.ok()) {
+        failure = Status(errc::unavailable, "store cannot begin: " + failure.message());
+    }
+    for (std::size_t i = 0; failure.ok() && i < batch.size(); ++i) {
+        outcomes[i] = run_job(batch[i]);
+        if (!db.in_transaction()) {
+            // SQLite rolled the whole transaction back (I/O error, disk full): the work of the
+            // jobs before this one is gone too.
+            failure = Status(errc::unavailable,
+                             "store transaction aborted: " + outcomes[i].status.message());
+        }
+    }
+    if (failure.ok()) {
+        if (auto status = exec_cached(db, "COMMIT"); !status) {
+            if (db.in_transaction()) (void)exec_cached(db, "ROLLBACK");
+            failure = Status(errc::unavailable, "store commit failed: " + status.message());
+        }
+    }
+
+    if (failure.ok()) {
+        commit_seconds().observe(std::chrono::duration<double>(steady::now() - started).count());
+        batch_size().observe(static_cast<double>(batch.size()));
+    } else {
+        MUSTER_LOG_ERROR("store") << failure.message() << " (a batch of " << batch.size()
+                                  << " jobs fails)";
+        for (auto i = outcomes.size(); i-- > 0;) {
+            auto& outcome = outcomes[i];
+            if (outcome.ran && outcome.status.ok()) run_undo(outcome.on_rollback);
+            // A job that failed on its own keeps its own reason.
+            if (!outcome.ran || outcome.status.ok()) outcome.status = failure;
+        }
+    }
+
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto& outcome = outcomes[i];
+        if (outcome.status.ok()) {
+            for (auto& action : outcome.after_commit) run_guarded(action);
+        } else if (batch[i].failed) {
+            run_guarded([&] { batch[i].failed(std::move(outcome.status)); });
+        }
+    }
+}
+
+SqliteDatabase::Outcome SqliteDatabase::run_job(Entry& entry) {
+    Connection& db = *writer_db_;
+    Outcome outcome;
+    outcome.ran = true;
+    outcome.status = exec_cached(db, "SAVEPOINT job");
+    if (!outcome.status.ok()) return outcome;
+
+    Transaction txn(db, true);
+    outcome.status = run_job_guarded(entry.job, txn);
+    if (outcome.status.ok()) outcome.status = exec_cached(db, "RELEASE job");
+    if (outcome.status.ok()) {
+        outcome.after_commit = std::move(txn.after_commit_);
+        outcome.on_rollback = std::move(txn.on_rollback_);
+        return outcome;
+    }
+    if (db.in_transaction()) {
+        (void)exec_cached(db, "ROLLBACK TO job");
+        (void)exec_cached(db, "RELEASE job");
+    }
+    run_undo(txn.on_rollback_);
+    return outcome;
+}
+
+Status SqliteDatabase::exec_cached(Connection& db, std::string_view sql) {
+    auto stmt = db.prepare(sql);
+    if (!stmt) return stmt.status();
+    return stmt->run();
+}
+
+}  // namespace muster::store

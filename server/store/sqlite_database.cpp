@@ -1,0 +1,185 @@
+#include "store/sqlite_database.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/log.hpp"
+#include "store/sqlite_jobs.hpp"
+#include "store/sqlite_schema.hpp"
+
+namespace muster::store {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+}  // namespace
+
+Result<SqliteOptions> SqliteOptions::from(const std::string& path, const StoreConfig& config) {
+    SqliteOptions options;
+    options.path = path;
+    if (config.synchronous == "full") {
+        options.synchronous_full = true;
+    } else if (config.synchronous == "normal") {
+        options.synchronous_full = false;
+    } else {
+        return Status(errc::invalid_argument,
+                      "store.synchronous must be full or normal, not '" + config.synchronous + "'");
+    }
+    options.max_batch = std::max<std::uint32_t>(config.max_batch, 1);
+    options.queue_max = std::max<std::uint32_t>(config.queue_max, 1);
+    return options;
+}
+
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(SqliteOptions options) {
+    const std::string common =
+        "PRAGMA busy_timeout=" + std::to_string(options.busy_timeout.count()) +
+        ";PRAGMA foreign_keys=ON;";
+
+    auto writer = Connection::open(options.path, Connection::Mode::read_write);
+    if (!writer) return writer.status();
+    {
+        // WAL is a property of the file; checked, because without it every read would wait
+        // for the writer's transaction (and fail on some file systems that lack shared memory).
+        auto wal = (*writer)->prepare("PRAGMA journal_mode=WAL");
+        if (!wal) return wal.status();
+        auto row = wal->step();
+        if (!row) return row.status();
+        const std::string mode = *row ? wal->text(0) : "";
+        if (mode != "wal") {
+            return Status(errc::unavailable, "cannot use WAL journal mode for " + options.path +
+                                                 " (got '" + mode + "')");
+        }
+    }
+    const char* synchronous = options.synchronous_full ? "FULL" : "NORMAL";
+    if (auto status = (*writer)->exec(common + "PRAGMA synchronous=" + synchronous + ";");
+        !status) {
+        return status;
+    }
+    if (auto status = migrate_sqlite_schema(**writer); !status) return status;
+
+    auto reader = Connection::open(options.path, Connection::Mode::read_write);
+    if (!reader) return reader.status();
+    // query_only: the reader thread is for reads; a write there would race the writer's cache.
+    if (auto status = (*reader)->exec(common + "PRAGMA query_only=ON;"); !status) return status;
+
+    MUSTER_LOG_INFO("store") << "opened " << options.path << " (schema v" << sqlite_schema_version()
+                             << ", WAL, synchronous=" << synchronous << ")";
+    return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(
+        std::move(options), std::move(writer).value(), std::move(reader).value()));
+}
+
+SqliteDatabase::SqliteDatabase(SqliteOptions options, std::unique_ptr<Connection> writer,
+                               std::unique_ptr<Connection> reader)
+    : options_(std::move(options)), writer_db_(std::move(writer)), reader_db_(std::move(reader)) {
+    register_store_metrics();  // listed by /metrics (at 0) before the first write
+    writer_ = std::thread([this] { writer_loop(); });
+    reader_ = std::thread([this] { reader_loop(); });
+    writer_id_ = writer_.get_id();
+    reader_id_ = reader_.get_id();
+}
+
+SqliteDatabase::~SqliteDatabase() {
+    close();
+}
+
+bool SqliteDatabase::on_writer_thread() const {
+    return std::this_thread::get_id() == writer_id_;
+}
+
+void SqliteDatabase::write(Job job, Failed failed) {
+    enqueue(writes_, write_ready_, std::move(job), std::move(failed));
+}
+
+void SqliteDatabase::read(Job job, Failed failed) {
+    enqueue(reads_, read_ready_, std::move(job), std::move(failed));
+}
+
+void SqliteDatabase::enqueue(std::deque<Entry>& queue, std::condition_variable& ready, Job job,
+                             Failed failed) {
+    const char* refused = nullptr;
+    {
+        std::unique_lock lock(mutex_);
+        if (!closing_ && queue.size() < options_.queue_max) {
+            queue.push_back(Entry{std::move(job), std::move(failed)});
+            store_queued_jobs().fetch_add(1, std::memory_order_relaxed);
+            lock.unlock();
+            ready.notify_one();
+            return;
+        }
+        refused = closing_ ? "store closed" : "store queue full";
+    }
+    if (failed) failed(Status(errc::unavailable, refused));
+}
+
+void SqliteDatabase::every(std::chrono::milliseconds interval, std::string name, Job job) {
+    if (interval.count() <= 0) return;
+    {
+        std::lock_guard lock(mutex_);
+        periodic_.push_back(
+            Periodic{interval, std::move(name), std::move(job), steady::now() + interval});
+    }
+    write_ready_.notify_one();
+}
+
+void SqliteDatabase::close() {
+    if (std::this_thread::get_id() == writer_id_ || std::this_thread::get_id() == reader_id_) {
+        // Joining our own thread would deadlock; the owner closes at shutdown anyway.
+        MUSTER_LOG_ERROR("store") << "SqliteDatabase::close() called from a store thread: ignored";
+        return;
+    }
+    std::lock_guard serial(close_mutex_);
+    {
+        std::lock_guard lock(mutex_);
+        closing_ = true;
+    }
+    write_ready_.notify_all();
+    read_ready_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (reader_.joinable()) reader_.join();
+    if (writer_db_ != nullptr) {
+        // The last connection to close checkpoints the WAL into the database file.
+        reader_db_.reset();
+        writer_db_.reset();
+        MUSTER_LOG_INFO("store") << "closed " << options_.path;
+    }
+}
+
+// ---- the reader ------------------------------------------------------------------------------
+
+void SqliteDatabase::reader_loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        read_ready_.wait(lock, [this] { return !reads_.empty() || closing_; });
+        if (reads_.empty()) return;  // closing, and every read is done
+        {
+            Entry entry = std::move(reads_.front());
+            reads_.pop_front();
+            store_queued_jobs().fetch_sub(1, std::memory_order_relaxed);
+            lock.unlock();
+            run_read(entry);
+        }  // the job's captures die here, outside the lock
+        lock.lock();
+    }
+}
+
+void SqliteDatabase::run_read(Entry& entry) {
+    Connection& db = *reader_db_;
+    Transaction txn(db, false);
+    Status status = exec_cached(db, "BEGIN");
+    if (status.ok()) {
+        status = run_job_guarded(entry.job, txn);
+        // A read transaction keeps nothing: COMMIT only lets go of the snapshot.
+        if (auto end = exec_cached(db, "COMMIT"); !end && db.in_transaction()) {
+            (void)exec_cached(db, "ROLLBACK");
+        }
+    } else {
+        status = Status(errc::unavailable, "store cannot read: " + status.message());
+    }
+    if (status.ok()) {
+        for (auto& action : txn.after_commit_) run_guarded(action);
+    } else if (entry.failed) {
+        run_guarded([&] { entry.failed(std::move(status)); });
+    }
+}
+
+}  // namespace muster::store

@@ -1,0 +1,27 @@
+#pragma once
+// Internals shared by the two halves of SqliteDatabase (sqlite_database.cpp: queues, reader,
+// lifetime; sqlite_batch.cpp: the writer). Not for other modules.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "store/sqlite_database.hpp"
+
+namespace muster::store {
+
+// Jobs waiting in the queues of every database of the process (one, except in tests). The
+// muster_store_queue_depth gauge reads this at scrape time, so it never points at a database
+// that is gone.
+std::atomic<std::int64_t>& store_queued_jobs();
+
+// Registers the store's metrics, so that /metrics lists them before the first write.
+void register_store_metrics();
+
+// Jobs and completions are other modules' code. One that throws (a bug) must not take the
+// store thread, and with it every later caller, down: the job fails with INTERNAL, the
+// completion is logged.
+Status run_job_guarded(Job& job, Transaction& txn);
+void run_guarded(const std::function<void()>& fn);
+
+}  // namespace muster::store

@@ -1,0 +1,82 @@
+#include "store/memory_presence.hpp"
+
+#include <optional>
+
+#include <gtest/gtest.h>
+
+namespace muster::store {
+namespace {
+
+// MemoryPresence completes inline, so the value is there when the call returns.
+template <class T, class Start>
+T now(Start&& start) {
+    std::optional<T> value;
+    start([&](Result<T> r) {
+        ASSERT_TRUE(r.ok());
+        value = std::move(*r);
+    });
+    EXPECT_TRUE(value.has_value()) << "completion was not inline";
+    return value.value_or(T{});
+}
+
+class MemoryPresenceTest : public ::testing::Test {
+  protected:
+    bool join(const std::string& g, const std::string& u, const std::string& name = {}) {
+        return now<bool>([&](auto d) { presence_.join(g, u, name, d); });
+    }
+    bool leave(const std::string& g, const std::string& u) {
+        return now<bool>([&](auto d) { presence_.leave(g, u, d); });
+    }
+    std::vector<PresenceEntry> list(const std::string& g) {
+        return now<std::vector<PresenceEntry>>([&](auto d) { presence_.list(g, d); });
+    }
+    bool connected(const std::string& u) {
+        return now<bool>([&](auto d) { presence_.is_connected(u, d); });
+    }
+
+    MemoryPresence presence_;
+};
+
+TEST_F(MemoryPresenceTest, join_and_leave_announce_only_the_first_and_the_last_connection) {
+    EXPECT_TRUE(join("g", "u1", "Li"));
+    EXPECT_FALSE(join("g", "u1"));  // a second device
+    EXPECT_TRUE(join("g", "u2", "Wang"));
+    EXPECT_TRUE(join("h", "u1", "Li"));  // another group counts apart
+
+    auto online = list("g");
+    ASSERT_EQ(online.size(), 2U);
+    EXPECT_EQ(online[0].user, "u1");
+    EXPECT_EQ(online[0].name, "Li");  // the empty name of the second join kept it
+    EXPECT_EQ(online[1].user, "u2");
+
+    EXPECT_FALSE(leave("g", "u1"));  // one device still there
+    EXPECT_EQ(list("g").size(), 2U);
+    EXPECT_TRUE(leave("g", "u1"));
+    EXPECT_FALSE(leave("g", "u1"));  // never negative
+    EXPECT_TRUE(join("g", "u1"));    // so the next join is a first one again
+    EXPECT_EQ(list("h").size(), 1U);
+}
+
+TEST_F(MemoryPresenceTest, leave_of_an_unknown_pair_is_false_and_lists_stay_empty) {
+    EXPECT_FALSE(leave("g", "ghost"));
+    EXPECT_TRUE(list("g").empty());
+    EXPECT_TRUE(list("never").empty());
+}
+
+TEST_F(MemoryPresenceTest, is_connected_counts_connections_per_user) {
+    EXPECT_FALSE(connected("u1"));
+    presence_.connection_opened("u1");
+    presence_.connection_opened("u1");
+    EXPECT_TRUE(connected("u1"));
+    presence_.connection_closed("u1");
+    EXPECT_TRUE(connected("u1"));
+    presence_.connection_closed("u1");
+    EXPECT_FALSE(connected("u1"));
+    presence_.connection_closed("u1");  // an extra close is ignored...
+    presence_.connection_opened("u1");
+    EXPECT_TRUE(connected("u1"));  // ...and does not swallow the next open
+    EXPECT_FALSE(connected("u2"));
+}
+
+}  // namespace
+}  // namespace muster::store

@@ -1,0 +1,241 @@
+#include "store/sqlite_database.hpp"
+
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/metrics.hpp"
+#include "store/sqlite_schema.hpp"
+#include "unit/store/store_test_util.hpp"
+
+namespace muster::store {
+namespace {
+
+using test::count_rows;
+using test::TempDir;
+using test::wait_for;
+using test::WriterGate;
+
+std::unique_ptr<SqliteDatabase> open_db(const TempDir& dir, std::uint32_t queue_max = 1000) {
+    SqliteOptions options;
+    options.path = dir.file("test.db");
+    options.queue_max = queue_max;
+    auto db = SqliteDatabase::open(options);
+    EXPECT_TRUE(db.ok()) << db.status().message();
+    return std::move(db).value();
+}
+
+// A job that inserts a user row and records its completion (or failure) in `log`.
+struct CompletionLog {
+    std::mutex mutex;
+    std::vector<std::string> entries;
+    std::promise<void> all_done;
+    std::size_t expected = 0;
+
+    void add(std::string entry) {
+        std::lock_guard lock(mutex);
+        entries.push_back(std::move(entry));
+        if (entries.size() == expected) all_done.set_value();
+    }
+};
+
+Job insert_user(const std::string& id, CompletionLog& log, const Status& outcome = ok_status()) {
+    return [id, &log, outcome](Transaction& txn) -> Status {
+        auto insert = txn.prepare("INSERT INTO users (id, name) VALUES (?1, 'x')");
+        if (!insert) return insert.status();
+        insert->bind_text(1, id);
+        if (auto status = insert->run(); !status) return status;
+        txn.after_commit([id, &log] { log.add(id + " ok"); });
+        return outcome;
+    };
+}
+
+Failed record_failure(const std::string& id, CompletionLog& log) {
+    return [id, &log](const Status& status) {
+        log.add(id + " failed " + std::string(errc_name(status.code())));
+    };
+}
+
+TEST(SqliteDatabase, failing_job_rolls_back_alone_and_the_batch_commits_once) {
+    TempDir dir;
+    auto db = open_db(dir);
+    auto& batches = metrics::registry().histogram("muster_store_batch_size", "", {});
+    CompletionLog log;
+    log.expected = 3;
+    const auto batches_before = batches.count();
+    const double jobs_before = batches.sum();
+    {
+        WriterGate gate(*db);  // batch 1: the gate alone; A, B and C queue behind it
+        db->write(insert_user("a", log), record_failure("a", log));
+        db->write(insert_user("b", log, Status(errc::conflict, "no")), record_failure("b", log));
+        db->write(insert_user("c", log), record_failure("c", log));
+    }
+    ASSERT_EQ(log.all_done.get_future().wait_for(test::wait_limit), std::future_status::ready);
+
+    // Completions in queue order; B's insert was undone, A's and C's committed.
+    EXPECT_EQ(log.entries, (std::vector<std::string>{"a ok", "b failed CONFLICT", "c ok"}));
+    EXPECT_EQ(count_rows(*db, "SELECT count(*) FROM users WHERE id IN ('a', 'c')"), 2);
+    EXPECT_EQ(count_rows(*db, "SELECT count(*) FROM users WHERE id = 'b'"), 0);
+    // Two commits: the gate's batch of 1, then A, B and C together.
+    EXPECT_EQ(batches.count() - batches_before, 2U);
+    EXPECT_DOUBLE_EQ(batches.sum() - jobs_before, 4.0);
+}
+
+TEST(SqliteDatabase, failed_commit_fails_every_job_of_the_batch_and_runs_their_undo) {
+    TempDir dir;
+    auto db = open_db(dir);
+    CompletionLog log;
+    log.expected = 2;
+    std::atomic<int> undone{0};
+    {
+        WriterGate gate(*db);
+        db->write(
+            [&](Transaction& txn) -> Status {
+                txn.on_rollback([&] { ++undone; });
+                return insert_user("a", log)(txn);
+            },
+            record_failure("a", log));
+        // A foreign key violation deferred to COMMIT: the savepoint releases fine, the
+        // commit of the whole batch fails.
+        db->write(
+            [](Transaction& txn) -> Status {
+                if (auto s = txn.db().exec("PRAGMA defer_foreign_keys = ON"); !s) return s;
+                return txn.db().exec(
+                    "INSERT INTO members (group_id, user_id, role) VALUES ('nope', 'u', 'member')");
+            },
+            record_failure("fk", log));
+    }
+    ASSERT_EQ(log.all_done.get_future().wait_for(test::wait_limit), std::future_status::ready);
+    EXPECT_EQ(log.entries,
+              (std::vector<std::string>{"a failed UNAVAILABLE", "fk failed UNAVAILABLE"}));
+    EXPECT_EQ(undone.load(), 1);
+    EXPECT_EQ(count_rows(*db, "SELECT count(*) FROM users"), 0);
+
+    // The database works on: the next batch commits.
+    CompletionLog next;
+    next.expected = 1;
+    db->write(insert_user("b", next), record_failure("b", next));
+    ASSERT_EQ(next.all_done.get_future().wait_for(test::wait_limit), std::future_status::ready);
+    EXPECT_EQ(next.entries, (std::vector<std::string>{"b ok"}));
+}
+
+TEST(SqliteDatabase, full_write_queue_refuses_at_once_with_unavailable) {
+    TempDir dir;
+    auto db = open_db(dir, /*queue_max=*/4);
+    std::atomic<int> failures{0};
+    {
+        WriterGate gate(*db);  // the writer holds the gate; the queue itself is empty
+        for (int i = 0; i < 4; ++i) {
+            db->write([](Transaction&) { return ok_status(); }, [&](const Status&) { ++failures; });
+        }
+        EXPECT_EQ(failures.load(), 0);
+        Status refused;
+        bool called = false;
+        db->write([](Transaction&) { return ok_status(); },
+                  [&](Status status) {
+                      called = true;
+                      refused = std::move(status);
+                  });
+        ASSERT_TRUE(called) << "the refusal must come before write() returns";
+        EXPECT_EQ(refused.code(), errc::unavailable);
+        EXPECT_EQ(refused.message(), "store queue full");
+    }
+    db->close();
+    EXPECT_EQ(failures.load(), 0);  // the four accepted jobs ran
+}
+
+TEST(SqliteDatabase, close_completes_queued_work_then_refuses_new_jobs) {
+    TempDir dir;
+    auto db = open_db(dir);
+    std::atomic<int> committed{0};
+    for (int i = 0; i < 200; ++i) {
+        db->write(
+            [&committed, i](Transaction& txn) -> Status {
+                auto insert = txn.prepare("INSERT INTO users (id) VALUES (?1)");
+                if (!insert) return insert.status();
+                insert->bind_text(1, "u" + std::to_string(i));
+                if (auto status = insert->run(); !status) return status;
+                txn.after_commit([&committed] { ++committed; });
+                return ok_status();
+            },
+            {});
+    }
+    db->close();
+    EXPECT_EQ(committed.load(), 200);
+
+    Status write_refusal;
+    db->write([](Transaction&) { return ok_status(); },
+              [&](Status s) { write_refusal = std::move(s); });
+    EXPECT_EQ(write_refusal.code(), errc::unavailable);
+    EXPECT_EQ(write_refusal.message(), "store closed");
+    Status read_refusal;
+    db->read([](Transaction&) { return ok_status(); },
+             [&](Status s) { read_refusal = std::move(s); });
+    EXPECT_EQ(read_refusal.code(), errc::unavailable);
+
+    // Committed means on disk: a new database on the file sees every row.
+    db.reset();
+    auto reopened = open_db(dir);
+    EXPECT_EQ(count_rows(*reopened, "SELECT count(*) FROM users"), 200);
+}
+
+TEST(SqliteDatabase, reads_run_in_a_read_only_transaction) {
+    TempDir dir;
+    auto db = open_db(dir);
+    auto result = wait_for<Unit>([&](const Done<Unit>& done) {
+        db->read(
+            [](Transaction& txn) { return txn.db().exec("INSERT INTO users (id) VALUES ('x')"); },
+            [done](Status s) { done(std::move(s)); });
+    });
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(count_rows(*db, "SELECT count(*) FROM users"), 0);
+}
+
+TEST(SqliteDatabase, periodic_job_runs_on_the_writer_thread_again_and_again) {
+    TempDir dir;
+    auto db = open_db(dir);
+    std::promise<void> twice;
+    int runs = 0;  // writer thread only
+    bool on_writer = true;
+    db->every(std::chrono::milliseconds(5), "test tick", [&](Transaction& txn) -> Status {
+        on_writer = on_writer && db->on_writer_thread() && txn.writable();
+        if (++runs == 2) twice.set_value();
+        return ok_status();
+    });
+    ASSERT_EQ(twice.get_future().wait_for(test::wait_limit), std::future_status::ready);
+    db->close();
+    EXPECT_TRUE(on_writer);
+}
+
+TEST(SqliteDatabase, refuses_a_file_with_a_newer_schema) {
+    TempDir dir;
+    {
+        auto conn = Connection::open(dir.file("test.db"), Connection::Mode::read_write);
+        ASSERT_TRUE(conn.ok());
+        ASSERT_TRUE((*conn)->exec("PRAGMA user_version = 99").ok());
+    }
+    SqliteOptions options;
+    options.path = dir.file("test.db");
+    auto db = SqliteDatabase::open(options);
+    ASSERT_FALSE(db.ok());
+    EXPECT_NE(db.status().message().find("newer"), std::string::npos) << db.status().message();
+}
+
+TEST(SqliteDatabase, schema_version_is_recorded_in_user_version) {
+    TempDir dir;
+    open_db(dir)->close();
+    auto conn = Connection::open(dir.file("test.db"), Connection::Mode::read_only);
+    ASSERT_TRUE(conn.ok());
+    auto version = (*conn)->prepare("PRAGMA user_version");
+    ASSERT_TRUE(version.ok());
+    ASSERT_TRUE(version->step().ok());
+    EXPECT_EQ(version->int64(0), sqlite_schema_version());
+    EXPECT_GE(sqlite_schema_version(), 1);
+}
+
+}  // namespace
+}  // namespace muster::store
