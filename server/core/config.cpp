@@ -133,9 +133,17 @@ po::options_description describe(Config& c) {
         po::value(&m.max_roll_window_s)->default_value(m.max_roll_window_s), "");
     add("meeting.max_agenda_items",
         po::value(&m.max_agenda_items)->default_value(m.max_agenda_items), "");
+    add("meeting.default_roll_window_s",
+        po::value(&m.default_roll_window_s)->default_value(m.default_roll_window_s), "");
+    add("meeting.max_co_hosts", po::value(&m.max_co_hosts)->default_value(m.max_co_hosts), "");
+    add("meeting.max_shared_items",
+        po::value(&m.max_shared_items)->default_value(m.max_shared_items), "");
 
     add("debug.manual_clock", po::value(&c.debug.manual_clock)->default_value(c.debug.manual_clock),
         "");
+    add("debug.manual_clock_start_ms",
+        po::value(&c.debug.manual_clock_start_ms)->default_value(c.debug.manual_clock_start_ms),
+        "Unix ms the manual clock starts at (a restarted test node keeps its timeline)");
     return d;
 }
 

@@ -92,10 +92,14 @@ struct MeetingConfig {
     std::uint32_t drop_grace_s = 60;  // a lost connection ends attendance after this
     std::uint32_t max_roll_window_s = 3600;
     std::uint32_t max_agenda_items = 100;
+    std::uint32_t default_roll_window_s = 60;  // a roll call without window_s
+    std::uint32_t max_co_hosts = 20;
+    std::uint32_t max_shared_items = 100;  // per meeting
 };
 
 struct DebugConfig {
     bool manual_clock = false;  // time moves only by POST /api/v1/debug/clock (tests only)
+    std::int64_t manual_clock_start_ms = 0;  // where the manual clock starts; 0 = system time
 };
 
 struct Config {

@@ -1,0 +1,277 @@
+#include "features/meetings/meeting_feature.hpp"
+
+#include <future>
+#include <stdexcept>
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "features/meetings/meeting_commands.hpp"
+#include "features/meetings/meeting_routes.hpp"
+#include "features/meetings/rules.hpp"
+#include "node/client.hpp"
+
+namespace muster::features::meetings {
+
+namespace asio = boost::asio;
+namespace v1 = muster::v1;
+
+namespace {
+
+struct Metrics {
+    metrics::Counter& scheduled;
+    metrics::Counter& started;
+    metrics::Counter& ended;
+    metrics::Counter& joins;
+    metrics::Counter& drops;
+    metrics::Counter& roll_calls;
+};
+
+Metrics& counters() {
+    auto& r = metrics::registry();
+    static Metrics m{
+        r.counter("muster_meetings_scheduled_total", "Meetings scheduled"),
+        r.counter("muster_meetings_started_total", "Meetings started"),
+        r.counter("muster_meetings_ended_total", "Meetings ended"),
+        r.counter("muster_meeting_joins_total", "Members who joined a meeting (not repeats)"),
+        r.counter("muster_meeting_drops_total",
+                  "Participants dropped after losing their connection past the grace period"),
+        r.counter("muster_meeting_roll_calls_total", "Roll calls opened"),
+    };
+    return m;
+}
+
+template <class T, class Start>
+Result<T> wait_for(Start&& start) {
+    std::promise<Result<T>> promise;
+    auto future = promise.get_future();
+    start(Done<T>([&promise](Result<T> r) { promise.set_value(std::move(r)); }));
+    return future.get();
+}
+
+// How long a timer- or close-driven change waits before it is tried again when the store was
+// unavailable.
+constexpr std::int64_t retry_ms = 1000;
+
+std::int64_t grace_ms(const node::NodeServices& services) {
+    return static_cast<std::int64_t>(services.config().meeting.drop_grace_s) * 1000;
+}
+
+}  // namespace
+
+void MeetingFeature::install(node::NodeServices& services, node::CommandRegistry& commands,
+                             node::HttpRouter& routes) {
+    services_ = &services;
+    counters();  // listed in /metrics from the start, at 0
+    register_meeting_commands(commands, *this);
+    register_meeting_routes(routes, *this);
+    services.on_client_closed([this](const node::Client& client) {
+        connection_closed(client.caller().user(), client.session_id());
+    });
+}
+
+void MeetingFeature::start() {
+    auto meetings = wait_for<std::vector<v1::MeetingRecord>>(
+        [this](Done<std::vector<v1::MeetingRecord>> done) { store_.unfinished(std::move(done)); });
+    if (!meetings) {
+        throw std::runtime_error("cannot load unfinished meetings: " + meetings.status().message());
+    }
+    const std::int64_t grace = grace_ms(*services_);
+    for (const auto& meeting : *meetings) {
+        const std::string& id = meeting.state().meeting_id();
+        auto recovered = wait_for<store::MeetingApplied>([&](Done<store::MeetingApplied> done) {
+            store_.apply(
+                id,
+                [grace](v1::MeetingRecord& record, std::int64_t now)
+                    -> Result<store::MeetingChange> { return recover(record, grace, now); },
+                std::move(done));
+        });
+        if (!recovered) {
+            throw std::runtime_error("cannot recover meeting " + id + ": " +
+                                     recovered.status().message());
+        }
+        for (const auto& link : recovered->record.links()) {
+            if (link.lost_ms() > 0) arm_drop(id, link.user(), link.drop_at_ms());
+        }
+        arm_roll_close(recovered->record.state());
+    }
+    if (!meetings->empty()) {
+        MUSTER_LOG_INFO("meetings")
+            << meetings->size() << " unfinished meeting(s) recovered; participants have "
+            << services_->config().meeting.drop_grace_s << " s to rejoin";
+    }
+}
+
+void MeetingFeature::stop() {
+    stopping_ = true;
+}
+
+asio::awaitable<Result<store::MeetingApplied>> MeetingFeature::apply(std::string meeting_id,
+                                                                     store::MeetingRule rule) {
+    Result<store::MeetingApplied> applied = co_await async_call<store::MeetingApplied>(
+        [&](Done<store::MeetingApplied> done) {
+            store_.apply(std::move(meeting_id), std::move(rule), std::move(done));
+        },
+        asio::use_awaitable);
+    if (applied) after(*applied);
+    co_return applied;
+}
+
+asio::awaitable<Result<store::MeetingApplied>> MeetingFeature::create(v1::MeetingRecord record,
+                                                                      store::MeetingChange first) {
+    Result<store::MeetingApplied> applied = co_await async_call<store::MeetingApplied>(
+        [&](Done<store::MeetingApplied> done) {
+            store_.create(std::move(record), std::move(first), std::move(done));
+        },
+        asio::use_awaitable);
+    if (applied) after(*applied);
+    co_return applied;
+}
+
+asio::awaitable<Result<v1::MeetingRecord>> MeetingFeature::get(std::string meeting_id) {
+    co_return co_await async_call<v1::MeetingRecord>(
+        [&](Done<v1::MeetingRecord> done) { store_.get(std::move(meeting_id), std::move(done)); },
+        asio::use_awaitable);
+}
+
+asio::awaitable<Result<std::vector<store::MemberInfo>>> MeetingFeature::members(std::string group) {
+    co_return co_await async_call<std::vector<store::MemberInfo>>(
+        [&](Done<std::vector<store::MemberInfo>> done) {
+            services_->store().directory().members_of(std::move(group), std::move(done));
+        },
+        asio::use_awaitable);
+}
+
+// Called on whichever thread completed the change: only thread-safe work here.
+void MeetingFeature::after(const store::MeetingApplied& applied) {
+    auto& m = counters();
+    switch (applied.change.change) {
+        case v1::MeetingUpdate::SCHEDULED:
+            m.scheduled.inc();
+            break;
+        case v1::MeetingUpdate::STARTED:
+            m.started.inc();
+            break;
+        case v1::MeetingUpdate::ENDED:
+            m.ended.inc();
+            break;
+        case v1::MeetingUpdate::JOINED:
+            m.joins.inc();
+            break;
+        case v1::MeetingUpdate::DROPPED:
+            m.drops.inc();
+            break;
+        case v1::MeetingUpdate::ROLL_CALL_OPENED:
+            m.roll_calls.inc();
+            arm_roll_close(applied.record.state());
+            break;
+        default:
+            break;
+    }
+}
+
+// ---- connection loss and timers ---------------------------------------------------------------
+
+void MeetingFeature::connection_closed(const std::string& user, const std::string& session) {
+    const std::int64_t grace = grace_ms(*services_);
+    for (const auto& meeting : sessions_.take(session)) {
+        store_.apply(
+            meeting,
+            [user, session, grace](v1::MeetingRecord& record,
+                                   std::int64_t now) -> Result<store::MeetingChange> {
+                return connection_lost(record, user, session, grace, now);
+            },
+            [this, meeting, user, session](Result<store::MeetingApplied> r) {
+                if (r) {
+                    for (const auto& link : r->record.links()) {
+                        if (link.user() == user && link.lost_ms() > 0)
+                            arm_drop(meeting, user, link.drop_at_ms());
+                    }
+                } else if (r.status().code() == errc::unavailable) {
+                    // Not recorded: without a retry the user would stay "present" for good.
+                    retry_later([this, meeting, user, session] {
+                        sessions_.add(session, meeting);
+                        connection_closed(user, session);
+                    });
+                }
+                finished("connection loss", meeting, std::move(r));
+            });
+    }
+}
+
+void MeetingFeature::retry_later(std::function<void()> fn) {
+    if (stopping_) return;
+    services_->timers().at(services_->clock().now_ms() + retry_ms, [this, fn = std::move(fn)] {
+        if (!stopping_) fn();
+    });
+}
+
+void MeetingFeature::arm_drop(const std::string& meeting, const std::string& user,
+                              std::int64_t at_ms) {
+    // Never cancelled: the drop rule checks that the grace has really run out, so a timer made
+    // stale by a rejoin does nothing.
+    services_->timers().at(at_ms, [this, meeting, user] { drop_due(meeting, user); });
+}
+
+void MeetingFeature::arm_roll_close(const v1::MeetingState& state) {
+    if (!state.roll_call().open()) return;
+    services_->timers().at(state.roll_call().closes_ms(),
+                           [this, meeting = state.meeting_id(), group = state.group()] {
+                               close_roll_due(meeting, group);
+                           });
+}
+
+void MeetingFeature::drop_due(const std::string& meeting, const std::string& user) {
+    if (stopping_) return;
+    store_.apply(
+        meeting,
+        [user](v1::MeetingRecord& record, std::int64_t now) -> Result<store::MeetingChange> {
+            return drop_if_due(record, user, now);
+        },
+        [this, meeting, user](Result<store::MeetingApplied> r) {
+            if (!r && r.status().code() == errc::unavailable)
+                retry_later([this, meeting, user] { drop_due(meeting, user); });
+            finished("drop", meeting, std::move(r));
+        });
+}
+
+void MeetingFeature::close_roll_due(const std::string& meeting, const std::string& group) {
+    if (stopping_) return;
+    services_->store().directory().members_of(
+        group, [this, meeting, group](Result<std::vector<store::MemberInfo>> members) {
+            if (!members) {
+                // Closing needs the member list (the absent ones): try again soon.
+                MUSTER_LOG_WARN("meetings")
+                    << "roll call of " << meeting
+                    << ": cannot read members: " << members.status().message();
+                retry_later([this, meeting, group] { close_roll_due(meeting, group); });
+                return;
+            }
+            std::vector<std::string> ids;
+            for (const auto& m : *members) ids.push_back(m.user);
+            store_.apply(
+                meeting,
+                [ids = std::move(ids)](v1::MeetingRecord& record,
+                                       std::int64_t now) -> Result<store::MeetingChange> {
+                    return close_roll_call_if_due(record, ids, now);
+                },
+                [this, meeting, group](Result<store::MeetingApplied> r) {
+                    if (!r && r.status().code() == errc::unavailable)
+                        retry_later([this, meeting, group] { close_roll_due(meeting, group); });
+                    finished("roll call close", meeting, std::move(r));
+                });
+        });
+}
+
+void MeetingFeature::finished(const char* what, const std::string& meeting,
+                              Result<store::MeetingApplied> r) {
+    if (r) {
+        after(*r);
+        return;
+    }
+    MUSTER_LOG_WARN("meetings") << what << " in meeting " << meeting
+                                << " failed: " << r.status().message();
+}
+
+}  // namespace muster::features::meetings

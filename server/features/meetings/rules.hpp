@@ -1,0 +1,93 @@
+#pragma once
+// The rules of a meeting, as pure functions on its stored record: each checks who may do what
+// in which phase, changes the record and says what changed (store::MeetingChange). The store
+// runs them inside one transaction (store/meeting_store.hpp), so they must depend on their
+// inputs only; that also makes them testable without a server.
+//
+// Lifecycle SCHEDULED -> LIVE -> ENDED. Every command on an ENDED meeting is CONFLICT.
+// Who: members of the group (effective role, so coordinators of an ancestor and holders of the
+// group in their token too) may join, leave, raise and lower their own hand and answer the
+// roll; the host (the coordinator who scheduled) and the co-hosts named at scheduling may also
+// start, call the roll, grant the floor, share, set the agenda item, lower another's hand, end.
+//
+// Attendance: a participant's interval opens when they join (or at the start, for those who
+// joined the scheduled meeting early: only live time counts) and closes when they leave, when
+// the meeting ends, or when their last connection is lost and they do not join again within
+// the grace period. A dropped interval closes at the time the connection was lost, not at the
+// end of the grace; joining again within the grace continues the same interval (the gap of a
+// phone changing networks counts as present), later opens a new one.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "muster/v1/frame.pb.h"
+#include "muster/v1/meeting_record.pb.h"
+#include "store/directory.hpp"
+#include "store/meeting_store.hpp"
+
+namespace muster::features::meetings {
+
+using muster::v1::MeetingRecord;
+using store::MeetingChange;
+
+// Who is acting, with their effective role in the meeting's group.
+struct Actor {
+    std::string user;
+    std::string name;
+    store::Role role = store::Role::none;
+};
+
+[[nodiscard]] bool is_host(const muster::v1::MeetingState& state, const std::string& user);
+
+// A new record for `command` (already validated), hosted by `host`; the first change is
+// SCHEDULED. `co_hosts` are deduplicated and the host is left out of them.
+MeetingRecord new_meeting(const Actor& host, const std::string& meeting_id,
+                          const muster::v1::MeetingSchedule& command, std::int64_t now_ms);
+MeetingChange scheduled(const Actor& host);
+
+Result<MeetingChange> start(MeetingRecord& record, const Actor& actor, std::int64_t now_ms);
+Result<MeetingChange> end(MeetingRecord& record, const Actor& actor,
+                          const std::vector<std::string>& members, std::int64_t now_ms);
+
+// `connection` is the session joining (empty: none to track, e.g. an HTTP caller).
+Result<MeetingChange> join(MeetingRecord& record, const Actor& actor, const std::string& connection,
+                           std::int64_t now_ms);
+Result<MeetingChange> leave(MeetingRecord& record, const Actor& actor, std::int64_t now_ms);
+
+// A connection that joined is gone. When it was the user's last one, the grace period starts
+// (a grace of 0 drops them at once). Never an error: the meeting may have ended since.
+MeetingChange connection_lost(MeetingRecord& record, const std::string& user,
+                              const std::string& connection, std::int64_t grace_ms,
+                              std::int64_t now_ms);
+// The grace timer: drops the user (DROPPED) if they are still away and it has run out.
+MeetingChange drop_if_due(MeetingRecord& record, const std::string& user, std::int64_t now_ms);
+// Node start-up: every recorded connection is gone (one node owns the embedded store), so
+// participants still marked connected start their grace period now.
+MeetingChange recover(MeetingRecord& record, std::int64_t grace_ms, std::int64_t now_ms);
+
+Result<MeetingChange> open_roll_call(MeetingRecord& record, const Actor& actor,
+                                     std::int64_t window_ms, std::int64_t now_ms);
+Result<MeetingChange> answer_roll(MeetingRecord& record, const Actor& actor, std::int64_t now_ms);
+// The roll-call timer: closes the roll call if its window has passed. Absent: members of the
+// group and participants who did not answer, sorted.
+MeetingChange close_roll_call_if_due(MeetingRecord& record, const std::vector<std::string>& members,
+                                     std::int64_t now_ms);
+
+Result<MeetingChange> raise_hand(MeetingRecord& record, const Actor& actor, std::int64_t now_ms);
+// `user` empty: one's own hand; another's takes a host.
+Result<MeetingChange> lower_hand(MeetingRecord& record, const Actor& actor, const std::string& user,
+                                 std::int64_t now_ms);
+// Gives `user` (a participant) the floor and takes their hand out of the queue; `user` empty
+// takes the floor back.
+Result<MeetingChange> grant_floor(MeetingRecord& record, const Actor& actor,
+                                  const std::string& user, std::int64_t now_ms);
+Result<MeetingChange> share(MeetingRecord& record, const Actor& actor, const std::string& title,
+                            const std::string& url, std::uint32_t max_items, std::int64_t now_ms);
+Result<MeetingChange> set_agenda_item(MeetingRecord& record, const Actor& actor, std::int32_t index,
+                                      std::int64_t now_ms);
+
+// A member may read the state (meeting_get) without joining.
+Status may_read(const MeetingRecord& record, const Actor& actor);
+
+}  // namespace muster::features::meetings

@@ -1,0 +1,45 @@
+#pragma once
+// Meetings in the embedded SQLite database (see meeting_store.hpp for the contract).
+//
+// Tables (created here with CREATE TABLE IF NOT EXISTS, not by the shared schema migrations,
+// so that features add tables without contending for the schema version):
+//   meetings            one row per meeting: the serialised MeetingRecord, phase and group
+//   meeting_attendance  one row per closed attendance interval
+// Every operation is a job on the database's writer (changes) or reader (reads) thread; a
+// change and its MeetingUpdate event commit in the same transaction (append_in_transaction),
+// and the event is delivered to the bus before `done` is called.
+
+#include "core/clock.hpp"
+#include "store/meeting_store.hpp"
+#include "store/sqlite_database.hpp"
+#include "store/sqlite_event_log.hpp"
+
+namespace muster::store {
+
+class SqliteMeetingStore final : public MeetingStore {
+  public:
+    // Creates the tables if needed, blocking until they exist: start-up only. Throws
+    // std::runtime_error when it cannot. `db`, `log` and `clock` must outlive this store, and
+    // the database must be closed before it is destroyed (jobs capture it).
+    SqliteMeetingStore(SqliteDatabase& db, SqliteEventLog& log, const Clock& clock);
+
+    void create(muster::v1::MeetingRecord record, MeetingChange first,
+                Done<MeetingApplied> done) override;
+    void apply(std::string meeting_id, MeetingRule rule, Done<MeetingApplied> done) override;
+    void get(std::string meeting_id, Done<muster::v1::MeetingRecord> done) override;
+    void attendance(std::string meeting_id, Done<AttendanceSnapshot> done) override;
+    void unfinished(Done<std::vector<muster::v1::MeetingRecord>> done) override;
+
+  private:
+    // Stores the record and the closed intervals, appends the update: the common tail of
+    // create() and apply(). `insert` for a new meeting.
+    Result<std::uint64_t> commit_change(Transaction& txn, const muster::v1::MeetingRecord& record,
+                                        const MeetingChange& change, std::int64_t now_ms,
+                                        bool insert);
+
+    SqliteDatabase& db_;
+    SqliteEventLog& log_;
+    const Clock& clock_;
+};
+
+}  // namespace muster::store
