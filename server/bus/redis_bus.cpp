@@ -1,0 +1,270 @@
+#include "bus/redis_bus.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "redis/event_seq.hpp"
+
+namespace muster::bus {
+
+namespace {
+
+using std::chrono::milliseconds;
+using steady = std::chrono::steady_clock;
+
+// Control messages kept while the publisher is down; older ones are dropped beyond this (a
+// node that missed them resynchronises on its own bus reset anyway).
+constexpr std::size_t control_backlog_max = 1024;
+// Channels per SUBSCRIBE command when resubscribing many.
+constexpr std::size_t subscribe_batch = 256;
+
+redis::ConnectionOptions connection_options(const RedisConfig& config, redis::Endpoint endpoint,
+                                            std::string name, std::string client_name) {
+    redis::ConnectionOptions options;
+    options.name = std::move(name);
+    options.endpoint = std::move(endpoint);
+    options.connect_timeout = milliseconds(config.connect_timeout_ms);
+    options.command_timeout = milliseconds(config.command_timeout_ms);
+    options.reconnect_min = milliseconds(config.reconnect_min_ms);
+    options.reconnect_max = milliseconds(config.reconnect_max_ms);
+    // CLIENT SETNAME is also what proves, before a context counts as ready, that Redis answers
+    // (a frozen Redis still accepts TCP connections).
+    options.client_name = std::move(client_name);
+    return options;
+}
+
+Status unavailable(const std::string& why) {
+    return {errc::unavailable, why};
+}
+
+}  // namespace
+
+RedisBus::RedisBus(const RedisConfig& config, redis::Endpoint endpoint, std::string bus_id)
+    : config_(config)
+    , keys_(config.key_prefix)
+    , bus_id_(std::move(bus_id))
+    , control_channel_(keys_.control_channel())
+    , health_channel_(keys_.health_channel(bus_id_))
+    , echo_grace_(std::max(milliseconds(3 * config.health_interval_ms),
+                           milliseconds(config.health_interval_ms + config.command_timeout_ms)))
+    , loop_("bus")
+    , subscriber_(std::make_unique<redis::Connection>(
+          loop_.io(),
+          connection_options(config, endpoint, "bus-subscribe", "muster-sub-" + bus_id_)))
+    , publisher_(std::make_unique<redis::Connection>(
+          loop_.io(), connection_options(config, endpoint, "bus-publish", "muster-pub-" + bus_id_)))
+    , health_timer_(loop_.io())
+    , subscribed_(metrics::registry().gauge("muster_redis_subscribed_channels",
+                                            "Group channels this node's bus is subscribed to"))
+    , resets_(metrics::registry().counter(
+          "muster_bus_resets_total",
+          "Bus reconnects after which every subscription caught up from the log")) {
+    tracker_.add_permanent(control_channel_);
+    tracker_.add_permanent(health_channel_);
+    loop_.post([this] { start(); });
+}
+
+RedisBus::~RedisBus() {
+    stop();
+}
+
+void RedisBus::start() {
+    subscriber_->on_ready([this] { subscriber_ready(); });
+    subscriber_->on_down([this] { subscriber_down(); });
+    subscriber_->on_push([this](redis::Reply reply) { on_push(std::move(reply)); });
+    publisher_->on_ready([this] { publisher_ready(); });
+    publisher_->on_down([this] { update_health(); });
+    subscriber_->start();
+    publisher_->start();
+    health_tick();
+}
+
+void RedisBus::stop() {
+    loop_.run_blocking([this] {
+        if (stopped_) return;
+        stopped_ = true;
+        health_timer_.cancel();
+        subscriber_->stop();
+        publisher_->stop();
+        healthy_ = false;
+    });
+    loop_.stop();
+    handler_.store(nullptr);
+}
+
+// ---- subscriptions ---------------------------------------------------------------------------
+
+void RedisBus::subscribe(std::string group, Done<Unit> done) {
+    loop_.post([this, group = std::move(group), done = std::move(done)]() mutable {
+        if (stopped_ || !subscriber_->ready()) {
+            done(unavailable("the Redis bus is not connected"));
+            return;
+        }
+        const std::string channel = keys_.group_channel(group);
+        const auto deadline = steady::now() + milliseconds(config_.command_timeout_ms);
+        switch (tracker_.subscribe(channel, done, deadline)) {
+            case SubscriptionTracker::Outcome::active:
+                done(Unit{});
+                break;
+            case SubscriptionTracker::Outcome::pending:
+                break;
+            case SubscriptionTracker::Outcome::send:
+                send_subscribe({channel});
+                break;
+        }
+    });
+}
+
+void RedisBus::unsubscribe(std::string group) {
+    loop_.post([this, group = std::move(group)] {
+        const std::string channel = keys_.group_channel(group);
+        std::vector<SubscriptionTracker::Waiter> failed;
+        const bool wanted = tracker_.unsubscribe(channel, failed);
+        for (auto& waiter : failed) waiter(unavailable("unsubscribed before Redis confirmed"));
+        if (wanted && subscriber_->ready())
+            subscriber_->send_subscription({"UNSUBSCRIBE", channel});
+        subscribed_.set(static_cast<std::int64_t>(tracker_.active_count()));
+    });
+}
+
+void RedisBus::send_subscribe(const std::vector<std::string>& channels) {
+    for (std::size_t at = 0; at < channels.size(); at += subscribe_batch) {
+        std::vector<std::string> args{"SUBSCRIBE"};
+        const auto end = std::min(channels.size(), at + subscribe_batch);
+        args.insert(args.end(), channels.begin() + static_cast<std::ptrdiff_t>(at),
+                    channels.begin() + static_cast<std::ptrdiff_t>(end));
+        if (!subscriber_->send_subscription(args)) {
+            subscriber_->recycle("cannot send SUBSCRIBE");
+            return;
+        }
+    }
+}
+
+void RedisBus::subscriber_ready() {
+    last_echo_ = steady::now();
+    const auto deadline = steady::now() + milliseconds(config_.command_timeout_ms);
+    const auto channels = tracker_.connection_ready(deadline);
+    MUSTER_LOG_INFO("bus") << "subscribing to " << channels.size() - 2 << " group channels";
+    send_subscribe(channels);
+    update_health();
+}
+
+void RedisBus::subscriber_down() {
+    for (auto& waiter : tracker_.connection_lost()) {
+        waiter(unavailable("the Redis bus lost its connection"));
+    }
+    subscribed_.set(0);
+    update_health();
+}
+
+void RedisBus::on_push(redis::Reply reply) {
+    // ["message", channel, payload] or ["subscribe" | "unsubscribe", channel, count].
+    if (!reply.is_array() || reply.elements.size() < 3) return;
+    auto& elements = reply.elements;
+    const std::string& kind = elements[0].str;
+    if (kind == "message") {
+        on_message(elements[1].str, std::move(elements[2].str));
+    } else if (kind == "subscribe") {
+        on_confirmed(elements[1].str);
+    }
+}
+
+void RedisBus::on_confirmed(const std::string& channel) {
+    if (channel == health_channel_) last_echo_ = steady::now();
+    for (auto& waiter : tracker_.confirmed(channel)) waiter(Unit{});
+    subscribed_.set(static_cast<std::int64_t>(tracker_.active_count()));
+    update_health();
+    if (tracker_.take_reset()) {
+        resets_.inc();
+        MUSTER_LOG_WARN("bus") << "resubscribed " << tracker_.active_count()
+                               << " group channels after a reconnect: sessions catch up";
+        if (auto* handler = handler_.load()) handler->on_bus_reset();
+    }
+}
+
+void RedisBus::on_message(const std::string& channel, std::string payload) {
+    if (channel == health_channel_) {
+        last_echo_ = steady::now();
+        return;
+    }
+    BusHandler* handler = handler_.load();
+    if (handler == nullptr) return;
+    if (channel == control_channel_) {
+        handler->on_control(make_shared_bytes(std::move(payload)));
+        return;
+    }
+    auto group = keys_.group_of_channel(channel);
+    if (!group) return;
+    const std::uint64_t seq = redis::read_seq(payload);
+    handler->on_event(*group, seq, make_shared_bytes(std::move(payload)));
+}
+
+// ---- publishing ------------------------------------------------------------------------------
+
+void RedisBus::publish_transient(std::string group, SharedBytes event) {
+    loop_.post([this, group = std::move(group), event = std::move(event)] {
+        // Presence is best effort: no connection, no notice.
+        if (publisher_->ready()) publish(keys_.group_channel(group), event);
+    });
+}
+
+void RedisBus::publish_control(SharedBytes message) {
+    loop_.post([this, message = std::move(message)] {
+        if (publisher_->ready() && control_backlog_.empty()) {
+            publish(control_channel_, message);
+            return;
+        }
+        if (control_backlog_.size() >= control_backlog_max) control_backlog_.pop_front();
+        control_backlog_.push_back(message);
+    });
+}
+
+void RedisBus::publisher_ready() {
+    auto backlog = std::move(control_backlog_);
+    control_backlog_.clear();
+    for (auto& message : backlog) publish(control_channel_, message);
+    update_health();
+}
+
+void RedisBus::publish(const std::string& channel, SharedBytes payload) {
+    publisher_->command({"PUBLISH", channel, *payload}, [channel](Result<redis::Reply> reply) {
+        if (!reply) {
+            MUSTER_LOG_DEBUG("bus")
+                << "publish to " << channel << " failed: " << reply.status().message();
+        }
+    });
+}
+
+// ---- health ----------------------------------------------------------------------------------
+
+void RedisBus::health_tick() {
+    if (stopped_) return;
+    const auto now = steady::now();
+    std::vector<SubscriptionTracker::Waiter> failed;
+    if (subscriber_->ready() && tracker_.expire(now, failed)) {
+        for (auto& waiter : failed) waiter(unavailable("Redis did not confirm the subscription"));
+        subscriber_->recycle("a SUBSCRIBE was not confirmed in time");
+    } else if (subscriber_->ready() && tracker_.active(health_channel_) &&
+               now - last_echo_ > echo_grace_) {
+        subscriber_->recycle(
+            "no health echo for " +
+            std::to_string(std::chrono::duration_cast<milliseconds>(now - last_echo_).count()) +
+            " ms");
+    }
+    if (publisher_->ready()) {
+        publish(health_channel_, make_shared_bytes(std::to_string(++health_token_)));
+    }
+    health_timer_.expires_after(
+        milliseconds(std::max<std::uint32_t>(config_.health_interval_ms, 10)));
+    health_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (!error) health_tick();
+    });
+}
+
+void RedisBus::update_health() {
+    healthy_ = !stopped_ && subscriber_->ready() && publisher_->ready() &&
+               tracker_.active(control_channel_);
+}
+
+}  // namespace muster::bus

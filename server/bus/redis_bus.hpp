@@ -1,0 +1,110 @@
+#pragma once
+// The bus of a node among many: Redis pub/sub (see bus.hpp for the contract).
+//
+// Two connections on one thread of its own (redis::Loop): a subscriber and a publisher. A
+// subscribed hiredis 0.14 context can send nothing but (UN)SUBSCRIBE, hence the second one.
+//
+// Channels (redis/keys.hpp): one per group, `<prefix>:{g:<group>}:ch`, subscribed while the
+// node has a local subscriber (the hub asks for the first and lets go after the last); one
+// control channel for every node; one health channel private to this bus.
+//
+// Messages: a group channel carries serialised muster.v1.Event bytes, exactly as stored (log
+// events, published by the append script with their seq) or as the node built them
+// (transient presence, no seq). The seq is read from the bytes (redis/event_seq.hpp); the
+// bytes go to the hub as they are, so they are copied once, out of hiredis' buffer.
+//
+// Redis comes and goes: subscribe() while the subscriber is down fails at once with
+// UNAVAILABLE; active subscriptions are kept in a list (SubscriptionTracker) and subscribed
+// again after a reconnect, then the handler's on_bus_reset() tells sessions to catch up from
+// the log (what was published meanwhile is gone for this node). Control messages published
+// while the publisher is down wait in a bounded queue; presence notices are dropped.
+//
+// Health: hiredis 0.14 cannot PING a subscribed context, so every health_interval the
+// publisher sends a token to the health channel, and the subscriber must hear it back: no echo
+// for max(3 intervals, interval + command timeout) and the subscriber is replaced (this also
+// catches a connection that a network partition left open but dead). healthy() is false
+// unless both connections are ready.
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "bus/bus.hpp"
+#include "bus/redis_subscriptions.hpp"
+#include "core/config.hpp"
+#include "redis/connection.hpp"
+#include "redis/endpoint.hpp"
+#include "redis/keys.hpp"
+#include "redis/loop.hpp"
+
+namespace muster::metrics {
+class Counter;
+class Gauge;
+}  // namespace muster::metrics
+
+namespace muster::bus {
+
+class RedisBus final : public Bus {
+  public:
+    // Connects in the background (subscribe() fails with UNAVAILABLE until connected).
+    // `bus_id` names this bus' health channel and its Redis clients; unique per process.
+    RedisBus(const RedisConfig& config, redis::Endpoint endpoint, std::string bus_id);
+    // stop()
+    ~RedisBus() override;
+    RedisBus(const RedisBus&) = delete;
+    RedisBus& operator=(const RedisBus&) = delete;
+
+    void set_handler(BusHandler* handler) override { handler_.store(handler); }
+    void subscribe(std::string group, Done<Unit> done) override;
+    void unsubscribe(std::string group) override;
+    void publish_transient(std::string group, SharedBytes event) override;
+    void publish_control(SharedBytes message) override;
+    [[nodiscard]] bool healthy() const override { return healthy_.load(); }
+
+    // Closes both connections and joins the thread: once it returns, the handler is never
+    // called again. Blocks; idempotent. Call it before the handler goes away.
+    void stop();
+
+  private:
+    // Loop thread only.
+    void start();
+    void subscriber_ready();
+    void subscriber_down();
+    void on_push(redis::Reply reply);
+    void on_message(const std::string& channel, std::string payload);
+    void on_confirmed(const std::string& channel);
+    void publisher_ready();
+    void publish(const std::string& channel, SharedBytes payload);
+    void health_tick();
+    void update_health();
+    void send_subscribe(const std::vector<std::string>& channels);
+
+    const RedisConfig config_;
+    const redis::Keys keys_;
+    const std::string bus_id_;
+    const std::string control_channel_;
+    const std::string health_channel_;
+    const std::chrono::milliseconds echo_grace_;
+
+    // Declared first: destroyed last, after the connections and timers that use its io_context.
+    redis::Loop loop_;
+    std::unique_ptr<redis::Connection> subscriber_;
+    std::unique_ptr<redis::Connection> publisher_;
+    boost::asio::steady_timer health_timer_;
+    SubscriptionTracker tracker_;
+    std::deque<SharedBytes> control_backlog_;  // control messages waiting for the publisher
+    std::chrono::steady_clock::time_point last_echo_;
+    std::uint64_t health_token_ = 0;
+    bool stopped_ = false;
+
+    std::atomic<BusHandler*> handler_{nullptr};
+    std::atomic<bool> healthy_{false};
+    metrics::Gauge& subscribed_;
+    metrics::Counter& resets_;
+};
+
+}  // namespace muster::bus

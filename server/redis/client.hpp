@@ -1,0 +1,60 @@
+#pragma once
+// One Redis connection on a thread of its own, callable from any thread: what the Redis
+// store's parts (log, directory, presence) share.
+//
+// command() and run() may be called from any thread; they post to the loop, so the caller
+// never waits. Callbacks run on the loop thread (core/async.hpp: "on the implementation's
+// thread"); they must not block it.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "redis/connection.hpp"
+#include "redis/loop.hpp"
+#include "redis/script.hpp"
+
+namespace muster::redis {
+
+class Client {
+  public:
+    explicit Client(ConnectionOptions options);
+    // close()
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    // Connects in the background. Hooks of connection() are set before this.
+    void start();
+
+    // After close(), `done` runs at once on the caller's thread with UNAVAILABLE.
+    void command(std::vector<std::string> args, ReplyCallback done);
+    // `script` must outlive the call (they are static).
+    void run(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,
+             ReplyCallback done);
+
+    // Gives commands already sent up to `grace` to be answered, then fails what is left with
+    // UNAVAILABLE and stops the thread. `before` runs on the loop first (cancel timers).
+    // Blocks; idempotent.
+    void close(std::chrono::milliseconds grace, const std::function<void()>& before = {});
+
+    [[nodiscard]] Loop& loop() { return loop_; }
+    // Loop thread only.
+    [[nodiscard]] Connection& connection() { return *connection_; }
+
+  private:
+    void drain(std::chrono::steady_clock::time_point deadline, std::promise<void>* drained);
+
+    Loop loop_;  // first: destroyed last
+    std::unique_ptr<Connection> connection_;
+    boost::asio::steady_timer drain_timer_;
+    std::atomic<bool> closed_{false};
+};
+
+}  // namespace muster::redis

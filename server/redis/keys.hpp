@@ -1,0 +1,83 @@
+#pragma once
+// Every Redis key and channel name Muster uses, in one place (the Lua scripts get them as
+// KEYS, never build them).
+//
+// Hash tags: everything of one group shares `{g:<group>}`, so that Redis Cluster keeps a
+// group's sequence, log, idempotency keys and channel on one shard and the append script may
+// touch them together. The directory lives under one tag, `{dir}` (rarely written, never on
+// the message path), presence per group under `{p:<group>}` and per user under `{u:<user>}`.
+// The tag is the text between the first '{' and the next '}', so an id containing '}' still
+// yields one tag per group (a shorter one, possibly shared with another group: same slot,
+// still correct). The prefix must not contain braces (checked by validate_prefix()).
+//
+//   <p>:{g:<group>}:seq                  string  the last seq assigned; exists = the group exists
+//   <p>:{g:<group>}:log                  stream  id "<seq>-0", fields t (time_ms), e (Event)
+//   <p>:{g:<group>}:idem:<n>:<user>:<key> string "<seq>:<expires_ms>", EX the TTL
+//   <p>:{g:<group>}:ch                   channel the group's events (serialised Event)
+//   <p>:control                          channel control messages for every node
+//   <p>:node:<id>:health                 channel a bus' own health echo
+//   <p>:{dir}:groups / parents           hash    id -> name / id -> parent (roots absent)
+//   <p>:{dir}:members:<group>            hash    user -> role
+//   <p>:{dir}:member_names:<group>       hash    user -> name given with the membership
+//   <p>:{dir}:memberships:<user>         hash    group -> role
+//   <p>:{dir}:users                      hash    user -> name the user connected with
+//   <p>:{p:<group>}:online               zset    "<node>\n<user>" scored by expiry (ms)
+//   <p>:{p:<group>}:nodes                zset    node scored by expiry (ms)
+//   <p>:{p:<group>}:names                hash    user -> display name
+//   <p>:{u:<user>}:nodes                 zset    node scored by expiry: where the user is connected
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.hpp"
+
+namespace muster::redis {
+
+class Keys {
+  public:
+    explicit Keys(std::string prefix) : prefix_(std::move(prefix)) {}
+
+    [[nodiscard]] const std::string& prefix() const { return prefix_; }
+
+    // The group's event log.
+    [[nodiscard]] std::string seq(std::string_view group) const;
+    [[nodiscard]] std::string log(std::string_view group) const;
+    [[nodiscard]] std::string idempotency(std::string_view group, std::string_view user,
+                                          std::string_view key) const;
+    [[nodiscard]] std::string group_channel(std::string_view group) const;
+    // The group of a group channel; nullopt for any other channel.
+    [[nodiscard]] std::optional<std::string> group_of_channel(std::string_view channel) const;
+
+    // The bus.
+    [[nodiscard]] std::string control_channel() const;
+    [[nodiscard]] std::string health_channel(std::string_view bus_id) const;
+
+    // The directory.
+    [[nodiscard]] std::string groups() const;
+    [[nodiscard]] std::string parents() const;
+    [[nodiscard]] std::string members(std::string_view group) const;
+    [[nodiscard]] std::string member_names(std::string_view group) const;
+    [[nodiscard]] std::string memberships(std::string_view user) const;
+    [[nodiscard]] std::string users() const;
+
+    // Presence.
+    [[nodiscard]] std::string presence_online(std::string_view group) const;
+    [[nodiscard]] std::string presence_nodes(std::string_view group) const;
+    [[nodiscard]] std::string presence_names(std::string_view group) const;
+    [[nodiscard]] std::string user_nodes(std::string_view user) const;
+
+  private:
+    [[nodiscard]] std::string group_tag(std::string_view group) const;
+
+    std::string prefix_;
+};
+
+// INVALID_ARGUMENT for an empty prefix or one with braces (it would move the hash tags).
+Status validate_prefix(std::string_view prefix);
+
+// The hash slot Redis Cluster assigns to a key (CRC16 of the tag, mod 16384): lets tests check
+// that a group's keys stay on one shard.
+unsigned hash_slot(std::string_view key);
+
+}  // namespace muster::redis

@@ -1,0 +1,53 @@
+#include "redis/script.hpp"
+
+#include <memory>
+
+#include <openssl/sha.h>
+
+namespace muster::redis {
+
+std::string sha1_hex(const std::string& data) {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * SHA_DIGEST_LENGTH);
+    for (const unsigned char byte : digest) {
+        out.push_back(hex[byte >> 4]);
+        out.push_back(hex[byte & 0xF]);
+    }
+    return out;
+}
+
+Script::Script(std::string body) : body_(std::move(body)), sha1_(sha1_hex(body_)) {}
+
+void Script::run(Connection& connection, std::vector<std::string> keys,
+                 std::vector<std::string> args, ReplyCallback done) const {
+    // [EVALSHA|EVAL, sha|body, numkeys, keys..., args...]; the tail is kept for the fallback.
+    auto tail = std::make_shared<std::vector<std::string>>();
+    tail->reserve(1 + keys.size() + args.size());
+    tail->push_back(std::to_string(keys.size()));
+    for (auto& key : keys) tail->push_back(std::move(key));
+    for (auto& arg : args) tail->push_back(std::move(arg));
+
+    std::vector<std::string> command;
+    command.reserve(2 + tail->size());
+    command.push_back("EVALSHA");
+    command.push_back(sha1_);
+    command.insert(command.end(), tail->begin(), tail->end());
+    connection.command(std::move(command), [this, &connection, tail,
+                                            done = std::move(done)](Result<Reply> reply) mutable {
+        if (reply.ok() || reply.status().message().find("NOSCRIPT") == std::string::npos) {
+            done(std::move(reply));
+            return;
+        }
+        std::vector<std::string> eval;
+        eval.reserve(2 + tail->size());
+        eval.push_back("EVAL");
+        eval.push_back(body_);
+        for (auto& arg : *tail) eval.push_back(std::move(arg));
+        connection.command(std::move(eval), std::move(done));
+    });
+}
+
+}  // namespace muster::redis

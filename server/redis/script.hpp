@@ -1,0 +1,33 @@
+#pragma once
+// A Lua script run with EVALSHA, falling back to EVAL when Redis does not know it (after a
+// restart, a failover or SCRIPT FLUSH, the script cache is empty). The SHA1 is computed here,
+// so the first call needs no SCRIPT LOAD round trip and a hit costs the digest only.
+
+#include <string>
+#include <vector>
+
+#include "redis/connection.hpp"
+
+namespace muster::redis {
+
+class Script {
+  public:
+    explicit Script(std::string body);
+
+    [[nodiscard]] const std::string& body() const { return body_; }
+    [[nodiscard]] const std::string& sha1() const { return sha1_; }
+
+    // Runs the script on `connection` (loop thread). Keys first: every key the script touches
+    // must be among them (Redis Cluster routes by them).
+    void run(Connection& connection, std::vector<std::string> keys, std::vector<std::string> args,
+             ReplyCallback done) const;
+
+  private:
+    std::string body_;
+    std::string sha1_;
+};
+
+// Lower-case hex SHA1, as SCRIPT LOAD returns it.
+std::string sha1_hex(const std::string& data);
+
+}  // namespace muster::redis

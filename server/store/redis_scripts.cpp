@@ -1,0 +1,351 @@
+#include "store/redis_scripts.hpp"
+
+namespace muster::store::redis_scripts {
+
+// ---- the event log ---------------------------------------------------------------------------
+
+// Appends one event: the next seq, the stream entry, the idempotency key, the publication, all
+// in one atomic step, so pub/sub order is seq order and nothing is half done.
+//   KEYS[1] seq  KEYS[2] log  KEYS[3] idempotency key (any key of the group when unused)
+//   ARGV[1] the serialised Event without seq   ARGV[2] idempotency TTL in s (0 = no key)
+//   ARGV[3] now (ms, the node's clock)   ARGV[4] retention in events (0 = unbounded)
+//   ARGV[5] the group's channel          ARGV[6] the event's time_ms
+// Returns {1, seq} appended, {0, seq} a duplicate of seq, {-1} no such group.
+//
+// The stored and published bytes are ARGV[1] followed by field 2 (tag 0x10) = seq as a varint:
+// protobuf accepts fields in any order (redis/event_seq.hpp does the same on the node). Seq is
+// a Lua number (a double): exact up to 2^53. Every write comes after every check, so a refused
+// append changes nothing.
+const redis::Script& append() {
+    static const redis::Script script(R"lua(
+local head = redis.call('GET', KEYS[1])
+if not head then return {-1} end
+local ttl = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+if ttl > 0 then
+  local seen = redis.call('GET', KEYS[3])
+  if seen then
+    local sep = string.find(seen, ':', 1, true)
+    if tonumber(string.sub(seen, sep + 1)) > now then
+      return {0, tonumber(string.sub(seen, 1, sep - 1))}
+    end
+  end
+end
+local seq = redis.call('INCR', KEYS[1])
+local n = seq
+local varint = {}
+while n >= 128 do
+  varint[#varint + 1] = string.char(n % 128 + 128)
+  n = math.floor(n / 128)
+end
+varint[#varint + 1] = string.char(n)
+local event = ARGV[1] .. '\16' .. table.concat(varint)
+local id = string.format('%d-0', seq)
+if ARGV[4] ~= '0' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], id, 't', ARGV[6], 'e', event)
+else
+  redis.call('XADD', KEYS[2], id, 't', ARGV[6], 'e', event)
+end
+if ttl > 0 then
+  redis.call('SET', KEYS[3], string.format('%d:%d', seq, now + ttl * 1000), 'EX', ARGV[2])
+end
+redis.call('PUBLISH', ARGV[5], event)
+return {1, seq}
+)lua");
+    return script;
+}
+
+// One consistent page of a group's log with its head and oldest retained seq.
+//   KEYS[1] seq  KEYS[2] log
+//   ARGV[1] 'after' (XRANGE from ARGV[2] up) or 'before' (XREVRANGE from ARGV[2] down)
+//   ARGV[2] the first stream id of the page, inclusive ("<seq>-0")   ARGV[3] limit (0 = none)
+// Returns {latest, oldest, event...} (events in stream order: descending for 'before'), or
+// {-1} for no such group. oldest = latest + 1 when nothing is retained.
+const redis::Script& read_range() {
+    static const redis::Script script(R"lua(#!lua flags=no-writes
+local head = redis.call('GET', KEYS[1])
+if not head then return {-1} end
+local latest = tonumber(head)
+local oldest = latest + 1
+local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
+if #first > 0 then oldest = tonumber(string.match(first[1][1], '^(%d+)')) end
+local out = {latest, oldest}
+if ARGV[3] ~= '0' then
+  local entries
+  if ARGV[1] == 'after' then
+    entries = redis.call('XRANGE', KEYS[2], ARGV[2], '+', 'COUNT', ARGV[3])
+  else
+    entries = redis.call('XREVRANGE', KEYS[2], ARGV[2], '-', 'COUNT', ARGV[3])
+  end
+  for i = 1, #entries do
+    local fields = entries[i][2]
+    for j = 1, #fields, 2 do
+      if fields[j] == 'e' then out[#out + 1] = fields[j + 1] end
+    end
+  end
+end
+return out
+)lua");
+    return script;
+}
+
+// Retention by age: deletes the prefix of the log up to the first event young enough to keep
+// (clocks may step back: a later event that looks older is kept with it).
+//   KEYS[1] log   ARGV[1] the cutoff (ms): events with t < cutoff go
+// Returns the number of events deleted. Cost: the deleted entries plus one, scanned at most
+// 10000 per run (the next run continues), so that one run never stalls Redis for long.
+const redis::Script& trim_by_age() {
+    static const redis::Script script(R"lua(
+local cutoff = tonumber(ARGV[1])
+local start = '-'
+local scanned = 0
+local last = nil
+while scanned < 10000 do
+  local batch = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 100)
+  if #batch == 0 then break end
+  for i = 1, #batch do
+    local fields = batch[i][2]
+    local t = nil
+    for j = 1, #fields, 2 do
+      if fields[j] == 't' then t = tonumber(fields[j + 1]) end
+    end
+    if t ~= nil and t >= cutoff then
+      return redis.call('XTRIM', KEYS[1], 'MINID', batch[i][1])
+    end
+    last = batch[i][1]
+  end
+  scanned = scanned + #batch
+  start = '(' .. last
+end
+if last == nil then return 0 end
+local seq = tonumber(string.match(last, '^(%d+)'))
+return redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d-0', seq + 1))
+)lua");
+    return script;
+}
+
+// ---- the directory ---------------------------------------------------------------------------
+
+// Creates or updates a group, refusing a missing parent and cycles.
+//   KEYS[1] groups  KEYS[2] parents   ARGV[1] id  ARGV[2] name  ARGV[3] parent ('' = root)
+// Returns {0}, {-1, message} (NOT_FOUND) or {-2, message} (INVALID_ARGUMENT).
+// Cost: the depth of the new parent (the walk up to the root).
+const redis::Script& put_group() {
+    static const redis::Script script(R"lua(
+local id, name, parent = ARGV[1], ARGV[2], ARGV[3]
+if parent ~= '' then
+  if parent == id then return {-2, 'group ' .. id .. ' cannot be its own parent'} end
+  if redis.call('HEXISTS', KEYS[1], parent) == 0 then return {-1, 'no such group: ' .. parent} end
+  local at, steps = parent, 0
+  while at and steps < 100000 do
+    if at == id then
+      return {-2, 'group ' .. id .. ' cannot move under ' .. parent ..
+                  ': that is inside its own subtree'}
+    end
+    at = redis.call('HGET', KEYS[2], at)
+    steps = steps + 1
+  end
+end
+redis.call('HSET', KEYS[1], id, name)
+if parent == '' then
+  redis.call('HDEL', KEYS[2], id)
+else
+  redis.call('HSET', KEYS[2], id, parent)
+end
+return {0}
+)lua");
+    return script;
+}
+
+//   KEYS[1] groups  KEYS[2] parents.   Returns {{id, name, ...}, {id, parent, ...}}.
+const redis::Script& list_groups() {
+    static const redis::Script script(R"lua(#!lua flags=no-writes
+return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+)lua");
+    return script;
+}
+
+// Adds a member or changes the role; a non-empty name replaces the one kept.
+//   KEYS[1] groups  KEYS[2] members:<group>  KEYS[3] member_names:<group>
+//   KEYS[4] memberships:<user>   ARGV[1] group  ARGV[2] user  ARGV[3] role  ARGV[4] name
+// Returns {0} or {-1, message} (NOT_FOUND).
+const redis::Script& put_member() {
+    static const redis::Script script(R"lua(
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {-1, 'no such group: ' .. ARGV[1]} end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[4]) end
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[3])
+return {0}
+)lua");
+    return script;
+}
+
+//   KEYS[1] members:<group>  KEYS[2] member_names:<group>  KEYS[3] memberships:<user>
+//   ARGV[1] group  ARGV[2] user.   Returns {0} or {-1, message} (NOT_FOUND: not a member).
+const redis::Script& remove_member() {
+    static const redis::Script script(R"lua(
+if redis.call('HDEL', KEYS[1], ARGV[2]) == 0 then
+  return {-1, ARGV[2] .. ' is not a member of ' .. ARGV[1]}
+end
+redis.call('HDEL', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return {0}
+)lua");
+    return script;
+}
+
+// The members of a group with their role and name (the membership's, else the one the user
+// connected with).
+//   KEYS[1] groups  KEYS[2] members:<group>  KEYS[3] member_names:<group>  KEYS[4] users
+//   ARGV[1] group.   Returns {0, user, role, name, ...} or {-1} (no such group).
+const redis::Script& members_of() {
+    static const redis::Script script(R"lua(#!lua flags=no-writes
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {-1} end
+local members = redis.call('HGETALL', KEYS[2])
+local out = {0}
+for i = 1, #members, 2 do
+  local user = members[i]
+  local name = redis.call('HGET', KEYS[3], user)
+  if not name or name == '' then name = redis.call('HGET', KEYS[4], user) or '' end
+  out[#out + 1] = user
+  out[#out + 1] = members[i + 1]
+  out[#out + 1] = name
+end
+return out
+)lua");
+    return script;
+}
+
+// ---- presence --------------------------------------------------------------------------------
+// A group's presence: `online` holds "<node>\n<user>" for each node where the user has a
+// connection subscribed, scored by when the entry expires (Redis' clock, ms), refreshed by the
+// node's heartbeat; `nodes` lists the nodes with entries (same scores); `names` the display
+// names. A dead node stops refreshing and its entries fall out after the TTL. The keys
+// themselves expire with their last entry. Cost of join/leave: one probe per node present.
+
+// This node has its first connection of the user subscribed to the group.
+//   KEYS[1] online  KEYS[2] nodes  KEYS[3] names   ARGV[1] node  ARGV[2] user  ARGV[3] name
+//   ARGV[4] TTL (ms).   Returns 1 when the user was online nowhere before, else 0.
+const redis::Script& presence_join() {
+    static const redis::Script script(R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expiry = now + tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local elsewhere = false
+for _, node in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('ZSCORE', KEYS[1], node .. '\n' .. ARGV[2]) then
+    elsewhere = true
+    break
+  end
+end
+redis.call('ZADD', KEYS[1], expiry, ARGV[1] .. '\n' .. ARGV[2])
+redis.call('ZADD', KEYS[2], expiry, ARGV[1])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[3]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
+if elsewhere then return 0 end
+return 1
+)lua");
+    return script;
+}
+
+// This node's last connection of the user in the group left.
+//   KEYS[1] online  KEYS[2] nodes  KEYS[3] names   ARGV[1] node  ARGV[2] user
+//   Returns 1 when the user is now online nowhere, else 0.
+const redis::Script& presence_leave() {
+    static const redis::Script script(R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('ZREM', KEYS[1], ARGV[1] .. '\n' .. ARGV[2])
+for _, node in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('ZSCORE', KEYS[1], node .. '\n' .. ARGV[2]) then return 0 end
+end
+redis.call('HDEL', KEYS[3], ARGV[2])
+return 1
+)lua");
+    return script;
+}
+
+//   KEYS[1] online  KEYS[2] names.   Returns {user, name, ...}, each user once.
+const redis::Script& presence_list() {
+    static const redis::Script script(R"lua(#!lua flags=no-writes
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local seen, out = {}, {}
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
+  local user = string.sub(member, string.find(member, '\n', 1, true) + 1)
+  if not seen[user] then
+    seen[user] = true
+    out[#out + 1] = user
+    out[#out + 1] = redis.call('HGET', KEYS[2], user) or ''
+  end
+end
+return out
+)lua");
+    return script;
+}
+
+// The heartbeat of one group: this node's entries live on, entries whose leave could not be
+// written (Redis was away) go.
+//   KEYS[1] online  KEYS[2] nodes  KEYS[3] names   ARGV[1] node  ARGV[2] TTL (ms)
+//   ARGV[3] n, then n pairs (user, name) present, then the users to drop.   Returns 1.
+const redis::Script& presence_refresh() {
+    static const redis::Script script(R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expiry = now + tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+for i = 4, 3 + 2 * n, 2 do
+  redis.call('ZADD', KEYS[1], expiry, ARGV[1] .. '\n' .. ARGV[i])
+  if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+end
+for i = 4 + 2 * n, #ARGV do
+  redis.call('ZREM', KEYS[1], ARGV[1] .. '\n' .. ARGV[i])
+end
+if n > 0 then
+  redis.call('ZADD', KEYS[2], expiry, ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+end
+return 1
+)lua");
+    return script;
+}
+
+// Where a user is connected: this node has (ARGV[3] = 'add', also the heartbeat) or no longer
+// has ('remove') a connection of the user.
+//   KEYS[1] user_nodes   ARGV[1] node  ARGV[2] TTL (ms)  ARGV[3] 'add' | 'remove'.  Returns 1.
+const redis::Script& user_connect() {
+    static const redis::Script script(R"lua(
+if ARGV[3] == 'remove' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 1
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+)lua");
+    return script;
+}
+
+//   KEYS[1] user_nodes.   Returns 1 when some node has a live entry for the user.
+const redis::Script& user_connected() {
+    static const redis::Script script(R"lua(#!lua flags=no-writes
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf') > 0 then return 1 end
+return 0
+)lua");
+    return script;
+}
+
+}  // namespace muster::store::redis_scripts
