@@ -10,7 +10,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libhiredis-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev
 )
-test_pkgs=(libgtest-dev libgmock-dev googletest redis-server)
+test_pkgs=(libgtest-dev libgmock-dev googletest redis-server python3)
 bench_pkgs=(libbenchmark-dev nodejs npm)
 
 wanted=("${build_pkgs[@]}")

@@ -76,6 +76,8 @@ po::options_description describe(Config& c) {
     add("limits.ping_interval_s", po::value(&l.ping_interval_s)->default_value(l.ping_interval_s),
         "");
     add("limits.idle_timeout_s", po::value(&l.idle_timeout_s)->default_value(l.idle_timeout_s), "");
+    add("limits.close_timeout_s", po::value(&l.close_timeout_s)->default_value(l.close_timeout_s),
+        "");
     add("limits.history_default_limit",
         po::value(&l.history_default_limit)->default_value(l.history_default_limit), "");
     add("limits.history_max_limit",
@@ -126,6 +128,12 @@ po::options_description describe(Config& c) {
         po::value(&du.remind_interval_s)->default_value(du.remind_interval_s), "");
     add("duty.max_reminders", po::value(&du.max_reminders)->default_value(du.max_reminders), "");
     add("duty.max_slots", po::value(&du.max_slots)->default_value(du.max_slots), "");
+    add("duty.max_title_bytes", po::value(&du.max_title_bytes)->default_value(du.max_title_bytes),
+        "");
+    add("duty.max_target_groups",
+        po::value(&du.max_target_groups)->default_value(du.max_target_groups), "");
+    add("duty.sweep_interval_s",
+        po::value(&du.sweep_interval_s)->default_value(du.sweep_interval_s), "0 = no sweep");
 
     auto& m = c.meeting;
     add("meeting.drop_grace_s", po::value(&m.drop_grace_s)->default_value(m.drop_grace_s), "");
@@ -236,6 +244,9 @@ Status validate(const Config& c) {
     }
     if (c.store.max_batch == 0 || c.store.queue_max == 0)
         return bad("store.max_batch and store.queue_max must be positive");
+    if (c.duty.max_slots == 0 || c.duty.max_title_bytes == 0 || c.duty.max_target_groups == 0)
+        return bad(
+            "duty.max_slots, duty.max_title_bytes and duty.max_target_groups must be positive");
     return ok_status();
 }
 

@@ -17,10 +17,10 @@ struct ServerConfig {
     unsigned threads = 0;                   // network threads; 0 = one per core
     std::string node_id;                    // empty = hostname-pid
     std::string data_dir = "./var";         // SQLite database and other local state
-    std::string log_level = "info";
-    std::string demo_data;              // JSON organisation loaded at start (make run)
-    std::string ready_file;             // written with "host:port" once listening (tests)
-    unsigned shutdown_grace_ms = 5000;  // SIGTERM: time to flush sessions before closing
+    std::string log_level = "info";         // debug | info | warn | error | off
+    std::string demo_data;                  // JSON organisation loaded at start (make run)
+    std::string ready_file;                 // written with "host:port" once listening (tests)
+    unsigned shutdown_grace_ms = 5000;      // SIGTERM: time to flush sessions before closing
 };
 
 struct AuthConfig {
@@ -29,8 +29,8 @@ struct AuthConfig {
     std::string jwt_public_key_file;      // RS256/ES256: PEM public key
     std::string jwt_issuer;               // checked when set
     std::string jwt_audience;             // checked when set
-    bool require_exp = true;
-    unsigned leeway_s = 0;
+    bool require_exp = true;              // refuse tokens without an exp claim
+    unsigned leeway_s = 0;                // tolerated clock skew for exp and nbf
 };
 
 struct LimitsConfig {
@@ -42,17 +42,20 @@ struct LimitsConfig {
     std::uint32_t rate_limit_strikes = 20;             // consecutive limited commands: close 4029
     std::uint32_t max_subscriptions = 256;             // per connection
     std::uint32_t max_connections = 18000;             // per node; the fd limit is the real cap
-    std::uint32_t max_connections_per_user = 16;
-    std::uint32_t max_inflight_commands = 64;    // per connection; reading pauses beyond
-    std::uint32_t max_protocol_violations = 10;  // malformed frames before close 1008
-    std::uint32_t connect_timeout_s = 10;
-    std::uint32_t ping_interval_s = 25;
-    std::uint32_t idle_timeout_s = 60;  // no inbound traffic (incl. pong)
-    std::uint32_t history_default_limit = 50;
-    std::uint32_t history_max_limit = 1000;
-    std::uint32_t http_max_body_bytes = 1024 * 1024;
-    std::uint32_t http_idle_timeout_s = 30;
-    std::uint32_t max_id_bytes = 128;  // group ids, user ids, client_msg_id
+    std::uint32_t max_connections_per_user = 16;       // over: RATE_LIMITED and close 1008
+    std::uint32_t max_inflight_commands = 64;          // per connection; reading pauses beyond
+    std::uint32_t max_protocol_violations = 10;        // malformed frames before close 1008
+    std::uint32_t connect_timeout_s =
+        10;  // the first frame must be connect within this; else close 1008
+    std::uint32_t ping_interval_s = 25;  // server pings a connection silent for this long
+    std::uint32_t idle_timeout_s = 60;   // no inbound traffic (incl. pong)
+    std::uint32_t close_timeout_s = 5;   // how long to wait for the peer's close frame
+    std::uint32_t history_default_limit =
+        50;  // events per history page when the client gives no limit
+    std::uint32_t history_max_limit = 1000;           // the most events one history page returns
+    std::uint32_t http_max_body_bytes = 1024 * 1024;  // over: HTTP 413
+    std::uint32_t http_idle_timeout_s = 30;  // keep-alive HTTP connections idle longer are closed
+    std::uint32_t max_id_bytes = 128;        // group ids, user ids, client_msg_id
 };
 
 struct LogConfig {
@@ -83,9 +86,12 @@ struct RedisConfig {
 };
 
 struct DutyConfig {
-    std::uint32_t remind_interval_s = 1800;  // first reminder after, then every
-    std::uint32_t max_reminders = 3;
+    std::uint32_t remind_interval_s = 1800;  // first reminder after, then every; 0 = never
+    std::uint32_t max_reminders = 3;         // reminder rounds per call; 0 = never
     std::uint32_t max_slots = 10000;
+    std::uint32_t max_title_bytes = 256;    // title and location (description: max_text_bytes)
+    std::uint32_t max_target_groups = 256;  // a subtree call reaches at most this many groups
+    std::uint32_t sweep_interval_s = 60;    // re-reads open calls to arm timers missing here
 };
 
 struct MeetingConfig {

@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "core/metrics.hpp"
+
 namespace muster::net {
 
 namespace asio = boost::asio;
@@ -202,6 +204,10 @@ bool WsConnection::send_message(std::string_view payload, bool text) {
 bool WsConnection::enqueue(SharedBytes frame, bool control) {
     if (state_ == State::closed) return false;
     if (!control && queued_bytes_ + frame->size() > limits_.outbound_queue_bytes) {
+        static auto& slow =
+            metrics::registry().counter("muster_slow_consumer_closes_total",
+                                        "Connections closed because their outbound queue was full");
+        slow.inc();
         close_now(close_code::slow_consumer, "slow consumer");
         return false;
     }
@@ -327,7 +333,9 @@ void WsConnection::tick(std::int64_t now_ms) {
     }
     if (state_ != State::open) return;
     if (now_ms - last_read_ms_ >= limits_.idle_timeout_ms) {
-        teardown();  // nothing heard, not even a pong: the peer is gone
+        // Nothing heard, not even a pong: the peer is most likely gone. Say so anyway (a peer
+        // that is merely stuck learns why), then give up after the close timeout.
+        close_now(close_code::policy, "idle timeout: no pong");
         return;
     }
     if (now_ms - std::max(last_read_ms_, last_ping_ms_) >= limits_.ping_interval_ms) {

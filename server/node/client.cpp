@@ -67,6 +67,8 @@ void Client::on_message(std::string_view payload, bool text) {
         reply_error(frame.id(), {errc::unauthenticated, "send connect first"});
         return violation_counted_only();
     }
+    // The sweep notices an expired token within a second; a command notices it at once.
+    if (authenticated_ && token_expired(frame.id())) return;
     if (++inflight_ >= services_.config().limits.max_inflight_commands) pause_reading();
     const std::uint32_t id = frame.id();
     asio::co_spawn(loop().io(), run_command(id, std::move(frame)), asio::detached);
@@ -196,11 +198,15 @@ void Client::on_tick(std::int64_t now_ms) {
         }
         return;
     }
+    token_expired(0);
+}
+
+bool Client::token_expired(std::uint32_t id) {
     const std::int64_t expires = caller_.claims.expires_at_ms;
-    if (expires != 0 && services_.clock().now_ms() >= expires) {
-        notify_error({errc::unauthenticated, "token expired"});
-        close(net::close_code::token_expired, "token expired");
-    }
+    if (expires == 0 || services_.clock().now_ms() < expires) return false;
+    reply_error(id, {errc::unauthenticated, "token expired"});
+    close(net::close_code::token_expired, "token expired");
+    return true;
 }
 
 void Client::on_closed() {

@@ -34,7 +34,8 @@ class Client final : public net::WsConnection, public hub::Subscriber {
     [[nodiscard]] const Caller& caller() const { return caller_; }
     [[nodiscard]] const std::string& session_id() const { return session_id_; }
     [[nodiscard]] protocol::Encoding encoding() const { return encoding_; }
-    NodeServices& services() { return services_; }
+    // The node, also from a const client (the services are not part of the client's state).
+    NodeServices& services() const { return services_; }
     std::shared_ptr<Client> self() { return std::static_pointer_cast<Client>(shared_from_this()); }
 
     // Replies and notices.
@@ -80,6 +81,9 @@ class Client final : public net::WsConnection, public hub::Subscriber {
     void drop_subscription(const std::string& group);
     void send_event_bytes(Subscription& subscription, const SharedBytes& event, std::uint64_t seq);
     bool take_token();
+    // Closes with 4001, after an UNAUTHENTICATED error (the reply to command `id`, or a notice
+    // with id 0), when the token has expired.
+    bool token_expired(std::uint32_t id);
     void violation(const Status& status);
     void violation_counted_only();
 

@@ -7,8 +7,10 @@
 
 namespace muster::node {
 
-void count_error(errc code) {
-    static const auto counters = [] {
+namespace {
+
+const std::array<metrics::Counter*, 11>& counters() {
+    static const auto all = [] {
         std::array<metrics::Counter*, 11> out{};
         for (int i = 0; i < 11; ++i) {
             const std::string label =
@@ -18,8 +20,18 @@ void count_error(errc code) {
         }
         return out;
     }();
+    return all;
+}
+
+}  // namespace
+
+void count_error(errc code) {
     const auto index = static_cast<std::size_t>(code);
-    if (index < counters.size()) counters[index]->inc();
+    if (index < counters().size()) counters()[index]->inc();
+}
+
+void register_error_metrics() {
+    (void)counters();
 }
 
 }  // namespace muster::node

@@ -6,5 +6,7 @@
 namespace muster::node {
 
 void count_error(errc code);
+// Lists every code at 0 from the start, so that rates and differences work from the first error.
+void register_error_metrics();
 
 }  // namespace muster::node

@@ -145,7 +145,7 @@ asio::awaitable<HttpResponse> get_events(NodeServices& services, HttpCall& call)
         if (!*r) co_return error_response(r->status());
     }
     HistoryQuery query{
-        call.params[0], **after, **before,
+        call.params[0], *after, *before,
         static_cast<std::uint32_t>(std::min<std::uint64_t>(limit->value_or(0), UINT32_MAX))};
     Result<v1::HistoryReply> history =
         co_await read_history(services, *call.caller, std::move(query));

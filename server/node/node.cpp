@@ -18,6 +18,7 @@
 #include "node/client.hpp"
 #include "node/control.hpp"
 #include "node/demo_data.hpp"
+#include "node/error_metrics.hpp"
 #include "node/http_routes.hpp"
 #include "node/session_commands.hpp"
 #include "protocol/codec.hpp"
@@ -83,6 +84,7 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
     ws_limits_.outbound_queue_bytes = limits.outbound_queue_bytes;
     ws_limits_.ping_interval_ms = static_cast<std::int64_t>(limits.ping_interval_s) * 1000;
     ws_limits_.idle_timeout_ms = static_cast<std::int64_t>(limits.idle_timeout_s) * 1000;
+    ws_limits_.close_timeout_ms = static_cast<std::int64_t>(limits.close_timeout_s) * 1000;
 
     unsigned threads =
         config_.server.threads != 0 ? config_.server.threads : std::thread::hardware_concurrency();
@@ -98,6 +100,7 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
     register_core_routes(router_, *this);
     bus_->set_handler(this);
 
+    register_error_metrics();
     auto& registry = metrics::registry();
     auto sum = [this](auto field) {
         return [this, field] {

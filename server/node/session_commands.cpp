@@ -164,14 +164,6 @@ asio::awaitable<Result<v1::SubscribeReply>> Client::open_subscription(
         drop_subscription(group);
         co_return active;
     }
-    find_subscription(group, generation)->presence_joined = true;
-    services_.store().presence().join(group, caller_.user(), caller_.name(),
-                                      [&services = services_, group, user = caller_.user(),
-                                       name = caller_.name()](Result<bool> r) {
-                                          if (r && *r)
-                                              services.publish_presence(group, user, name, true);
-                                      });
-
     const std::uint32_t page = config.log.replay_page;
     auto& log = services_.store().log();
     Result<store::LogRange> range = co_await call<store::LogRange>([&](Done<store::LogRange> done) {
@@ -189,11 +181,21 @@ asio::awaitable<Result<v1::SubscribeReply>> Client::open_subscription(
         co_return range.status();
     }
 
+    // Presence after the first read: the subscription is past `activating`, so the client's
+    // own join notice reaches it too, after the reply to subscribe.
+    s->state = Subscription::State::recovering;
+    s->presence_joined = true;
+    services_.store().presence().join(group, caller_.user(), caller_.name(),
+                                      [&services = services_, group, user = caller_.user(),
+                                       name = caller_.name()](Result<bool> r) {
+                                          if (r && *r)
+                                              services.publish_presence(group, user, name, true);
+                                      });
+
     v1::SubscribeReply reply;
     reply.set_group(group);
     reply.set_oldest_seq(range->oldest_seq);
     reply.set_latest_seq(range->latest_seq);
-    s->state = Subscription::State::recovering;
     if (command.has_since()) {
         const std::uint64_t since = command.since();
         // Recovered: nothing after `since` was trimmed, and the client is not ahead of the log.
@@ -213,18 +215,24 @@ asio::awaitable<void> Client::catch_up(std::string group, std::uint32_t generati
                                        std::vector<SharedBytes> page, bool page_was_full) {
     const auto keep_alive = self();
     const std::uint32_t page_size = services_.config().log.replay_page;
+    const std::size_t high_water = limits().outbound_queue_bytes / 2;
     for (;;) {
         Subscription* s = find_subscription(group, generation);
         if (s == nullptr || !is_open()) co_return;
-        for (const auto& event : page)
+        // As fast as the client reads, and never past half the outbound bound: a replay must
+        // not turn its own client into a slow consumer.
+        for (const auto& event : page) {
+            if (queued_bytes() + event->size() > high_water) {
+                co_await wait_drained();
+                s = find_subscription(group, generation);
+                if (s == nullptr || !is_open()) co_return;
+            }
             send_event_bytes(*s, event, protocol::peek_event_seq(*event));
+        }
         if (!page_was_full && s->live_seen <= s->last_sent) {
             s->state = Subscription::State::live;
             co_return;
         }
-        co_await wait_drained();  // a page at a time, as fast as the client reads
-        s = find_subscription(group, generation);
-        if (s == nullptr || !is_open()) co_return;
         const std::uint64_t after = s->last_sent;
         Result<store::LogRange> range =
             co_await call<store::LogRange>([&](Done<store::LogRange> done) {

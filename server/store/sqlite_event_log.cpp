@@ -147,6 +147,17 @@ Result<Appended> SqliteEventLog::append_in_transaction(Transaction& txn, AppendR
         if (auto status = remember->run(); !status) return status;
     }
 
+    // Count-based retention as the log grows, so that a busy group never holds much more than
+    // retention_events (the periodic trim handles age). Every append for a small retention,
+    // every 64th for a large one: one indexed DELETE, amortised.
+    if (config_.retention_events > 0 && seq > config_.retention_events &&
+        seq % std::clamp<std::uint64_t>(config_.retention_events / 16, 1, 64) == 0) {
+        auto trim_old = txn.prepare("DELETE FROM events WHERE group_id = ?1 AND seq <= ?2");
+        if (!trim_old) return trim_old.status();
+        trim_old->bind_text(1, group).bind_seq(2, seq - config_.retention_events);
+        if (auto status = trim_old->run(); !status) return status;
+    }
+
     heads_[group] = seq;
     txn.on_rollback([this, group] { heads_.erase(group); });
     auto shared = make_shared_bytes(std::move(bytes));

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Writes docs/CONFIGURATION.md from server/core/config.hpp, the one place where every key,
+its default and its meaning are declared. `--check` exits 1 when the document is stale (a test
+runs it, so the documentation cannot drift from the code)."""
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = ROOT / "server/core/config.hpp"
+DOC = ROOT / "docs/CONFIGURATION.md"
+
+INTRO = """# Configuration
+
+Generated from `server/core/config.hpp` by `scripts/config_doc.py`; do not edit by hand.
+
+Every key can be set three ways; the first that sets a key wins:
+
+1. on the command line: `musterd --limits.max_frame_bytes=131072`
+2. in the environment: `MUSTER_<SECTION>_<KEY>`, e.g. `MUSTER_LIMITS_MAX_FRAME_BYTES=131072`,
+   and the short names `MUSTER_LISTEN` (server.listen), `MUSTER_DATA_DIR` (server.data_dir),
+   `MUSTER_JWT_SECRET` (auth.jwt_secret), `MUSTER_REDIS_URL` (redis.url),
+   `MUSTER_LOG_LEVEL` (server.log_level)
+3. in the INI file given by `musterd --config FILE`:
+
+```ini
+[server]
+listen = 0.0.0.0:8080
+[auth]
+jwt_secret = change-me
+```
+
+`musterd --help` lists every key with its default. A value that cannot be parsed, or a
+combination that makes no sense (e.g. `limits.idle_timeout_s` not above
+`limits.ping_interval_s`), stops musterd at start with a message naming the key.
+"""
+
+
+def parse():
+    text = HEADER.read_text(encoding="utf-8")
+    sections = {}
+    order = []
+    # struct FooConfig { ... };  -> fields;  struct Config { FooConfig foo; ... } -> names
+    for struct, body in re.findall(r"struct (\w+)Config \{(.*?)\n\};", text, re.S):
+        if struct == "":
+            continue
+        fields = []
+        pending_comment = []
+        for line in body.splitlines():
+            line = line.strip()
+            if line.startswith("//"):
+                pending_comment.append(line[2:].strip())
+                continue
+            m = re.match(r"([\w:<>]+)\s+(\w+)\s*(?:=\s*([^;]+))?;\s*(?://\s*(.*))?$", line)
+            if m:
+                ctype, name, default, comment = m.groups()
+                desc = " ".join(pending_comment + ([comment] if comment else []))
+                fields.append((name, ctype, (default or '""').strip(), desc.replace("|", "\\|")))
+            pending_comment = []
+        sections[struct] = fields
+    members = re.search(r"struct Config \{(.*?)\n\};", text, re.S).group(1)
+    for ctype, name in re.findall(r"(\w+)Config (\w+);", members):
+        order.append((name, ctype))
+    return sections, order
+
+
+def pretty_default(ctype, default):
+    if ctype == "std::string":
+        value = default.strip('"')
+        return f"`{value}`" if value else "(empty)"
+    return f"`{default.replace(chr(39), '')}`"
+
+
+def render():
+    sections, order = parse()
+    out = [INTRO]
+    for name, ctype in order:
+        out.append(f"\n## [{name}]\n\n| key | default | meaning |\n| --- | --- | --- |")
+        for field, ftype, default, desc in sections.get(ctype, []):
+            out.append(f"| `{name}.{field}` | {pretty_default(ftype, default)} | {desc} |")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    doc = render()
+    if "--check" in sys.argv:
+        if not DOC.exists() or DOC.read_text(encoding="utf-8") != doc:
+            print("docs/CONFIGURATION.md is stale: run scripts/config_doc.py", file=sys.stderr)
+            return 1
+        return 0
+    DOC.write_text(doc, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
