@@ -10,7 +10,9 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
+#include "features/meetings/meeting_feature.hpp"
 #include "node/node.hpp"
+#include "store/sqlite_meeting_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace {
@@ -43,7 +45,9 @@ int main(int argc, char** argv) {
     std::unique_ptr<ManualClock> manual_clock;
     Clock* clock = &system_clock;
     if (config->debug.manual_clock) {
-        manual_clock = std::make_unique<ManualClock>(system_clock.now_ms());
+        const std::int64_t start_ms = config->debug.manual_clock_start_ms;
+        manual_clock =
+            std::make_unique<ManualClock>(start_ms > 0 ? start_ms : system_clock.now_ms());
         clock = manual_clock.get();
         MUSTER_LOG_WARN("main")
             << "debug.manual_clock is on: time moves only by POST /api/v1/debug/clock";
@@ -54,7 +58,11 @@ int main(int argc, char** argv) {
             return fail("redis.url is set but this build has no Redis store yet", 2);
         auto bus = std::make_unique<bus::LocalBus>();
         auto store = std::make_unique<store::SqliteStore>(*config, *bus, *clock);
+        // Feature stores outlive the node, which closes the database they queue jobs on.
+        auto meetings = std::make_unique<store::SqliteMeetingStore>(store->database(),
+                                                                    store->sqlite_log(), *clock);
         node::Node node(*config, *clock, std::move(store), std::move(bus));
+        node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
 
         const auto endpoint = node.start();
         const std::string address =

@@ -174,30 +174,34 @@ void MeetingFeature::after(const store::MeetingApplied& applied) {
 // ---- connection loss and timers ---------------------------------------------------------------
 
 void MeetingFeature::connection_closed(const std::string& user, const std::string& session) {
+    // The time of the loss is now, not when the store gets to it.
+    const std::int64_t lost_ms = services_->clock().now_ms();
+    for (const auto& meeting : sessions_.take(session)) lose(meeting, user, session, lost_ms);
+}
+
+void MeetingFeature::lose(const std::string& meeting, const std::string& user,
+                          const std::string& session, std::int64_t lost_ms) {
     const std::int64_t grace = grace_ms(*services_);
-    for (const auto& meeting : sessions_.take(session)) {
-        store_.apply(
-            meeting,
-            [user, session, grace](v1::MeetingRecord& record,
-                                   std::int64_t now) -> Result<store::MeetingChange> {
-                return connection_lost(record, user, session, grace, now);
-            },
-            [this, meeting, user, session](Result<store::MeetingApplied> r) {
-                if (r) {
-                    for (const auto& link : r->record.links()) {
-                        if (link.user() == user && link.lost_ms() > 0)
-                            arm_drop(meeting, user, link.drop_at_ms());
-                    }
-                } else if (r.status().code() == errc::unavailable) {
-                    // Not recorded: without a retry the user would stay "present" for good.
-                    retry_later([this, meeting, user, session] {
-                        sessions_.add(session, meeting);
-                        connection_closed(user, session);
-                    });
+    store_.apply(
+        meeting,
+        [user, session, grace, lost_ms](v1::MeetingRecord& record,
+                                        std::int64_t) -> Result<store::MeetingChange> {
+            return connection_lost(record, user, session, grace, lost_ms);
+        },
+        [this, meeting, user, session, lost_ms](Result<store::MeetingApplied> r) {
+            if (r) {
+                for (const auto& link : r->record.links()) {
+                    if (link.user() == user && link.lost_ms() > 0)
+                        arm_drop(meeting, user, link.drop_at_ms());
                 }
-                finished("connection loss", meeting, std::move(r));
-            });
-    }
+            } else if (r.status().code() == errc::unavailable) {
+                // Not recorded: without a retry the user would stay "present" for good.
+                retry_later([this, meeting, user, session, lost_ms] {
+                    lose(meeting, user, session, lost_ms);
+                });
+            }
+            finished("connection loss", meeting, std::move(r));
+        });
 }
 
 void MeetingFeature::retry_later(std::function<void()> fn) {

@@ -50,6 +50,8 @@ class MeetingFeature final : public node::Feature {
   private:
     void after(const store::MeetingApplied& applied);
     void connection_closed(const std::string& user, const std::string& session);
+    void lose(const std::string& meeting, const std::string& user, const std::string& session,
+              std::int64_t lost_ms);
     void arm_drop(const std::string& meeting, const std::string& user, std::int64_t at_ms);
     void arm_roll_close(const muster::v1::MeetingState& state);
     void drop_due(const std::string& meeting, const std::string& user);

@@ -219,7 +219,8 @@ Result<MeetingChange> join(MeetingRecord& record, const Actor& actor, const std:
             } else {
                 link->set_lost_ms(0);
                 link->set_drop_at_ms(0);
-                change.record_changed = true;
+                state.mutable_participants(index)->set_away_since_ms(0);
+                change.change = v1::MeetingUpdate::BACK;
             }
         }
     }
@@ -259,7 +260,7 @@ Result<MeetingChange> leave(MeetingRecord& record, const Actor& actor, std::int6
 
 MeetingChange connection_lost(MeetingRecord& record, const std::string& user,
                               const std::string& connection, std::int64_t grace_ms,
-                              std::int64_t now_ms) {
+                              std::int64_t lost_ms) {
     MeetingChange change = by_server(v1::MeetingUpdate::CHANGE_UNSPECIFIED, user);
     auto& state = *record.mutable_state();
     if (state.phase() == State::ENDED) return change;
@@ -270,13 +271,14 @@ MeetingChange connection_lost(MeetingRecord& record, const std::string& user,
     const int index = participant_index(state, user);
     if (index < 0) return change;
     if (grace_ms <= 0) {
-        remove_participant(record, index, now_ms, change);
+        remove_participant(record, index, lost_ms, change);
         change.change = v1::MeetingUpdate::DROPPED;
         return change;
     }
-    link->set_lost_ms(now_ms);
-    link->set_drop_at_ms(now_ms + grace_ms);
-    change.record_changed = true;
+    link->set_lost_ms(lost_ms);
+    link->set_drop_at_ms(lost_ms + grace_ms);
+    state.mutable_participants(index)->set_away_since_ms(lost_ms);
+    change.change = v1::MeetingUpdate::AWAY;
     return change;
 }
 
@@ -308,10 +310,12 @@ MeetingChange recover(MeetingRecord& record, std::int64_t grace_ms, std::int64_t
             link.clear_connections();
             change.record_changed = true;
         }
-        if (link.lost_ms() == 0) {
+        const int index = participant_index(state, link.user());
+        if (link.lost_ms() == 0 && index >= 0) {
             link.set_lost_ms(now_ms);
             link.set_drop_at_ms(now_ms + grace_ms);
-            change.record_changed = true;
+            state.mutable_participants(index)->set_away_since_ms(now_ms);
+            change.change = v1::MeetingUpdate::AWAY;  // everyone's (user empty)
         }
     }
     return change;

@@ -15,7 +15,8 @@
 // the meeting ends, or when their last connection is lost and they do not join again within
 // the grace period. A dropped interval closes at the time the connection was lost, not at the
 // end of the grace; joining again within the grace continues the same interval (the gap of a
-// phone changing networks counts as present), later opens a new one.
+// phone changing networks counts as present), later opens a new one. Participants see the
+// loss (AWAY, Participant.away_since_ms) and the return (BACK) as updates.
 
 #include <cstdint>
 #include <string>
@@ -55,15 +56,17 @@ Result<MeetingChange> join(MeetingRecord& record, const Actor& actor, const std:
                            std::int64_t now_ms);
 Result<MeetingChange> leave(MeetingRecord& record, const Actor& actor, std::int64_t now_ms);
 
-// A connection that joined is gone. When it was the user's last one, the grace period starts
+// A connection that joined was lost at `lost_ms` (taken when the node noticed, not when the
+// store runs this). When it was the user's last one they are AWAY and the grace period starts
 // (a grace of 0 drops them at once). Never an error: the meeting may have ended since.
 MeetingChange connection_lost(MeetingRecord& record, const std::string& user,
                               const std::string& connection, std::int64_t grace_ms,
-                              std::int64_t now_ms);
+                              std::int64_t lost_ms);
 // The grace timer: drops the user (DROPPED) if they are still away and it has run out.
 MeetingChange drop_if_due(MeetingRecord& record, const std::string& user, std::int64_t now_ms);
 // Node start-up: every recorded connection is gone (one node owns the embedded store), so
-// participants still marked connected start their grace period now.
+// participants still marked connected start their grace period now (one AWAY update, user
+// empty). Those already away keep the time they were really lost at.
 MeetingChange recover(MeetingRecord& record, std::int64_t grace_ms, std::int64_t now_ms);
 
 Result<MeetingChange> open_roll_call(MeetingRecord& record, const Actor& actor,

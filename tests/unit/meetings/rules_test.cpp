@@ -100,8 +100,8 @@ TEST(MeetingRules, a_lost_connection_is_dropped_at_the_loss_after_the_grace) {
     MeetingRecord record = live_meeting();
     ASSERT_TRUE(join(record, alice, "s1", t0).ok());
     auto lost = connection_lost(record, "alice", "s1", grace, t0 + 10'000);
-    EXPECT_FALSE(lost.updates());
-    EXPECT_TRUE(lost.record_changed);
+    EXPECT_EQ(lost.change, Change::AWAY);
+    EXPECT_EQ(record.state().participants(0).away_since_ms(), t0 + 10'000);
     EXPECT_EQ(record.links(0).drop_at_ms(), t0 + 10'000 + grace);
     EXPECT_FALSE(drop_if_due(record, "alice", t0 + 10'000 + grace - 1).updates());
     auto dropped = drop_if_due(record, "alice", t0 + 10'000 + grace);
@@ -117,8 +117,9 @@ TEST(MeetingRules, rejoining_within_the_grace_continues_the_interval) {
     connection_lost(record, "alice", "s1", grace, t0 + 10'000);
     auto back = join(record, alice, "s2", t0 + 20'000);
     ASSERT_TRUE(back.ok());
-    EXPECT_FALSE(back->updates());
+    EXPECT_EQ(back->change, Change::BACK);
     EXPECT_EQ(record.state().participants(0).joined_ms(), t0);
+    EXPECT_EQ(record.state().participants(0).away_since_ms(), 0);
     EXPECT_FALSE(drop_if_due(record, "alice", t0 + 10'000 + grace).updates());  // stale timer
 }
 
@@ -140,7 +141,7 @@ TEST(MeetingRules, another_open_connection_keeps_the_user_present) {
     MeetingRecord record = live_meeting();
     ASSERT_TRUE(join(record, alice, "phone", t0).ok());
     ASSERT_TRUE(join(record, alice, "laptop", t0).ok());
-    connection_lost(record, "alice", "phone", grace, t0 + 1000);
+    EXPECT_FALSE(connection_lost(record, "alice", "phone", grace, t0 + 1000).updates());
     EXPECT_EQ(record.links(0).lost_ms(), 0);
     EXPECT_FALSE(drop_if_due(record, "alice", t0 + 10 * grace).updates());
 }
@@ -161,7 +162,8 @@ TEST(MeetingRules, recovery_puts_everyone_connected_on_grace) {
     connection_lost(record, "bob", "s2", grace, t0 + 1000);
     auto recovered = recover(record, grace, t0 + 5000);
     EXPECT_TRUE(recovered.record_changed);
-    EXPECT_FALSE(recovered.updates());
+    EXPECT_EQ(recovered.change, Change::AWAY);
+    EXPECT_TRUE(recovered.user.empty());
     for (const auto& link : record.links()) {
         EXPECT_TRUE(link.connections().empty());
         // Bob keeps the time he was really lost at; Alice starts her grace now.
