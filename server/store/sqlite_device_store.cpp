@@ -1,0 +1,120 @@
+#include "store/sqlite_device_store.hpp"
+
+#include <stdexcept>
+#include <string_view>
+
+#include "store/sqlite_feature_schema.hpp"
+
+namespace muster::store {
+namespace {
+
+const std::vector<std::string_view> migrations = {
+    // 1: one row per (user, device).
+    R"sql(
+CREATE TABLE devices (
+    user_id    TEXT NOT NULL,
+    device_id  TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    endpoint   TEXT NOT NULL,
+    p256dh     TEXT NOT NULL DEFAULT '',
+    auth       TEXT NOT NULL DEFAULT '',
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (user_id, device_id)
+) WITHOUT ROWID;
+)sql",
+};
+
+constexpr const char* select_columns =
+    "SELECT device_id, user_id, kind, endpoint, p256dh, auth, created_ms FROM devices ";
+
+DeviceInfo device_of(const Statement& row) {
+    return DeviceInfo{row.text(0), row.text(1), row.text(2), row.text(3),
+                      row.text(4), row.text(5), row.int64(6)};
+}
+
+}  // namespace
+
+SqliteDeviceStore::SqliteDeviceStore(SqliteDatabase& db) : db_(db) {
+    if (Status s = apply_feature_schema(db_, "devices", migrations); !s)
+        throw std::runtime_error(s.message());
+}
+
+void SqliteDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
+    auto job = [request = std::move(request), done](Transaction& txn) -> Status {
+        const DeviceInfo& device = request.device;
+        DevicePutResult result;
+        {
+            auto existing =
+                txn.prepare(std::string(select_columns) + "WHERE user_id = ?1 AND device_id = ?2");
+            if (!existing) return existing.status();
+            existing->bind_text(1, device.user).bind_text(2, device.id);
+            auto row = existing->step();
+            if (!row) return row.status();
+            result.created = !*row;
+            result.device = device;
+            if (*row) result.device.created_ms = existing->int64(6);
+        }
+        if (result.created && request.max_per_user > 0) {
+            auto count = txn.prepare("SELECT COUNT(*) FROM devices WHERE user_id = ?1");
+            if (!count) return count.status();
+            count->bind_text(1, device.user);
+            auto row = count->step();
+            if (!row) return row.status();
+            if (*row && count->int64(0) >= request.max_per_user) {
+                return {errc::too_large, "at most " + std::to_string(request.max_per_user) +
+                                             " devices per user: remove one first"};
+            }
+        }
+        auto upsert = txn.prepare(
+            "INSERT INTO devices (user_id, device_id, kind, endpoint, p256dh, auth, created_ms) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (user_id, device_id) DO UPDATE SET "
+            "kind = excluded.kind, endpoint = excluded.endpoint, p256dh = excluded.p256dh, "
+            "auth = excluded.auth");
+        if (!upsert) return upsert.status();
+        upsert->bind_text(1, device.user)
+            .bind_text(2, device.id)
+            .bind_text(3, device.kind)
+            .bind_text(4, device.endpoint)
+            .bind_text(5, device.p256dh)
+            .bind_text(6, device.auth)
+            .bind_int(7, result.device.created_ms);
+        if (auto status = upsert->run(); !status) return status;
+        txn.after_commit([done, result = std::move(result)]() mutable { done(std::move(result)); });
+        return ok_status();
+    };
+    db_.write(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+}
+
+void SqliteDeviceStore::remove(std::string user, std::string id, Done<Unit> done) {
+    auto job = [user = std::move(user), id = std::move(id), done](Transaction& txn) -> Status {
+        auto erase = txn.prepare("DELETE FROM devices WHERE user_id = ?1 AND device_id = ?2");
+        if (!erase) return erase.status();
+        erase->bind_text(1, user).bind_text(2, id);
+        if (auto status = erase->run(); !status) return status;
+        if (txn.db().changes() == 0) return {errc::not_found, "no such device: " + id};
+        txn.after_commit([done] { done(Unit{}); });
+        return ok_status();
+    };
+    db_.write(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+}
+
+void SqliteDeviceStore::devices_of(std::string user, Done<std::vector<DeviceInfo>> done) {
+    auto job = [user = std::move(user), done](Transaction& txn) -> Status {
+        auto list =
+            txn.prepare(std::string(select_columns) + "WHERE user_id = ?1 ORDER BY device_id");
+        if (!list) return list.status();
+        list->bind_text(1, user);
+        std::vector<DeviceInfo> out;
+        for (;;) {
+            auto row = list->step();
+            if (!row) return row.status();
+            if (!*row) break;
+            out.push_back(device_of(*list));
+        }
+        txn.after_commit([done, out = std::move(out)]() mutable { done(std::move(out)); });
+        return ok_status();
+    };
+    db_.read(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+}
+
+}  // namespace muster::store

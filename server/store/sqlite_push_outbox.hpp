@@ -1,0 +1,48 @@
+#pragma once
+// The push outbox in the embedded database (see push/push_outbox.hpp for the contract).
+//
+// Other SQLite stores record intents in their own transactions (enqueue_in_transaction), so
+// that a reminder and its pushes are committed together or not at all.
+//
+// Retention: an outbox that nobody drains (no push worker configured yet) must stay bounded.
+// Every `sweep_interval`, a job on the writer thread deletes intents older than max_age and
+// then the oldest beyond max_intents, and logs how many went.
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "push/push_outbox.hpp"
+#include "store/sqlite_database.hpp"
+
+namespace muster::store {
+
+struct PushOutboxLimits {
+    std::chrono::seconds max_age{7 * 86400};  // a push older than this is worthless
+    std::uint64_t max_intents = 100000;
+    std::chrono::seconds sweep_interval{300};
+};
+
+class SqlitePushOutbox final : public push::PushOutbox {
+  public:
+    // Creates its table if needed (blocking: start-up only). Throws std::runtime_error when
+    // it cannot. The database must be closed before this outbox is destroyed.
+    SqlitePushOutbox(SqliteDatabase& db, const Clock& clock, PushOutboxLimits limits = {});
+
+    void enqueue(std::vector<push::PushIntent> intents, Done<Unit> done) override;
+    void list(push::PushQuery query, Done<std::vector<push::PushIntent>> done) override;
+    void remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) override;
+
+    // Records intents inside a write job of another SQLite store (writer thread only).
+    Status enqueue_in_transaction(Transaction& txn, const std::vector<push::PushIntent>& intents);
+
+  private:
+    Status sweep(Transaction& txn);
+
+    SqliteDatabase& db_;
+    const Clock& clock_;
+    const PushOutboxLimits limits_;
+};
+
+}  // namespace muster::store

@@ -1,0 +1,335 @@
+// SqliteDutyStore: the decisions that must be atomic (slots, state, tally, events) and the
+// bookkeeping of timers, reminders and push intents, against a real database file.
+
+#include "store/sqlite_duty_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "store/sqlite_push_outbox.hpp"
+#include "store/sqlite_store.hpp"
+#include "unit/store/store_test_util.hpp"
+
+namespace muster::store {
+namespace {
+
+namespace v1 = muster::v1;
+using test::wait_for;
+
+constexpr std::int64_t t0 = 1'700'000'000'000;
+
+class SqliteDutyStoreTest : public testing::Test {
+  protected:
+    SqliteDutyStoreTest() {
+        config_.server.data_dir = dir_.path();
+        bus_.set_handler(&recorder_);
+        open();
+        for (const auto& [id, parent] : {std::pair<std::string, std::string>{"root", ""},
+                                         {"a", "root"},
+                                         {"b", "root"},
+                                         {"other", ""}}) {
+            EXPECT_TRUE(wait_for<Unit>([&](const Done<Unit>& d) {
+                            store_->directory().put_group(GroupInfo{id, id, parent}, d);
+                        }).ok());
+        }
+        member("root", "coord", Role::coordinator);
+        for (const auto* user : {"u1", "u2", "u3"}) member("a", user);
+        member("b", "u4");
+        member("other", "outsider");
+    }
+    ~SqliteDutyStoreTest() override { close(); }
+
+    void open() {
+        store_ = std::make_unique<SqliteStore>(config_, bus_, clock_);
+        outbox_ = std::make_unique<SqlitePushOutbox>(store_->database(), clock_);
+        duty_ = std::make_unique<SqliteDutyStore>(store_->database(), store_->sqlite_log(),
+                                                  *outbox_, clock_);
+    }
+    void close() {
+        if (store_) store_->close();
+        duty_.reset();
+        outbox_.reset();
+        store_.reset();
+    }
+
+    void member(const std::string& group, const std::string& user, Role role = Role::member) {
+        EXPECT_TRUE(wait_for<Unit>([&](const Done<Unit>& d) {
+                        store_->directory().put_member(group, user, role, "", d);
+                    }).ok());
+    }
+
+    // A call from coord in root, with targets root + a + b unless `targets` says otherwise.
+    DutyCreation creation(const std::string& id, std::uint32_t slots, bool waitlist = false,
+                          std::vector<std::string> targets = {"root", "a", "b"}) {
+        DutyCreation c;
+        c.call.set_call_id(id);
+        c.call.set_group(targets.front());
+        c.call.set_title("Gate duty");
+        c.call.set_slots(slots);
+        c.call.set_waitlist(waitlist);
+        c.call.set_deadline_ms(t0 + 3'600'000);
+        c.call.set_created_by("coord");
+        c.call.set_created_at_ms(t0);
+        c.call.set_state(v1::DutyCall::OPEN);
+        for (const auto& g : targets) c.call.add_target_groups(g);
+        c.actor = DutyActor{"coord", "Coordinator"};
+        return c;
+    }
+
+    Result<DutyCreated> create(DutyCreation c) {
+        return wait_for<DutyCreated>(
+            [&](const Done<DutyCreated>& d) { duty_->create(std::move(c), d); });
+    }
+
+    Result<DutyChange> answer(const std::string& call, const std::string& user,
+                              v1::DutyRespond::Answer a, const std::string& note = {},
+                              std::int64_t at = t0 + 1000) {
+        DutyAnswer request;
+        request.call_id = call;
+        request.actor = DutyActor{user, "User " + user};
+        request.answer = a;
+        request.note = note;
+        request.now_ms = at;
+        return wait_for<DutyChange>(
+            [&](const Done<DutyChange>& d) { duty_->respond(std::move(request), d); });
+    }
+
+    v1::DutyCallRecord record(const std::string& call) {
+        auto r = wait_for<v1::DutyCallRecord>(
+            [&](const Done<v1::DutyCallRecord>& d) { duty_->get(call, d); });
+        EXPECT_TRUE(r.ok()) << r.status().message();
+        return r.ok() ? *r : v1::DutyCallRecord{};
+    }
+
+    std::vector<push::PushIntent> intents() {
+        auto r = wait_for<std::vector<push::PushIntent>>(
+            [&](const Done<std::vector<push::PushIntent>>& d) { outbox_->list({}, d); });
+        EXPECT_TRUE(r.ok());
+        return r.ok() ? *r : std::vector<push::PushIntent>{};
+    }
+
+    test::TempDir dir_;
+    Config config_;
+    bus::LocalBus bus_;
+    test::RecordingHandler recorder_;
+    ManualClock clock_{t0};
+    std::unique_ptr<SqliteStore> store_;
+    std::unique_ptr<SqlitePushOutbox> outbox_;
+    std::unique_ptr<SqliteDutyStore> duty_;
+};
+
+std::vector<std::string> users(const google::protobuf::RepeatedPtrField<std::string>& list) {
+    return {list.begin(), list.end()};
+}
+
+TEST_F(SqliteDutyStoreTest, create_announces_in_every_target_group_and_pushes_to_the_audience) {
+    auto c = creation("dc_1", 2);
+    c.push.intent.title = "Duty call: Gate duty";
+    c.push.to = {"u1", "u4", "outsider"};  // outsider is not in the audience: no push
+    auto created = create(std::move(c));
+    ASSERT_TRUE(created.ok()) << created.status().message();
+    EXPECT_EQ(created->seq, 1U);
+    EXPECT_EQ(created->pushed, 2U);
+    for (const auto* group : {"root", "a", "b"}) {
+        ASSERT_EQ(recorder_.seqs(group), std::vector<std::uint64_t>{1}) << group;
+        const auto event = test::parse_event(recorder_.of(group)[0].event);
+        EXPECT_EQ(event.duty_call().call_id(), "dc_1");
+        EXPECT_EQ(event.sender(), "coord");
+    }
+    EXPECT_TRUE(recorder_.of("other").empty());
+    const auto pushes = intents();
+    ASSERT_EQ(pushes.size(), 2U);
+    EXPECT_EQ(pushes[0].user, "u1");
+    EXPECT_EQ(pushes[1].user, "u4");
+    EXPECT_EQ(pushes[0].title, "Duty call: Gate duty");
+
+    const auto r = record("dc_1");
+    EXPECT_EQ(r.call().state(), v1::DutyCall::OPEN);
+    EXPECT_EQ(r.tally().pending(), 4U);  // u1..u4; the creator is not asked
+    auto again = create(creation("dc_1", 2));
+    EXPECT_EQ(again.status().code(), errc::conflict);
+}
+
+TEST_F(SqliteDutyStoreTest, create_in_a_missing_group_stores_nothing) {
+    auto created = create(creation("dc_x", 1, false, {"nope"}));
+    EXPECT_EQ(created.status().code(), errc::not_found);
+    auto found =
+        wait_for<v1::DutyCall>([&](const Done<v1::DutyCall>& d) { duty_->find("dc_x", d); });
+    EXPECT_EQ(found.status().code(), errc::not_found);
+}
+
+TEST_F(SqliteDutyStoreTest, slots_are_never_exceeded_and_a_decline_reopens_a_filled_call) {
+    ASSERT_TRUE(create(creation("dc_1", 2)).ok());
+    EXPECT_EQ(answer("dc_1", "u1", v1::DutyRespond::ACCEPT)->tally.state(), v1::DutyCall::OPEN);
+    auto filled = answer("dc_1", "u2", v1::DutyRespond::ACCEPT);
+    ASSERT_TRUE(filled.ok());
+    EXPECT_EQ(filled->tally.state(), v1::DutyCall::FILLED);
+    EXPECT_EQ(filled->previous, v1::DutyCall::OPEN);
+    EXPECT_EQ(users(filled->tally.accepted_users()), (std::vector<std::string>{"u1", "u2"}));
+    EXPECT_EQ(filled->tally.pending(), 2U);
+
+    auto refused = answer("dc_1", "u3", v1::DutyRespond::ACCEPT);
+    EXPECT_EQ(refused.status().code(), errc::conflict);
+    EXPECT_NE(refused.status().message().find("full"), std::string::npos);
+    // A decline is still recorded while FILLED.
+    EXPECT_EQ(answer("dc_1", "u3", v1::DutyRespond::DECLINE)->tally.declined(), 1U);
+
+    auto reopened = answer("dc_1", "u1", v1::DutyRespond::DECLINE);
+    ASSERT_TRUE(reopened.ok());
+    EXPECT_EQ(reopened->tally.state(), v1::DutyCall::OPEN);
+    EXPECT_EQ(reopened->tally.accepted(), 1U);
+    EXPECT_EQ(reopened->tally.declined(), 2U);
+    auto taken = answer("dc_1", "u4", v1::DutyRespond::ACCEPT);
+    EXPECT_EQ(taken->tally.state(), v1::DutyCall::FILLED);
+    EXPECT_EQ(users(taken->tally.accepted_users()), (std::vector<std::string>{"u2", "u4"}));
+}
+
+TEST_F(SqliteDutyStoreTest, the_same_answer_again_changes_nothing_and_returns_the_first_seq) {
+    ASSERT_TRUE(create(creation("dc_1", 2)).ok());
+    auto first = answer("dc_1", "u1", v1::DutyRespond::ACCEPT, "on my way");
+    ASSERT_TRUE(first.ok());
+    EXPECT_TRUE(first->changed);
+    auto repeat = answer("dc_1", "u1", v1::DutyRespond::ACCEPT, "on my way");
+    ASSERT_TRUE(repeat.ok());
+    EXPECT_FALSE(repeat->changed);
+    EXPECT_EQ(repeat->seq, first->seq);
+    EXPECT_EQ(recorder_.last_seq("root"), first->seq);  // no event for the repeat
+    // A new note is a new answer: recorded, and the slot is kept.
+    auto noted = answer("dc_1", "u1", v1::DutyRespond::ACCEPT, "bringing a thermometer");
+    EXPECT_TRUE(noted->changed);
+    EXPECT_EQ(noted->tally.accepted(), 1U);
+    EXPECT_EQ(record("dc_1").responses(0).note(), "bringing a thermometer");
+}
+
+TEST_F(SqliteDutyStoreTest, waiting_list_moves_up_when_a_slot_frees) {
+    ASSERT_TRUE(create(creation("dc_1", 1, /*waitlist=*/true)).ok());
+    ASSERT_TRUE(answer("dc_1", "u1", v1::DutyRespond::ACCEPT).ok());
+    auto waiting = answer("dc_1", "u2", v1::DutyRespond::ACCEPT);
+    ASSERT_TRUE(waiting.ok());
+    EXPECT_TRUE(waiting->waitlisted);
+    EXPECT_EQ(users(waiting->tally.waitlisted_users()), std::vector<std::string>{"u2"});
+    ASSERT_TRUE(answer("dc_1", "u3", v1::DutyRespond::ACCEPT)->waitlisted);
+
+    auto moved = answer("dc_1", "u1", v1::DutyRespond::DECLINE);
+    ASSERT_TRUE(moved.ok());
+    EXPECT_EQ(moved->tally.state(), v1::DutyCall::FILLED);
+    EXPECT_EQ(users(moved->tally.accepted_users()), std::vector<std::string>{"u2"});
+    EXPECT_EQ(users(moved->tally.waitlisted_users()), std::vector<std::string>{"u3"});
+}
+
+TEST_F(SqliteDutyStoreTest, closed_calls_refuse_answers_and_a_second_close) {
+    ASSERT_TRUE(create(creation("dc_1", 2)).ok());
+    DutyClosing closing;
+    closing.call_id = "dc_1";
+    closing.actor = DutyActor{"coord", "Coordinator"};
+    closing.cancel = true;
+    closing.reason = "rain";
+    closing.now_ms = t0 + 5;
+    auto closed =
+        wait_for<DutyChange>([&](const Done<DutyChange>& d) { duty_->close(closing, d); });
+    ASSERT_TRUE(closed.ok());
+    EXPECT_EQ(closed->tally.state(), v1::DutyCall::CANCELLED);
+    EXPECT_EQ(closed->tally.reason(), "rain");
+    EXPECT_EQ(answer("dc_1", "u1", v1::DutyRespond::ACCEPT).status().code(), errc::conflict);
+    auto twice = wait_for<DutyChange>([&](const Done<DutyChange>& d) { duty_->close(closing, d); });
+    EXPECT_EQ(twice.status().code(), errc::conflict);
+    EXPECT_EQ(record("dc_1").tally().reason(), "rain");
+}
+
+TEST_F(SqliteDutyStoreTest, expiry_happens_once_at_the_deadline_and_spares_filled_calls) {
+    ASSERT_TRUE(create(creation("dc_open", 2)).ok());
+    ASSERT_TRUE(create(creation("dc_full", 1)).ok());
+    ASSERT_TRUE(answer("dc_full", "u1", v1::DutyRespond::ACCEPT).ok());
+    const std::int64_t deadline = t0 + 3'600'000;
+    auto expire = [&](const std::string& id, std::int64_t at) {
+        return wait_for<DutyChange>([&](const Done<DutyChange>& d) { duty_->expire(id, at, d); });
+    };
+    EXPECT_FALSE(expire("dc_open", deadline - 1)->changed);
+    auto expired = expire("dc_open", deadline);
+    ASSERT_TRUE(expired.ok());
+    EXPECT_TRUE(expired->changed);
+    EXPECT_EQ(expired->tally.state(), v1::DutyCall::EXPIRED);
+    EXPECT_FALSE(expire("dc_open", deadline + 1)->changed);
+    EXPECT_FALSE(expire("dc_full", deadline)->changed);
+    EXPECT_EQ(record("dc_full").call().state(), v1::DutyCall::FILLED);
+    // Answers close at the deadline, FILLED or not.
+    EXPECT_EQ(answer("dc_full", "u1", v1::DutyRespond::DECLINE, {}, deadline).status().code(),
+              errc::conflict);
+
+    clock_.advance(3'600'000);
+    auto active = wait_for<std::vector<DutyTimerState>>(
+        [&](const Done<std::vector<DutyTimerState>>& d) { duty_->list_active(d); });
+    ASSERT_TRUE(active.ok());
+    EXPECT_TRUE(active->empty());  // expired, and filled past its deadline
+}
+
+TEST_F(SqliteDutyStoreTest, a_reminder_round_is_sent_once_and_names_each_groups_silent_members) {
+    ASSERT_TRUE(create(creation("dc_1", 3)).ok());
+    ASSERT_TRUE(answer("dc_1", "u1", v1::DutyRespond::ACCEPT).ok());
+    ASSERT_TRUE(answer("dc_1", "u2", v1::DutyRespond::DECLINE).ok());
+    const auto root_before = recorder_.last_seq("root");
+
+    DutyReminding reminding;
+    reminding.call_id = "dc_1";
+    reminding.round = 1;
+    reminding.now_ms = t0 + 1'800'000;
+    reminding.push.intent.title = "Reminder: Gate duty";
+    reminding.push.to = {"u1", "u4"};  // u1 answered meanwhile: no push
+    auto sent =
+        wait_for<DutyReminded>([&](const Done<DutyReminded>& d) { duty_->remind(reminding, d); });
+    ASSERT_TRUE(sent.ok()) << sent.status().message();
+    EXPECT_TRUE(sent->sent);
+    EXPECT_EQ(sent->users, (std::vector<std::string>{"u3", "u4"}));
+    EXPECT_EQ(sent->pushed, 1U);
+    EXPECT_EQ(sent->reminders_sent, 1U);
+
+    EXPECT_EQ(recorder_.last_seq("root"), root_before);  // nobody silent in root
+    const auto in_a = test::parse_event(recorder_.of("a").back().event);
+    ASSERT_TRUE(in_a.has_duty_reminder());
+    EXPECT_EQ(users(in_a.duty_reminder().users()), std::vector<std::string>{"u3"});
+    EXPECT_EQ(in_a.duty_reminder().round(), 1U);
+    const auto in_b = test::parse_event(recorder_.of("b").back().event);
+    EXPECT_EQ(users(in_b.duty_reminder().users()), std::vector<std::string>{"u4"});
+
+    auto again =
+        wait_for<DutyReminded>([&](const Done<DutyReminded>& d) { duty_->remind(reminding, d); });
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(again->sent);  // round 1 is done, whoever asks
+    EXPECT_EQ(again->reminders_sent, 1U);
+    const auto pushes = intents();
+    ASSERT_EQ(pushes.size(), 1U);
+    EXPECT_EQ(pushes[0].user, "u4");
+}
+
+TEST_F(SqliteDutyStoreTest, lists_by_group_and_state_newest_first_and_survives_a_reopen) {
+    ASSERT_TRUE(create(creation("dc_1", 1)).ok());
+    auto second = creation("dc_2", 1, false, {"b"});
+    second.call.set_created_at_ms(t0 + 10);
+    ASSERT_TRUE(create(std::move(second)).ok());
+    ASSERT_TRUE(answer("dc_1", "u1", v1::DutyRespond::ACCEPT).ok());
+
+    auto list = [&](std::vector<std::string> groups, v1::DutyCall::State state) {
+        DutyListQuery query;
+        query.groups = std::move(groups);
+        query.state = state;
+        auto r = wait_for<std::vector<v1::DutyCallRecord>>(
+            [&](const Done<std::vector<v1::DutyCallRecord>>& d) { duty_->list(query, d); });
+        std::vector<std::string> ids;
+        if (r.ok())
+            for (const auto& rec : *r) ids.push_back(rec.call().call_id());
+        return ids;
+    };
+    EXPECT_EQ(list({"b"}, v1::DutyCall::STATE_UNSPECIFIED),
+              (std::vector<std::string>{"dc_2", "dc_1"}));
+    EXPECT_EQ(list({"a"}, v1::DutyCall::STATE_UNSPECIFIED), std::vector<std::string>{"dc_1"});
+    EXPECT_EQ(list({"a", "b"}, v1::DutyCall::OPEN), std::vector<std::string>{"dc_2"});
+    EXPECT_EQ(list({}, v1::DutyCall::FILLED), std::vector<std::string>{"dc_1"});
+    EXPECT_TRUE(list({"other"}, v1::DutyCall::STATE_UNSPECIFIED).empty());
+
+    close();
+    open();  // the feature schema is found in place
+    EXPECT_EQ(record("dc_1").tally().accepted(), 1U);
+    EXPECT_EQ(answer("dc_2", "u4", v1::DutyRespond::ACCEPT)->tally.state(), v1::DutyCall::FILLED);
+}
+
+}  // namespace
+}  // namespace muster::store
