@@ -10,9 +10,14 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
+#include "features/devices/devices_feature.hpp"
+#include "features/duty/duty_feature.hpp"
 #include "features/meetings/meeting_feature.hpp"
 #include "node/node.hpp"
+#include "store/sqlite_device_store.hpp"
+#include "store/sqlite_duty_store.hpp"
 #include "store/sqlite_meeting_store.hpp"
+#include "store/sqlite_push_outbox.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace {
@@ -61,7 +66,16 @@ int main(int argc, char** argv) {
         // Feature stores outlive the node, which closes the database they queue jobs on.
         auto meetings = std::make_unique<store::SqliteMeetingStore>(store->database(),
                                                                     store->sqlite_log(), *clock);
+        // The push outbox outlives the node: the duty store writes to it, the push worker
+        // will drain it.
+        auto push_outbox = std::make_unique<store::SqlitePushOutbox>(store->database(), *clock);
+        auto duty_store = std::make_unique<store::SqliteDutyStore>(
+            store->database(), store->sqlite_log(), *push_outbox, *clock);
+        auto device_store = std::make_unique<store::SqliteDeviceStore>(store->database());
         node::Node node(*config, *clock, std::move(store), std::move(bus));
+        node.add_feature(std::make_unique<features::DutyFeature>(std::move(duty_store)));
+        node.add_feature(
+            std::make_unique<features::DevicesFeature>(std::move(device_store), *push_outbox));
         node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
 
         const auto endpoint = node.start();

@@ -1,0 +1,373 @@
+#include "features/duty/duty_calls.hpp"
+
+#include <algorithm>
+#include <future>
+#include <set>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "features/duty/duty_metrics.hpp"
+#include "features/duty/duty_push.hpp"
+#include "features/duty/duty_rules.hpp"
+#include "node/validate.hpp"
+
+namespace muster::features {
+
+namespace asio = boost::asio;
+namespace v1 = muster::v1;
+using store::Role;
+
+namespace {
+
+template <class T, class Start>
+asio::awaitable<Result<T>> call(Start&& start) {
+    co_return co_await async_call<T>(std::forward<Start>(start), asio::use_awaitable);
+}
+
+// A member of any target group may answer and read; a coordinator of the call's group (or
+// above) is one through the subtree rule.
+Status may_answer(const node::GroupTree& tree, const node::Caller& caller,
+                  const v1::DutyCall& call) {
+    for (const auto& group : call.target_groups()) {
+        if (node::effective_role(tree, caller, group) != Role::none) return ok_status();
+    }
+    return {errc::forbidden,
+            "not a member of the groups duty call " + call.call_id() + " was sent to"};
+}
+
+store::DutyActor actor_of(const node::Caller& caller) {
+    return store::DutyActor{caller.user(), caller.name()};
+}
+
+}  // namespace
+
+DutyCalls::DutyCalls(node::NodeServices& services, store::DutyStore& store)
+    : services_(services)
+    , store_(store)
+    , schedule_(
+          services.timers(), services.config().duty,
+          [this](const std::string& id) { on_deadline(id); },
+          [this](const std::string& id, std::uint32_t round) { on_reminder(id, round); }) {}
+
+// ---- commands -------------------------------------------------------------------------------
+
+asio::awaitable<Result<v1::DutyCreateReply>> DutyCalls::create(const node::Caller& caller,
+                                                               const v1::DutyCreate& request) {
+    const Config& config = services_.config();
+    const std::int64_t now = services_.clock().now_ms();
+    if (Status s = check_create(request, config, now); !s) co_return s;
+    const node::SharedTree tree = services_.tree();
+    if (Status s = node::require_role(*tree, caller, request.group(), Role::coordinator); !s)
+        co_return s;
+    std::vector<std::string> targets = request.include_subgroups()
+                                           ? tree->subtree(request.group())
+                                           : std::vector<std::string>{request.group()};
+    if (targets.size() > config.duty.max_target_groups) {
+        co_return Status{errc::too_large, "the subtree of " + request.group() + " has " +
+                                              std::to_string(targets.size()) +
+                                              " groups; a call may reach " +
+                                              std::to_string(config.duty.max_target_groups)};
+    }
+
+    store::DutyCreation creation;
+    v1::DutyCall& announced = creation.call;
+    announced.set_call_id(new_id("dc_", now));
+    announced.set_group(request.group());
+    announced.set_title(request.title());
+    announced.set_location(request.location());
+    announced.set_description(request.description());
+    announced.set_starts_at_ms(request.starts_at_ms());
+    announced.set_ends_at_ms(request.ends_at_ms());
+    announced.set_slots(request.slots());
+    announced.set_urgency(request.urgency() == v1::DutyCall::URGENCY_UNSPECIFIED
+                              ? v1::DutyCall::ROUTINE
+                              : request.urgency());
+    announced.set_deadline_ms(effective_deadline(request));
+    announced.set_include_subgroups(request.include_subgroups());
+    announced.set_waitlist(request.waitlist());
+    announced.set_created_by(caller.user());
+    announced.set_created_at_ms(now);
+    announced.set_state(v1::DutyCall::OPEN);
+    for (const auto& group : targets) announced.add_target_groups(group);
+    creation.actor = actor_of(caller);
+
+    // Members with no connection hear of it by push. A failed read costs the pushes, not the
+    // call: the event is on the log for everyone either way.
+    auto audience = co_await call<std::vector<std::string>>(
+        [&](Done<std::vector<std::string>> done) { store_.audience(targets, std::move(done)); });
+    if (audience) {
+        std::erase(*audience, caller.user());
+        creation.push.to =
+            co_await offline_among(services_.store().presence(), std::move(*audience));
+        creation.push.intent = announcement_push(announced);
+    } else {
+        MUSTER_LOG_WARN("duty") << "no pushes for a new call: " << audience.status().message();
+    }
+
+    store::DutyTimerState timers;
+    timers.call_id = announced.call_id();
+    timers.deadline_ms = announced.deadline_ms();
+    timers.created_at_ms = now;
+    auto created = co_await call<store::DutyCreated>([&](Done<store::DutyCreated> done) {
+        store_.create(std::move(creation), std::move(done));
+    });
+    if (!created) co_return created.status();
+    schedule_.track(timers);
+    duty_metrics::created().inc();
+    duty_metrics::pushes("call").inc(created->pushed);
+    MUSTER_LOG_INFO("duty") << "call " << timers.call_id << " created in " << request.group()
+                            << " by " << caller.user() << " (" << targets.size() << " groups, "
+                            << created->pushed << " pushes)";
+    v1::DutyCreateReply reply;
+    reply.set_call_id(timers.call_id);
+    reply.set_seq(created->seq);
+    co_return reply;
+}
+
+asio::awaitable<Result<v1::DutyRespondReply>> DutyCalls::respond(const node::Caller& caller,
+                                                                 const v1::DutyRespond& request) {
+    if (Status s = check_respond(request, services_.config()); !s) co_return s;
+    auto found = co_await call<v1::DutyCall>(
+        [&](Done<v1::DutyCall> done) { store_.find(request.call_id(), std::move(done)); });
+    if (!found) co_return found.status();
+    if (Status s = may_answer(*services_.tree(), caller, *found); !s) co_return s;
+
+    store::DutyAnswer answer;
+    answer.call_id = request.call_id();
+    answer.actor = actor_of(caller);
+    answer.answer = request.answer();
+    answer.note = request.note();
+    answer.now_ms = services_.clock().now_ms();
+    auto change = co_await call<store::DutyChange>(
+        [&](Done<store::DutyChange> done) { store_.respond(std::move(answer), std::move(done)); });
+    if (!change) {
+        if (change.status().code() == errc::conflict && request.answer() == v1::DutyRespond::ACCEPT)
+            duty_metrics::refused().inc();
+        co_return change.status();
+    }
+    if (change->changed) {
+        duty_metrics::responses(request.answer()).inc();
+        if (change->waitlisted) duty_metrics::waitlisted().inc();
+        if (change->tally.state() != change->previous)
+            duty_metrics::entered(change->tally.state()).inc();
+    }
+    v1::DutyRespondReply reply;
+    reply.set_seq(change->seq);
+    reply.set_waitlisted(change->waitlisted);
+    *reply.mutable_tally() = std::move(change->tally);
+    co_return reply;
+}
+
+asio::awaitable<Result<v1::DutyCloseReply>> DutyCalls::close(const node::Caller& caller,
+                                                             const v1::DutyClose& request) {
+    if (Status s = check_close(request, services_.config()); !s) co_return s;
+    auto found = co_await call<v1::DutyCall>(
+        [&](Done<v1::DutyCall> done) { store_.find(request.call_id(), std::move(done)); });
+    if (!found) co_return found.status();
+    const node::SharedTree tree = services_.tree();
+    if (node::effective_role(*tree, caller, found->group()) != Role::coordinator) {
+        co_return Status{errc::forbidden, "only coordinators of " + found->group() +
+                                              " may close duty call " + request.call_id()};
+    }
+    store::DutyClosing closing;
+    closing.call_id = request.call_id();
+    closing.actor = actor_of(caller);
+    closing.cancel = request.cancel();
+    closing.reason = request.reason();
+    closing.now_ms = services_.clock().now_ms();
+    auto change = co_await call<store::DutyChange>(
+        [&](Done<store::DutyChange> done) { store_.close(std::move(closing), std::move(done)); });
+    if (!change) co_return change.status();
+    schedule_.forget(request.call_id());
+    duty_metrics::entered(change->tally.state()).inc();
+    MUSTER_LOG_INFO("duty") << "call " << request.call_id() << " "
+                            << v1::DutyCall::State_Name(change->tally.state()) << " by "
+                            << caller.user();
+    v1::DutyCloseReply reply;
+    reply.set_seq(change->seq);
+    *reply.mutable_tally() = std::move(change->tally);
+    co_return reply;
+}
+
+asio::awaitable<Result<v1::DutyCallRecord>> DutyCalls::record(const node::Caller& caller,
+                                                              const std::string& call_id) {
+    if (Status s = node::check_id("call id", call_id, services_.config().limits.max_id_bytes); !s)
+        co_return s;
+    auto record = co_await call<v1::DutyCallRecord>(
+        [&](Done<v1::DutyCallRecord> done) { store_.get(call_id, std::move(done)); });
+    if (!record) co_return record.status();
+    if (Status s = may_answer(*services_.tree(), caller, record->call()); !s) co_return s;
+    co_return std::move(*record);
+}
+
+asio::awaitable<Result<v1::DutyCallList>> DutyCalls::list(const node::Caller& caller,
+                                                          DutyListRequest request) {
+    const auto& limits = services_.config().limits;
+    store::DutyListQuery query;
+    query.limit = std::min(request.limit == 0 ? limits.history_default_limit : request.limit,
+                           limits.history_max_limit);
+    if (request.state) query.state = *request.state;
+    const node::SharedTree tree = services_.tree();
+    if (!request.group.empty()) {
+        if (Status s = node::check_id("group", request.group, limits.max_id_bytes); !s) co_return s;
+        // A subtree shows calls of groups the caller may not belong to: coordinators only.
+        const Role needed = request.subtree ? Role::coordinator : Role::member;
+        if (Status s = node::require_role(*tree, caller, request.group, needed); !s) co_return s;
+        query.groups = request.subtree ? tree->subtree(request.group)
+                                       : std::vector<std::string>{request.group};
+    } else if (!caller.claims.is_admin()) {
+        std::set<std::string> mine(caller.claims.groups.begin(), caller.claims.groups.end());
+        if (caller.memberships) {
+            for (const auto& [group, role] : *caller.memberships) mine.insert(group);
+        }
+        if (mine.empty()) co_return v1::DutyCallList{};
+        query.groups.assign(mine.begin(), mine.end());
+    }
+    auto records = co_await call<std::vector<v1::DutyCallRecord>>(
+        [&](Done<std::vector<v1::DutyCallRecord>> done) {
+            store_.list(std::move(query), std::move(done));
+        });
+    if (!records) co_return records.status();
+    v1::DutyCallList out;
+    for (auto& record : *records) *out.add_calls() = std::move(record);
+    co_return out;
+}
+
+// ---- timers ---------------------------------------------------------------------------------
+
+void DutyCalls::start() {
+    std::promise<Result<std::vector<store::DutyTimerState>>> loaded;
+    store_.list_active([&loaded](Result<std::vector<store::DutyTimerState>> active) {
+        loaded.set_value(std::move(active));
+    });
+    auto active = loaded.get_future().get();
+    if (!active) throw std::runtime_error("cannot load duty calls: " + active.status().message());
+    for (const auto& state : *active) schedule_.track(state);
+    if (!active->empty()) {
+        MUSTER_LOG_INFO("duty") << "armed the timers of " << active->size() << " open duty calls";
+    }
+    arm_sweep();
+}
+
+void DutyCalls::stop() {
+    stopped_ = true;
+    schedule_.clear();
+}
+
+void DutyCalls::arm_sweep() {
+    const auto interval_s = services_.config().duty.sweep_interval_s;
+    if (interval_s == 0 || stopped_) return;
+    const std::int64_t when =
+        services_.clock().now_ms() + static_cast<std::int64_t>(interval_s) * 1000;
+    services_.timers().at(when, [this] {
+        if (!stopped_) asio::co_spawn(services_.timers().executor(), sweep(), asio::detached);
+    });
+}
+
+asio::awaitable<void> DutyCalls::sweep() {
+    auto active = co_await call<std::vector<store::DutyTimerState>>(
+        [this](Done<std::vector<store::DutyTimerState>> done) {
+            store_.list_active(std::move(done));
+        });
+    if (active) {
+        std::size_t armed = 0;
+        for (const auto& state : *active) armed += schedule_.track_if_missing(state) ? 1 : 0;
+        if (armed > 0) {
+            MUSTER_LOG_INFO("duty") << "sweep armed " << armed << " duty calls";
+        }
+    } else {
+        MUSTER_LOG_WARN("duty") << "duty sweep: " << active.status().message();
+    }
+    arm_sweep();
+}
+
+void DutyCalls::on_deadline(const std::string& call_id) {
+    if (stopped_) return;
+    asio::co_spawn(services_.timers().executor(), expire(call_id), asio::detached);
+}
+
+void DutyCalls::on_reminder(const std::string& call_id, std::uint32_t round) {
+    if (stopped_) return;
+    asio::co_spawn(services_.timers().executor(), remind(call_id, round), asio::detached);
+}
+
+asio::awaitable<void> DutyCalls::expire(std::string call_id) {
+    const std::int64_t now = services_.clock().now_ms();
+    auto change = co_await call<store::DutyChange>(
+        [&](Done<store::DutyChange> done) { store_.expire(call_id, now, std::move(done)); });
+    // Whatever happened, this node's timers for the call are done: a failure is retried by
+    // the sweep, which finds the call still OPEN.
+    schedule_.forget(call_id);
+    if (!change) {
+        MUSTER_LOG_WARN("duty") << "expiring " << call_id << ": " << change.status().message();
+        co_return;
+    }
+    if (change->changed) {
+        duty_metrics::entered(v1::DutyCall::EXPIRED).inc();
+        MUSTER_LOG_INFO("duty") << "call " << call_id << " expired with "
+                                << change->tally.accepted() << "/" << change->tally.slots()
+                                << " accepted";
+    }
+}
+
+asio::awaitable<void> DutyCalls::remind(std::string call_id, std::uint32_t round) {
+    const std::int64_t now = services_.clock().now_ms();
+    auto record = co_await call<v1::DutyCallRecord>(
+        [&](Done<v1::DutyCallRecord> done) { store_.get(call_id, std::move(done)); });
+    if (!record) {
+        MUSTER_LOG_WARN("duty") << "reminding " << call_id << ": " << record.status().message();
+        schedule_.arm_reminder(call_id, round, now);
+        co_return;
+    }
+    const auto state = record->call().state();
+    if (state != v1::DutyCall::OPEN) {
+        // FILLED: nobody needs reminding now, but a decline may open the call again.
+        if (state == v1::DutyCall::FILLED) {
+            schedule_.arm_reminder(call_id, round, now);
+        } else {
+            schedule_.forget(call_id);
+        }
+        co_return;
+    }
+    auto silent = co_await call<std::vector<std::string>>(
+        [&](Done<std::vector<std::string>> done) { store_.silent(call_id, std::move(done)); });
+    store::DutyReminding reminding;
+    reminding.call_id = call_id;
+    reminding.round = round;
+    reminding.now_ms = now;
+    if (silent) {
+        reminding.push.to =
+            co_await offline_among(services_.store().presence(), std::move(*silent));
+        reminding.push.intent = reminder_push(record->call(), record->tally(), round);
+    }
+    auto reminded = co_await call<store::DutyReminded>([&](Done<store::DutyReminded> done) {
+        store_.remind(std::move(reminding), std::move(done));
+    });
+    if (!reminded) {
+        MUSTER_LOG_WARN("duty") << "reminding " << call_id << ": " << reminded.status().message();
+        schedule_.arm_reminder(call_id, round, now);
+        co_return;
+    }
+    if (reminded->sent) {
+        duty_metrics::reminders().inc();
+        duty_metrics::reminded().inc(reminded->users.size());
+        duty_metrics::pushes("reminder").inc(reminded->pushed);
+        MUSTER_LOG_INFO("duty") << "call " << call_id << ": reminder " << round << " to "
+                                << reminded->users.size() << " members (" << reminded->pushed
+                                << " pushes)";
+    }
+    if (reminded->state == v1::DutyCall::OPEN) {
+        // Another node may have sent this round: go on from the store's record.
+        const std::int64_t since =
+            reminded->last_reminder_ms > 0 ? reminded->last_reminder_ms : now;
+        schedule_.arm_reminder(call_id, reminded->reminders_sent + 1, since);
+    } else if (reminded->state == v1::DutyCall::FILLED) {
+        schedule_.arm_reminder(call_id, reminded->reminders_sent + 1, now);
+    }
+}
+
+}  // namespace muster::features

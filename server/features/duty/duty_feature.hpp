@@ -1,0 +1,29 @@
+#pragma once
+// Duty calls as a node feature: the duty_create / duty_respond / duty_close commands, the
+// /api/v1/duty-calls routes, and the timers (expiry, reminders) rebuilt from the store at
+// start. The rules live in DutyCalls; the decisions in the DutyStore.
+
+#include <memory>
+
+#include "features/duty/duty_calls.hpp"
+#include "node/services.hpp"
+#include "store/duty_store.hpp"
+
+namespace muster::features {
+
+class DutyFeature final : public node::Feature {
+  public:
+    explicit DutyFeature(std::unique_ptr<store::DutyStore> store);
+    ~DutyFeature() override;
+
+    void install(node::NodeServices& services, node::CommandRegistry& commands,
+                 node::HttpRouter& routes) override;
+    void start() override;
+    void stop() override;
+
+  private:
+    std::unique_ptr<store::DutyStore> store_;
+    std::unique_ptr<DutyCalls> calls_;
+};
+
+}  // namespace muster::features

@@ -1,0 +1,97 @@
+#include "features/duty/duty_push.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include "core/async.hpp"
+
+namespace muster::features {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace v1 = muster::v1;
+
+namespace {
+
+std::string plural(std::uint32_t n, const std::string& one, const std::string& many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
+push::PushIntent announcement_push(const v1::DutyCall& call) {
+    push::PushIntent intent;
+    intent.title = (call.urgency() == v1::DutyCall::URGENT ? "URGENT duty call: " : "Duty call: ") +
+                   call.title();
+    intent.body = plural(call.slots(), "volunteer", "volunteers") + " needed";
+    if (!call.location().empty()) intent.body += " at " + call.location();
+    intent.body += ". Accept or decline in the app.";
+    json::object data{{"type", "duty_call"},
+                      {"callId", call.call_id()},
+                      {"group", call.group()},
+                      {"urgency", v1::DutyCall::Urgency_Name(call.urgency())},
+                      {"startsAtMs", std::to_string(call.starts_at_ms())},
+                      {"deadlineMs", std::to_string(call.deadline_ms())}};
+    intent.data_json = json::serialize(data);
+    return intent;
+}
+
+push::PushIntent reminder_push(const v1::DutyCall& call, const v1::DutyUpdate& tally,
+                               std::uint32_t round) {
+    push::PushIntent intent;
+    intent.title = "Reminder: " + call.title();
+    const std::uint32_t open =
+        tally.slots() > tally.accepted() ? tally.slots() - tally.accepted() : 0;
+    intent.body = plural(open, "slot is", "slots are") + " still open";
+    if (!call.location().empty()) intent.body += " at " + call.location();
+    intent.body += ". Please accept or decline.";
+    json::object data{{"type", "duty_reminder"},
+                      {"callId", call.call_id()},
+                      {"group", call.group()},
+                      {"round", round}};
+    intent.data_json = json::serialize(data);
+    return intent;
+}
+
+asio::awaitable<std::vector<std::string>> offline_among(store::PresenceStore& presence,
+                                                        std::vector<std::string> users) {
+    if (users.empty()) co_return std::vector<std::string>{};
+    // One question per user, all in flight together; the last answer completes the gather.
+    struct Gather {
+        std::mutex mutex;
+        std::vector<bool> offline;
+        std::size_t left = 0;
+        Done<std::vector<bool>> done;
+    };
+    auto result = co_await async_call<std::vector<bool>>(
+        [&presence, &users](Done<std::vector<bool>> done) {
+            auto gather = std::make_shared<Gather>();
+            gather->offline.assign(users.size(), false);
+            gather->left = users.size();
+            gather->done = std::move(done);
+            for (std::size_t i = 0; i < users.size(); ++i) {
+                presence.is_connected(users[i], [gather, i](Result<bool> connected) {
+                    bool last = false;
+                    {
+                        std::lock_guard lock(gather->mutex);
+                        gather->offline[i] = !connected || !*connected;
+                        last = --gather->left == 0;
+                    }
+                    if (last) gather->done(std::move(gather->offline));
+                });
+            }
+        },
+        asio::use_awaitable);
+    std::vector<std::string> out;
+    if (!result) co_return out;  // cannot happen: the gather never fails
+    for (std::size_t i = 0; i < users.size(); ++i) {
+        if ((*result)[i]) out.push_back(std::move(users[i]));
+    }
+    co_return out;
+}
+
+}  // namespace muster::features

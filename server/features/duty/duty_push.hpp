@@ -1,0 +1,30 @@
+#pragma once
+// What a duty call says by push to members with no connected device, and how they are found.
+// The texts are plain English; `data` carries what an app needs to show its own words
+// ({"type": "duty_call" | "duty_reminder", "callId", "group", ...}).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "muster/v1/duty.pb.h"
+#include "push/push_outbox.hpp"
+#include "store/presence.hpp"
+
+namespace muster::features {
+
+// The announcement of a new call.
+push::PushIntent announcement_push(const muster::v1::DutyCall& call);
+// Reminder `round` of a call whose tally is `tally`.
+push::PushIntent reminder_push(const muster::v1::DutyCall& call,
+                               const muster::v1::DutyUpdate& tally, std::uint32_t round);
+
+// The users (of `users`) with no connection on any node, ordered as given. Asks the presence
+// store about all of them at once. A user whose presence cannot be read counts as offline:
+// a push too many beats a call nobody heard of.
+boost::asio::awaitable<std::vector<std::string>> offline_among(store::PresenceStore& presence,
+                                                               std::vector<std::string> users);
+
+}  // namespace muster::features
