@@ -1,11 +1,8 @@
 #include "features/duty/duty_calls.hpp"
 
 #include <algorithm>
-#include <future>
 #include <set>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/ids.hpp"
@@ -235,139 +232,6 @@ asio::awaitable<Result<v1::DutyCallList>> DutyCalls::list(const node::Caller& ca
     v1::DutyCallList out;
     for (auto& record : *records) *out.add_calls() = std::move(record);
     co_return out;
-}
-
-// ---- timers ---------------------------------------------------------------------------------
-
-void DutyCalls::start() {
-    std::promise<Result<std::vector<store::DutyTimerState>>> loaded;
-    store_.list_active([&loaded](Result<std::vector<store::DutyTimerState>> active) {
-        loaded.set_value(std::move(active));
-    });
-    auto active = loaded.get_future().get();
-    if (!active) throw std::runtime_error("cannot load duty calls: " + active.status().message());
-    for (const auto& state : *active) schedule_.track(state);
-    if (!active->empty()) {
-        MUSTER_LOG_INFO("duty") << "armed the timers of " << active->size() << " open duty calls";
-    }
-    arm_sweep();
-}
-
-void DutyCalls::stop() {
-    stopped_ = true;
-    schedule_.clear();
-}
-
-void DutyCalls::arm_sweep() {
-    const auto interval_s = services_.config().duty.sweep_interval_s;
-    if (interval_s == 0 || stopped_) return;
-    const std::int64_t when =
-        services_.clock().now_ms() + static_cast<std::int64_t>(interval_s) * 1000;
-    services_.timers().at(when, [this] {
-        if (!stopped_) asio::co_spawn(services_.timers().executor(), sweep(), asio::detached);
-    });
-}
-
-asio::awaitable<void> DutyCalls::sweep() {
-    auto active = co_await call<std::vector<store::DutyTimerState>>(
-        [this](Done<std::vector<store::DutyTimerState>> done) {
-            store_.list_active(std::move(done));
-        });
-    if (active) {
-        std::size_t armed = 0;
-        for (const auto& state : *active) armed += schedule_.track_if_missing(state) ? 1 : 0;
-        if (armed > 0) {
-            MUSTER_LOG_INFO("duty") << "sweep armed " << armed << " duty calls";
-        }
-    } else {
-        MUSTER_LOG_WARN("duty") << "duty sweep: " << active.status().message();
-    }
-    arm_sweep();
-}
-
-void DutyCalls::on_deadline(const std::string& call_id) {
-    if (stopped_) return;
-    asio::co_spawn(services_.timers().executor(), expire(call_id), asio::detached);
-}
-
-void DutyCalls::on_reminder(const std::string& call_id, std::uint32_t round) {
-    if (stopped_) return;
-    asio::co_spawn(services_.timers().executor(), remind(call_id, round), asio::detached);
-}
-
-asio::awaitable<void> DutyCalls::expire(std::string call_id) {
-    const std::int64_t now = services_.clock().now_ms();
-    auto change = co_await call<store::DutyChange>(
-        [&](Done<store::DutyChange> done) { store_.expire(call_id, now, std::move(done)); });
-    // Whatever happened, this node's timers for the call are done: a failure is retried by
-    // the sweep, which finds the call still OPEN.
-    schedule_.forget(call_id);
-    if (!change) {
-        MUSTER_LOG_WARN("duty") << "expiring " << call_id << ": " << change.status().message();
-        co_return;
-    }
-    if (change->changed) {
-        duty_metrics::entered(v1::DutyCall::EXPIRED).inc();
-        MUSTER_LOG_INFO("duty") << "call " << call_id << " expired with "
-                                << change->tally.accepted() << "/" << change->tally.slots()
-                                << " accepted";
-    }
-}
-
-asio::awaitable<void> DutyCalls::remind(std::string call_id, std::uint32_t round) {
-    const std::int64_t now = services_.clock().now_ms();
-    auto record = co_await call<v1::DutyCallRecord>(
-        [&](Done<v1::DutyCallRecord> done) { store_.get(call_id, std::move(done)); });
-    if (!record) {
-        MUSTER_LOG_WARN("duty") << "reminding " << call_id << ": " << record.status().message();
-        schedule_.arm_reminder(call_id, round, now);
-        co_return;
-    }
-    const auto state = record->call().state();
-    if (state != v1::DutyCall::OPEN) {
-        // FILLED: nobody needs reminding now, but a decline may open the call again.
-        if (state == v1::DutyCall::FILLED) {
-            schedule_.arm_reminder(call_id, round, now);
-        } else {
-            schedule_.forget(call_id);
-        }
-        co_return;
-    }
-    auto silent = co_await call<std::vector<std::string>>(
-        [&](Done<std::vector<std::string>> done) { store_.silent(call_id, std::move(done)); });
-    store::DutyReminding reminding;
-    reminding.call_id = call_id;
-    reminding.round = round;
-    reminding.now_ms = now;
-    if (silent) {
-        reminding.push.to =
-            co_await offline_among(services_.store().presence(), std::move(*silent));
-        reminding.push.intent = reminder_push(record->call(), record->tally(), round);
-    }
-    auto reminded = co_await call<store::DutyReminded>([&](Done<store::DutyReminded> done) {
-        store_.remind(std::move(reminding), std::move(done));
-    });
-    if (!reminded) {
-        MUSTER_LOG_WARN("duty") << "reminding " << call_id << ": " << reminded.status().message();
-        schedule_.arm_reminder(call_id, round, now);
-        co_return;
-    }
-    if (reminded->sent) {
-        duty_metrics::reminders().inc();
-        duty_metrics::reminded().inc(reminded->users.size());
-        duty_metrics::pushes("reminder").inc(reminded->pushed);
-        MUSTER_LOG_INFO("duty") << "call " << call_id << ": reminder " << round << " to "
-                                << reminded->users.size() << " members (" << reminded->pushed
-                                << " pushes)";
-    }
-    if (reminded->state == v1::DutyCall::OPEN) {
-        // Another node may have sent this round: go on from the store's record.
-        const std::int64_t since =
-            reminded->last_reminder_ms > 0 ? reminded->last_reminder_ms : now;
-        schedule_.arm_reminder(call_id, reminded->reminders_sent + 1, since);
-    } else if (reminded->state == v1::DutyCall::FILLED) {
-        schedule_.arm_reminder(call_id, reminded->reminders_sent + 1, now);
-    }
 }
 
 }  // namespace muster::features
