@@ -12,6 +12,7 @@ int run_listen(int argc, char** argv);
 int run_history(int argc, char** argv);
 int run_presence(int argc, char** argv);
 int run_http(int argc, char** argv);
+int run_duty(int argc, char** argv);
 int run_meeting(int argc, char** argv);
 
 }  // namespace muster::cli

@@ -23,6 +23,7 @@ constexpr Command commands[] = {
     {"history", "print a page of a group's log", muster::cli::run_history},
     {"presence", "print who is online in a group", muster::cli::run_presence},
     {"http", "call the HTTP API and print the status and body", muster::cli::run_http},
+    {"duty", "create, answer, close, show and list duty calls", muster::cli::run_duty},
     {"meeting", "schedule, run, join a meeting; print its attendance report",
      muster::cli::run_meeting},
 };
