@@ -19,7 +19,7 @@ In other terminals:
   $cli listen --config $config --server $listen --user liming --group chonghua
   $cli send   --config $config --server $listen --user wangxg --group chonghua "今天下午门岗需要两位志愿者"
   # a duty call: 王晓光 asks for three people at the gate (it prints the call id); 李明 accepts
-  $cli duty create  --config $config --server $listen --user wangxg --group chonghua \
+  $cli duty create  --config $config --server $listen --user wangxg --group chonghua \\
       --title "门岗: 登记, 测体温" --location "北门" --starts +12h --ends +16h --slots 3
   $cli duty respond --config $config --server $listen --user liming CALL_ID accept --note "我先上"
   $cli duty show    --config $config --server $listen --user wangxg CALL_ID
