@@ -5,8 +5,11 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <random>
+#include <unistd.h>
 
 #include "bus/local_bus.hpp"
+#include "bus/redis_bus.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -14,6 +17,9 @@
 #include "features/duty/duty_feature.hpp"
 #include "features/meetings/meeting_feature.hpp"
 #include "node/node.hpp"
+#include "redis/endpoint.hpp"
+#include "redis/keys.hpp"
+#include "store/redis_store.hpp"
 #include "store/sqlite_device_store.hpp"
 #include "store/sqlite_duty_store.hpp"
 #include "store/sqlite_meeting_store.hpp"
@@ -26,6 +32,30 @@ int fail(const std::string& message, int code) {
     std::cerr << "musterd: " << message << '\n';
     return code;
 }
+
+// This process among the nodes sharing a Redis: the node id (or hostname-pid) and a random
+// suffix, so that a restarted node with the same id never mistakes its predecessor's presence
+// entries or health channel for its own.
+std::string process_id(const std::string& node_id) {
+    std::string base = node_id;
+    if (base.empty()) {
+        char host[256] = {};
+        if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+        base = std::string(host) + "-" + std::to_string(getpid());
+    }
+    std::mt19937 random{std::random_device{}()};
+    char suffix[16];
+    std::snprintf(suffix, sizeof suffix, "-%06x", static_cast<unsigned>(random() & 0xFFFFFFU));
+    return base + suffix;
+}
+
+// The Redis bus delivers on its own thread: it must stop before the node, its handler, goes.
+struct StopBusFirst {
+    muster::bus::RedisBus* bus = nullptr;
+    ~StopBusFirst() {
+        if (bus != nullptr) bus->stop();
+    }
+};
 
 }  // namespace
 
@@ -58,9 +88,37 @@ int main(int argc, char** argv) {
             << "debug.manual_clock is on: time moves only by POST /api/v1/debug/clock";
     }
 
+    // Starts the node, announces where it listens, and runs it until it is told to stop.
+    auto serve = [&config](node::Node& node) {
+        const auto endpoint = node.start();
+        const std::string address =
+            endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+        if (!config->server.ready_file.empty())
+            std::ofstream(config->server.ready_file) << address << '\n';
+        // The one line on stdout: tests and scripts wait for it.
+        std::cout << "musterd listening on " << address << std::endl;
+        node.run();
+    };
+
     try {
-        if (!config->redis.url.empty())
-            return fail("redis.url is set but this build has no Redis store yet", 2);
+        if (!config->redis.url.empty()) {
+            // A node among many: the shared store and bus. Duty calls, meetings and devices
+            // have no Redis store yet: their commands are not offered on such a node.
+            auto endpoint = redis::parse_endpoint(config->redis.url);
+            if (!endpoint) return fail(endpoint.status().message(), 2);
+            if (Status s = redis::validate_prefix(config->redis.key_prefix); !s)
+                return fail(s.message(), 2);
+            const std::string id = process_id(config->server.node_id);
+            auto shared_bus = std::make_unique<bus::RedisBus>(config->redis, *endpoint, id);
+            auto* redis_bus = shared_bus.get();
+            auto shared_store = std::make_unique<store::RedisStore>(*config, *endpoint, id, *clock);
+            MUSTER_LOG_INFO("main")
+                << "store and bus on redis://" << endpoint->describe() << " as " << id;
+            node::Node node(*config, *clock, std::move(shared_store), std::move(shared_bus));
+            const StopBusFirst stop_bus_first{redis_bus};
+            serve(node);
+            return 0;
+        }
         auto bus = std::make_unique<bus::LocalBus>();
         auto store = std::make_unique<store::SqliteStore>(*config, *bus, *clock);
         // Feature stores outlive the node, which closes the database they queue jobs on.
@@ -78,14 +136,7 @@ int main(int argc, char** argv) {
             std::make_unique<features::DevicesFeature>(std::move(device_store), *push_outbox));
         node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
 
-        const auto endpoint = node.start();
-        const std::string address =
-            endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-        if (!config->server.ready_file.empty())
-            std::ofstream(config->server.ready_file) << address << '\n';
-        // The one line on stdout: tests and scripts wait for it.
-        std::cout << "musterd listening on " << address << std::endl;
-        node.run();
+        serve(node);
     } catch (const std::exception& e) {
         return fail(e.what(), 1);
     }

@@ -26,14 +26,15 @@ void Client::command(std::vector<std::string> args, ReplyCallback done) {
 }
 
 void Client::run(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,
-                 ReplyCallback done) {
+                 ReplyCallback done, bool wait_for_connection) {
     if (closed_) {
         done(Status(errc::unavailable, "redis store closed"));
         return;
     }
     loop_.post([this, &script, keys = std::move(keys), args = std::move(args),
-                done = std::move(done)]() mutable {
-        script.run(*connection_, std::move(keys), std::move(args), std::move(done));
+                done = std::move(done), wait_for_connection]() mutable {
+        script.run(*connection_, std::move(keys), std::move(args), std::move(done),
+                   wait_for_connection);
     });
 }
 

@@ -36,8 +36,9 @@ class Client {
     // After close(), `done` runs at once on the caller's thread with UNAVAILABLE.
     void command(std::vector<std::string> args, ReplyCallback done);
     // `script` must outlive the call (they are static).
+    // `wait_for_connection`: see Connection::command().
     void run(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,
-             ReplyCallback done);
+             ReplyCallback done, bool wait_for_connection = false);
 
     // Gives commands already sent up to `grace` to be answered, then fails what is left with
     // UNAVAILABLE and stops the thread. `before` runs on the loop first (cancel timers).

@@ -77,6 +77,7 @@ void Connection::handle(ConnEvent event, std::uint64_t generation, const std::st
     if (actions.none()) return;
     if (event == ConnEvent::failed) {
         failures_.inc();
+        last_failure_ = clock::now();
         if (before == ConnState::ready) {
             MUSTER_LOG_WARN("redis")
                 << options_.name << ": connection to " << options_.endpoint.describe()
@@ -189,14 +190,16 @@ void Connection::send_setup() {
 
 // ---- commands --------------------------------------------------------------------------------
 
-void Connection::command(std::vector<std::string> args, ReplyCallback done) {
+void Connection::command(std::vector<std::string> args, ReplyCallback done,
+                         bool wait_for_connection) {
     Pending pending;
     pending.args = std::move(args);
     pending.done = std::move(done);
     pending.deadline = clock::now() + options_.command_timeout;
     if (machine_.sends_commands()) {
         send(std::move(pending));
-    } else if (machine_.queues_commands() && queued_.size() < options_.max_queued) {
+    } else if (queued_.size() < options_.max_queued &&
+               (machine_.queues_commands() || (wait_for_connection && reconnect_early()))) {
         queued_.push_back(std::move(pending));
     } else {
         const char* why = machine_.queues_commands() ? "too many commands waiting for redis"
@@ -220,6 +223,14 @@ void Connection::send(Pending pending) {
     pending.args.shrink_to_fit();
     pending.sent_at = clock::now();
     sent_.push_back(std::move(pending));
+}
+
+bool Connection::reconnect_early() {
+    if (machine_.state() != ConnState::waiting) return false;
+    if (clock::now() - last_failure_ < options_.reconnect_min) return false;
+    retry_timer_.cancel();
+    handle(ConnEvent::retry_due, machine_.generation());
+    return machine_.queues_commands();
 }
 
 bool Connection::send_subscription(const std::vector<std::string>& args) {

@@ -77,7 +77,14 @@ class Connection {
     void stop();
 
     // Sends a command (arguments binary-safe). See the guarantees above.
-    void command(std::vector<std::string> args, ReplyCallback done);
+    //
+    // `wait_for_connection`: while waiting to reconnect, queue the command (up to the command
+    // timeout) and try to reconnect now instead of failing at once, if the last attempt is at
+    // least reconnect_min old. For idempotent reads that follow a sign that Redis is back: a
+    // bus that has just resubscribed tells sessions to catch up from the log, and those reads
+    // must not fail because this connection's backoff has a few hundred ms left to run.
+    void command(std::vector<std::string> args, ReplyCallback done,
+                 bool wait_for_connection = false);
     // SUBSCRIBE / UNSUBSCRIBE with their channels. False when not ready (nothing was sent).
     bool send_subscription(const std::vector<std::string>& args);
     // Gives up the current context and reconnects (a failed health check).
@@ -108,6 +115,7 @@ class Connection {
     void on_reply(std::uint64_t generation, std::uint64_t id, const redisReply& reply);
     void fail_all(std::deque<Pending>& queue, const std::string& why);
     void fail_soon(ReplyCallback done, Status status);
+    bool reconnect_early();
     void schedule_tick();
     void tick();
 
@@ -119,6 +127,7 @@ class Connection {
     std::deque<Pending> sent_;    // written on context_, in reply order
     std::uint64_t next_id_ = 1;   // 0 is pub/sub traffic
     clock::time_point connect_deadline_;
+    clock::time_point last_failure_;
     boost::asio::steady_timer retry_timer_;
     boost::asio::steady_timer tick_timer_;
     bool ticking_ = false;

@@ -22,7 +22,8 @@ std::string sha1_hex(const std::string& data) {
 Script::Script(std::string body) : body_(std::move(body)), sha1_(sha1_hex(body_)) {}
 
 void Script::run(Connection& connection, std::vector<std::string> keys,
-                 std::vector<std::string> args, ReplyCallback done) const {
+                 std::vector<std::string> args, ReplyCallback done,
+                 bool wait_for_connection) const {
     // [EVALSHA|EVAL, sha|body, numkeys, keys..., args...]; the tail is kept for the fallback.
     auto tail = std::make_shared<std::vector<std::string>>();
     tail->reserve(1 + keys.size() + args.size());
@@ -35,8 +36,8 @@ void Script::run(Connection& connection, std::vector<std::string> keys,
     command.push_back("EVALSHA");
     command.push_back(sha1_);
     command.insert(command.end(), tail->begin(), tail->end());
-    connection.command(std::move(command), [this, &connection, tail,
-                                            done = std::move(done)](Result<Reply> reply) mutable {
+    auto on_reply = [this, &connection, tail, wait_for_connection,
+                     done = std::move(done)](Result<Reply> reply) mutable {
         if (reply.ok() || reply.status().message().find("NOSCRIPT") == std::string::npos) {
             done(std::move(reply));
             return;
@@ -46,8 +47,9 @@ void Script::run(Connection& connection, std::vector<std::string> keys,
         eval.push_back("EVAL");
         eval.push_back(body_);
         for (auto& arg : *tail) eval.push_back(std::move(arg));
-        connection.command(std::move(eval), std::move(done));
-    });
+        connection.command(std::move(eval), std::move(done), wait_for_connection);
+    };
+    connection.command(std::move(command), std::move(on_reply), wait_for_connection);
 }
 
 }  // namespace muster::redis

@@ -19,8 +19,9 @@ class Script {
 
     // Runs the script on `connection` (loop thread). Keys first: every key the script touches
     // must be among them (Redis Cluster routes by them).
+    // `wait_for_connection`: see Connection::command().
     void run(Connection& connection, std::vector<std::string> keys, std::vector<std::string> args,
-             ReplyCallback done) const;
+             ReplyCallback done, bool wait_for_connection = false) const;
 
   private:
     std::string body_;

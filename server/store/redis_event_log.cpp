@@ -169,7 +169,9 @@ void RedisEventLog::read(std::string group, bool after, std::uint64_t bound, std
             }
             if (!after) std::reverse(range.events.begin(), range.events.end());
             done(std::move(range));
-        });
+        },
+        // Reads come right after a bus reset (catch-up): they may wait for this connection.
+        true);
 }
 
 // ---- retention -------------------------------------------------------------------------------
