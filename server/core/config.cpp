@@ -98,6 +98,9 @@ po::options_description describe(Config& c) {
     add("log.recent_cache_events",
         po::value(&g.recent_cache_events)->default_value(g.recent_cache_events), "");
 
+    add("presence.batch_window_ms",
+        po::value(&c.presence.batch_window_ms)->default_value(c.presence.batch_window_ms), "");
+
     auto& st = c.store;
     add("store.sqlite_path", po::value(&st.sqlite_path)->default_value(st.sqlite_path), "");
     add("store.synchronous", po::value(&st.synchronous)->default_value(st.synchronous),

@@ -66,6 +66,11 @@ struct LogConfig {
     std::uint32_t recent_cache_events = 256;  // per group, kept in memory for fast resume
 };
 
+struct PresenceConfig {
+    std::uint32_t batch_window_ms =
+        200;  // presence notices of a group are coalesced this long; 0 = none
+};
+
 struct StoreConfig {
     std::string sqlite_path;             // empty = <data_dir>/muster.db
     std::string synchronous = "full";    // SQLite PRAGMA synchronous: full (power-safe) | normal
@@ -113,6 +118,7 @@ struct Config {
     AuthConfig auth;
     LimitsConfig limits;
     LogConfig log;
+    PresenceConfig presence;
     StoreConfig store;
     RedisConfig redis;
     DutyConfig duty;

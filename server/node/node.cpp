@@ -96,6 +96,12 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
     }
     hub_ = std::make_unique<hub::Hub>(loops, *bus_);
     timers_ = std::make_unique<Timers>(loops_.front()->io().get_executor(), clock_);
+    presence_ = std::make_unique<PresenceBatcher>(
+        loops_.front()->io().get_executor(),
+        std::chrono::milliseconds(config_.presence.batch_window_ms), clock_,
+        [this](const std::string& group, SharedBytes event) {
+            bus_->publish_transient(group, std::move(event));
+        });
     register_session_commands(commands_);
     register_core_routes(router_, *this);
     bus_->set_handler(this);
@@ -240,6 +246,7 @@ void Node::shutdown() {
         std::promise<void> stopped;
         asio::post(loops_.front()->io(), [this, &stopped] {
             timers_->stop();
+            presence_->stop();
             stopped.set_value();
         });
         stopped.get_future().wait();
@@ -333,16 +340,7 @@ void Node::client_closed(const Client& client) {
 
 void Node::publish_presence(const std::string& group, const std::string& user,
                             const std::string& name, bool online) {
-    muster::v1::Event event;
-    event.set_group(group);
-    event.set_time_ms(clock_.now_ms());
-    event.set_sender(user);
-    event.set_sender_name(name);
-    auto* presence = event.mutable_presence();
-    presence->set_user_id(user);
-    presence->set_name(name);
-    presence->set_online(online);
-    bus_->publish_transient(group, make_shared_bytes(event.SerializeAsString()));
+    presence_->add(group, user, name, online);
 }
 
 // ---- bus ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 
 #include "net/http_server.hpp"
 #include "node/http_router.hpp"
+#include "node/presence_batcher.hpp"
 #include "node/services.hpp"
 
 namespace muster::node {
@@ -95,6 +96,7 @@ class Node final : public NodeServices,
     std::vector<std::thread> threads_;
     std::unique_ptr<hub::Hub> hub_;
     std::unique_ptr<Timers> timers_;
+    std::unique_ptr<PresenceBatcher> presence_;
     std::unique_ptr<net::Server> server_;
     Users users_;
     CommandRegistry commands_;
