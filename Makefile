@@ -38,9 +38,10 @@ unit: build
 integration: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration
 
+# Only what the benchmarks run is built (a Release build of everything takes much longer).
 bench: bootstrap-bench
 	cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
-	cmake --build build-release -j $(JOBS)
+	cmake --build build-release -j $(JOBS) --target musterd muster-loadgen
 	bench/run.sh build-release
 
 format:

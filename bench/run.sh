@@ -1,0 +1,350 @@
+#!/usr/bin/env bash
+# Muster's benchmarks (issue 6), run by `make bench`: each scenario side by side with the peer
+# baselines a user would otherwise pick (Node.js `ws`, Socket.IO), in the same run, on
+# loopback, every run bounded in count and time. Each result is appended to
+# bench/results/<scenario>.jsonl with the commit, the date and the machine; a summary table
+# (medians, and the issue's targets) is printed at the end.
+#
+# Usage: bench/run.sh [BUILD_DIR]        (default build-release; needs musterd, muster-loadgen)
+#
+# Environment:
+#   BENCH_SCALE=full|small  small: tiny sizes, short phases, one repetition: tries the script
+#                           end to end in about a minute; its results are printed, not kept
+#   BENCH_ONLY="..."        scenarios to run, from: fanout chat idle resume-storm durability
+#   BENCH_REPS=3            repetitions of the cases the issue's targets are judged on (Muster
+#                           and Node ws interleaved; Socket.IO once)
+#   BENCH_DURATION=3        seconds of each publishing phase
+#   BENCH_PEERS=1           0: Muster only (no Node.js needed)
+#
+# How to read the numbers: bench/README.md (and ../shared/docs/BENCH.md): the load generator
+# shares the machine's cores with the server, so servers are compared by server CPU time per
+# delivery at a fixed rate, read from /proc/PID/stat around the measured phase.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD_DIR=${1:-build-release}
+MUSTERD=$BUILD_DIR/bin/musterd
+LOADGEN=$BUILD_DIR/bin/muster-loadgen
+SCALE=${BENCH_SCALE:-full}
+REPS=${BENCH_REPS:-3}
+DURATION=${BENCH_DURATION:-3}
+PEERS=${BENCH_PEERS:-1}
+ONLY=${BENCH_ONLY:-fanout chat idle resume-storm durability}
+SECRET=bench-secret-not-for-production
+RESULTS=bench/results
+
+for binary in "$MUSTERD" "$LOADGEN"; do
+    [[ -x $binary ]] || { echo "bench: $binary not built (make bench builds it)" >&2; exit 1; }
+done
+if [[ $SCALE == small ]]; then
+    REPS=${BENCH_REPS:-1}
+    DURATION=${BENCH_DURATION:-1}
+fi
+
+# Up to 18k connections in one process, and as many on the load generator's side: this
+# machine's hard limit is 20,000 descriptors per process (BENCH.md).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+ulimit -n 20000 2>/dev/null || true
+if (($(ulimit -n) < 20000)) && [[ $SCALE == full ]]; then
+    echo "bench: only $(ulimit -n) file descriptors per process; the idle scenario needs 20000" >&2
+fi
+
+WORK=$(mktemp -d /tmp/muster-bench.XXXXXX)
+SERVER_PID=
+REDIS_PID=
+cleanup() {
+    stop_server
+    if [[ -n $REDIS_PID ]]; then kill -TERM "$REDIS_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- what every result is recorded with ---------------------------------------------------
+export BENCH_RUN_ID
+BENCH_RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)-$$
+export BENCH_DATE
+BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+export BENCH_COMMIT
+BENCH_COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if ! git diff --quiet HEAD -- server clients proto 2>/dev/null; then BENCH_COMMIT+="-dirty"; fi
+export BENCH_MACHINE
+BENCH_MACHINE=$(python3 -c '
+import json, os, platform
+model = ""
+with open("/proc/cpuinfo") as f:
+    for line in f:
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip(); break
+mem = ""
+with open("/proc/meminfo") as f:
+    mem = f.readline().split()[1]
+print(json.dumps({"nproc": os.cpu_count(), "model": model, "kernel": platform.release(),
+                  "mem_kib": int(mem), "hostname": platform.node()}))')
+RUN_FILE=$WORK/run.jsonl
+# A small-scale try-out is not a benchmark: its results stay out of bench/results.
+[[ $SCALE == small ]] && RESULTS=$WORK/results
+mkdir -p "$RESULTS"
+
+# The overrides of musterd's defaults, and why (each is also recorded with every result):
+MUSTER_OVERRIDES=(
+    # Publishers here send thousands of commands per second on one connection; the default
+    # (50/s, burst 100) is a guard against abusive clients, not a capacity limit.
+    --limits.commands_per_second=1000000
+    --limits.command_burst=1000000
+    # The idle scenario holds 18,000 connections; the default cap is exactly 18,000, and the
+    # bench's own HTTP set-up connections must fit beside them.
+    --limits.max_connections=19500
+    # Fan-out and idle subscribers share user ids (--conns-per-user) so that presence notices
+    # at subscribe (one per user coming online, to every subscriber) do not dominate set-up;
+    # the default allows 16 connections per user.
+    --limits.max_connections_per_user=1000
+)
+export BENCH_OVERRIDES=
+muster_overrides_json() {
+    python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "${MUSTER_OVERRIDES[@]}" "$@"
+}
+
+# ---- servers ------------------------------------------------------------------------------
+SERVER_LOG=
+SERVER_ADDR=
+wait_listening() {  # PREFIX: waits for the server's "PREFIX host:port" stdout line
+    local line
+    for _ in $(seq 1 600); do
+        if line=$(grep -m1 "$1" "$SERVER_LOG" 2>/dev/null); then
+            SERVER_ADDR=${line##* }
+            return 0
+        fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "bench: server exited at start:" >&2
+            tail -20 "$SERVER_LOG" "$SERVER_LOG.err" >&2 || true
+            return 1
+        fi
+        sleep 0.05
+    done
+    echo "bench: server did not start listening" >&2
+    return 1
+}
+
+start_server() {  # muster|ws|socketio [extra musterd options...]
+    local kind=$1
+    shift
+    local dir
+    dir=$(mktemp -d "$WORK/$kind.XXXXXX")
+    SERVER_LOG=$dir/stdout
+    case $kind in
+        muster)
+            "$MUSTERD" --server.listen=127.0.0.1:0 --server.data_dir="$dir" \
+                --auth.jwt_secret="$SECRET" "${MUSTER_OVERRIDES[@]}" "$@" \
+                >"$SERVER_LOG" 2>"$SERVER_LOG.err" &
+            SERVER_PID=$!
+            BENCH_OVERRIDES=$(muster_overrides_json "$@")
+            wait_listening "musterd listening on "
+            ;;
+        ws | socketio)
+            local script=ws-server.js
+            [[ $kind == socketio ]] && script=socketio-server.js
+            node "bench/peers/$script" 0 >"$SERVER_LOG" 2>"$SERVER_LOG.err" &
+            SERVER_PID=$!
+            BENCH_OVERRIDES="[]"
+            wait_listening "listening on "
+            ;;
+    esac
+}
+
+stop_server() {
+    [[ -n $SERVER_PID ]] || return 0
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+}
+
+# The server's CPU time (ms, utime + stime) and RSS (KiB) now, as "CPU_MS RSS_KIB".
+proc_sample() {
+    local pid=$1 stat
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || { echo "0 0"; return; }
+    stat=${stat##*) }  # fields after the command name: state is field 3
+    # shellcheck disable=SC2086
+    set -- $stat
+    local ticks=$((${12} + ${13}))
+    local rss
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    echo "$((ticks * 1000 / CLK_TCK)) ${rss:-0}"
+}
+CLK_TCK=$(getconf CLK_TCK)
+
+protocol_args() {  # muster|ws|socketio
+    case $1 in
+        muster) echo "--protocol=muster --encoding=binary --secret=$SECRET" ;;
+        ws) echo "--protocol=ws-json" ;;
+        socketio) echo "--protocol=socketio" ;;
+    esac
+}
+
+# run_case SCENARIO CASE SERVER REP [musterd options --] loadgen options...
+# Starts a fresh server, runs the load generator against it, records the result, stops it.
+run_case() {
+    local scenario=$1 case=$2 server=$3 rep=$4
+    shift 4
+    local server_args=()
+    if [[ ${1:-} == --server-options ]]; then
+        shift
+        while [[ $1 != -- ]]; do server_args+=("$1"); shift; done
+        shift
+    fi
+    start_server "$server" "${server_args[@]}" || { stop_server; return 0; }
+    local before after output
+    before=$(proc_sample "$SERVER_PID")
+    # shellcheck disable=SC2046
+    output=$(timeout 600 "$LOADGEN" --server="$SERVER_ADDR" --server-pid="$SERVER_PID" \
+        --label="$case" $(protocol_args "$server") "$@" 2>>"$WORK/loadgen.stderr") || true
+    after=$(proc_sample "$SERVER_PID")
+    read -r cpu0 rss0 <<<"$before"
+    read -r cpu1 rss1 <<<"$after"
+    BENCH_OUTER="{\"server_cpu_ms\":$((cpu1 - cpu0)),\"server_rss_kib_before\":$rss0,\"server_rss_kib_after\":$rss1}" \
+        python3 bench/record.py "$RESULTS" "$RUN_FILE" "$scenario" "$case" "$server" "$rep" <<<"$output"
+    stop_server
+}
+
+servers_for() {  # REP: Muster and ws every repetition (the targets compare them), Socket.IO once
+    local rep=$1
+    echo muster
+    if [[ $PEERS == 1 ]]; then
+        echo ws
+        ((rep == 1)) && echo socketio
+    fi
+    return 0
+}
+
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+
+if [[ $PEERS == 1 ]]; then
+    command -v node >/dev/null || { echo "bench: node not found (BENCH_PEERS=0 runs Muster only)" >&2; exit 1; }
+    (cd bench/peers && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+started=$(date +%s)
+echo "bench: run $BENCH_RUN_ID, commit $BENCH_COMMIT, scale $SCALE, $REPS repetition(s)"
+
+# ---- sizes ----------------------------------------------------------------------------------
+if [[ $SCALE == small ]]; then
+    FANOUT_SIZES="100:1"            # subscribers:repetitions
+    CHAT_GROUPS=20
+    IDLE="-n 400 --checkpoint 100 --groups 30"
+    STORM="-n 200 -m 20 --missed 20"
+    TAG="-small"
+else
+    FANOUT_SIZES="1000:$REPS 10000:1"
+    CHAT_GROUPS=1000
+    IDLE="-n 18000 --checkpoint 2000 --groups 600"
+    STORM="-n 10000 -m 100 --missed 100"
+    TAG=""
+fi
+size_name() { if (($1 >= 1000)); then echo "$(($1 / 1000))k"; else echo "$1"; fi; }
+
+# ---- 1. fan-out: one group, N subscribers, flood and fixed rates ----------------------------
+if wants fanout; then
+    echo "bench: fan-out"
+    for entry in $FANOUT_SIZES; do
+        n=${entry%%:*}
+        reps=${entry##*:}
+        name=$(size_name "$n")
+        # Flood: 2 publishers, a window of messages in flight (until every subscriber has them).
+        window=64
+        ((n >= 10000)) && window=16
+        for rep in $(seq 1 "$reps"); do
+            for mode in flood rate-10k rate-100k; do
+                case $mode in
+                    flood) load="--rate=0 --publishers=2 --window=$window" ;;
+                    rate-10k) load="--delivery-rate=10000 --publishers=1" ;;
+                    rate-100k) load="--delivery-rate=100000 --publishers=1" ;;
+                esac
+                for server in $(servers_for "$rep"); do
+                    # shellcheck disable=SC2086
+                    run_case fanout "fanout-$name-$mode$TAG" "$server" "$rep" \
+                        --scenario=fanout -n "$n" --conns-per-user=500 --duration="$DURATION" $load
+                done
+            done
+        done
+    done
+fi
+
+# ---- 2. chat: 1,000 groups of 10, every member publishing once a second ---------------------
+if wants chat; then
+    echo "bench: chat"
+    members=$((CHAT_GROUPS * 10))
+    for server in $(servers_for 1); do
+        run_case chat "chat-${CHAT_GROUPS}x10$TAG" "$server" 1 \
+            --scenario=chat -n "$members" -m 10 --rate="$members" --duration=$((DURATION + 2))
+    done
+fi
+
+# ---- 3. idle: 2k then 18k connections x 3 groups; memory slope, socket memory, idle CPU -----
+if wants idle; then
+    echo "bench: idle"
+    for rep in $(seq 1 "$REPS"); do
+        for server in $(servers_for "$rep"); do
+            ((rep > 1)) && [[ $server != muster ]] && continue  # the target is absolute
+            # shellcheck disable=SC2086
+            run_case idle "idle-2k-18k$TAG" "$server" "$rep" \
+                --scenario=idle $IDLE --conns-per-user=16 --hold=5 --settle=1
+        done
+    done
+fi
+
+# ---- 4. resume storm: 10k clients reconnect at once, 100 missed events each -----------------
+if wants resume-storm; then
+    echo "bench: resume storm"
+    for rep in $(seq 1 "$REPS"); do
+        # shellcheck disable=SC2086
+        run_case resume-storm "resume-storm-10k$TAG" muster "$rep" \
+            --scenario=resume-storm $STORM --conns-per-user=10 --connect-concurrency=2000 --settle=1
+    done
+fi
+
+# ---- 5. durability: publishes acknowledged after commit -------------------------------------
+if wants durability; then
+    echo "bench: durability"
+    for rep in $(seq 1 "$REPS"); do
+        run_case durability "durability-sqlite$TAG" muster "$rep" \
+            --scenario=publish-ack --publishers=16 --window=64 --duration="$DURATION"
+    done
+    # Redis as the store (appendfsync always: acknowledged = on disk, as SQLite's FULL).
+    if command -v redis-server >/dev/null; then
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        mkdir -p "$WORK/redis"
+        redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly yes \
+            --appendfsync always --dir "$WORK/redis" --daemonize no >"$WORK/redis/log" 2>&1 &
+        REDIS_PID=$!
+        for _ in $(seq 1 100); do
+            redis-cli -p "$port" ping >/dev/null 2>&1 && break
+            sleep 0.05
+        done
+        for rep in $(seq 1 "$REPS"); do
+            redis-cli -p "$port" flushall >/dev/null 2>&1 || true
+            run_case durability "durability-redis$TAG" muster "$rep" \
+                --server-options --redis.url="redis://127.0.0.1:$port" -- \
+                --scenario=publish-ack --publishers=16 --window=64 --duration="$DURATION"
+        done
+        kill -TERM "$REDIS_PID" 2>/dev/null || true
+        wait "$REDIS_PID" 2>/dev/null || true
+        REDIS_PID=
+    fi
+fi
+
+python3 bench/summary.py "$RUN_FILE"
+echo
+if [[ $SCALE == small ]]; then
+    echo "bench: $(($(date +%s) - started)) s (small scale: not recorded)"
+else
+    echo "bench: $(($(date +%s) - started)) s; results appended to $RESULTS/*.jsonl (run $BENCH_RUN_ID)"
+fi
+if [[ -s $WORK/loadgen.stderr ]]; then
+    echo "bench: the load generator said:"
+    tail -20 "$WORK/loadgen.stderr"
+fi
