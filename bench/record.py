@@ -34,6 +34,7 @@ def main():
         "server": server,
         "rep": int(rep),
         "overrides": json.loads(os.environ.get("BENCH_OVERRIDES", "[]")),
+        "loadgen_args": json.loads(os.environ.get("BENCH_ARGS", "[]")),
         "outer": json.loads(os.environ.get("BENCH_OUTER", "{}")),
         "result": result,
     }

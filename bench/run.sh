@@ -206,7 +206,10 @@ run_case() {
     after=$(proc_sample "$SERVER_PID")
     read -r cpu0 rss0 <<<"$before"
     read -r cpu1 rss1 <<<"$after"
+    # shellcheck disable=SC2046
     BENCH_OUTER="{\"server_cpu_ms\":$((cpu1 - cpu0)),\"server_rss_kib_before\":$rss0,\"server_rss_kib_after\":$rss1}" \
+        BENCH_ARGS=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' \
+            $(protocol_args "$server" | sed "s/--secret=.*//") "$@") \
         python3 bench/record.py "$RESULTS" "$RUN_FILE" "$scenario" "$case" "$server" "$rep" <<<"$output"
     stop_server
 }
@@ -236,13 +239,17 @@ if [[ $SCALE == small ]]; then
     FANOUT_SIZES="100:1"            # subscribers:repetitions
     CHAT_GROUPS=20
     IDLE="-n 400 --checkpoint 100 --groups 30"
+    IDLE_CASE=idle-100-400-small
     STORM="-n 200 -m 20 --missed 20"
+    STORM_CASE=resume-storm-200-small
     TAG="-small"
 else
     FANOUT_SIZES="1000:$REPS 10000:1"
     CHAT_GROUPS=1000
     IDLE="-n 18000 --checkpoint 2000 --groups 600"
+    IDLE_CASE=idle-2k-18k
     STORM="-n 10000 -m 100 --missed 100"
+    STORM_CASE=resume-storm-10k
     TAG=""
 fi
 size_name() { if (($1 >= 1000)); then echo "$(($1 / 1000))k"; else echo "$1"; fi; }
@@ -291,7 +298,7 @@ if wants idle; then
         for server in $(servers_for "$rep"); do
             ((rep > 1)) && [[ $server != muster ]] && continue  # the target is absolute
             # shellcheck disable=SC2086
-            run_case idle "idle-2k-18k$TAG" "$server" "$rep" \
+            run_case idle "$IDLE_CASE" "$server" "$rep" \
                 --scenario=idle $IDLE --conns-per-user=16 --hold=5 --settle=1
         done
     done
@@ -302,7 +309,7 @@ if wants resume-storm; then
     echo "bench: resume storm"
     for rep in $(seq 1 "$REPS"); do
         # shellcheck disable=SC2086
-        run_case resume-storm "resume-storm-10k$TAG" muster "$rep" \
+        run_case resume-storm "$STORM_CASE" muster "$rep" \
             --scenario=resume-storm $STORM --conns-per-user=10 --connect-concurrency=2000 --settle=1
     done
 fi
