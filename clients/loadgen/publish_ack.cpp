@@ -76,6 +76,7 @@ bool PublishAck::execute(boost::json::object& report) {
     for (std::uint32_t i = 0; i < k; ++i) {
         for (std::uint32_t w = 0; w < options_.window && may_publish(); ++w) publish(i);
     }
+    engine_->flush();
     const auto drain = static_cast<std::int64_t>(options_.drain_timeout_s * 1e9);
     const auto stall = static_cast<std::int64_t>(options_.stall_timeout_s * 1e9);
     while (acked_ + refused_ < published_) {

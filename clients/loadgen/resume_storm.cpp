@@ -167,6 +167,7 @@ bool ResumeStorm::publish_missed() {
             if (published_ == 0) first_id_ = id;
             ++published_;
         }
+        engine_->flush();
         engine_->poll(10);
     }
     return true;

@@ -175,6 +175,7 @@ bool Traffic::execute(boost::json::object& report) {
         if (options_.count != 0) due = std::min(due, options_.count);
         while (published_ < due && publish_one()) {
         }
+        engine_->flush();   // now: the send time is already in the text
         engine_->poll(-1);  // the tick bounds the wait
         if (now_ns() - last_progress_ns_ > stall && !complete()) {
             stalled = true;
