@@ -370,7 +370,11 @@ void Engine::on_message(Conn& c, std::string_view payload) {
                 return;
             }
             bool fresh = true;
-            if (s->next == 0) s->next = s->known ? s->baseline + 1 : in.seq;
+            // Before the reply that sets the baseline: `since` is the baseline when given (a
+            // replay that starts late is a gap); a live subscription starts where it starts.
+            if (s->next == 0) {
+                s->next = s->known ? s->baseline + 1 : s->has_since ? s->since + 1 : in.seq;
+            }
             if (in.seq == s->next) {
                 ++s->next;
                 ++s->received;
