@@ -200,9 +200,9 @@ run_case() {
     start_server "$server" "${server_args[@]}" || { stop_server; return 0; }
     local before after output
     before=$(proc_sample "$SERVER_PID")
-    # shellcheck disable=SC2046
     # A server that falls behind gets 5 s to deliver the rest after the publishing phase;
     # what has not arrived by then is reported (and the run marked not ok).
+    # shellcheck disable=SC2046
     output=$(timeout 600 "$LOADGEN" --server="$SERVER_ADDR" --server-pid="$SERVER_PID" \
         --label="$case" --drain-timeout=5 --timeout=300 $(protocol_args "$server") "$@" \
         2>>"$WORK/loadgen.stderr") || true
