@@ -191,6 +191,12 @@ void RedisBus::on_message(const std::string& channel, std::string payload) {
     BusHandler* handler = handler_.load();
     if (handler == nullptr) return;
     if (channel == control_channel_) {
+        // "<origin bus id>\n<message>"; this bus delivered its own ones when it sent them.
+        const auto newline = payload.find('\n');
+        if (newline != std::string::npos) {
+            if (std::string_view(payload).substr(0, newline) == bus_id_) return;
+            payload.erase(0, newline + 1);
+        }
         handler->on_control(make_shared_bytes(std::move(payload)));
         return;
     }
@@ -210,7 +216,12 @@ void RedisBus::publish_transient(std::string group, SharedBytes event) {
 }
 
 void RedisBus::publish_control(SharedBytes message) {
-    loop_.post([this, message = std::move(message)] {
+    // This node hears its own control message at once, as with the local bus: a change made
+    // through this node reaches its caches without the round trip through Redis. The other
+    // nodes hear it through Redis, tagged with this bus' id so that its echo is skipped here.
+    if (auto* handler = handler_.load()) handler->on_control(message);
+    auto tagged = make_shared_bytes(bus_id_ + '\n' + *message);
+    loop_.post([this, message = std::move(tagged)] {
         if (publisher_->ready() && control_backlog_.empty()) {
             publish(control_channel_, message);
             return;

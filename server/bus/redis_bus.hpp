@@ -19,6 +19,10 @@
 // the log (what was published meanwhile is gone for this node). Control messages published
 // while the publisher is down wait in a bounded queue; presence notices are dropped.
 //
+// Control messages reach this node's handler at once, on the publishing thread (like
+// LocalBus), and the other nodes through Redis as "<bus id>\n<message>"; the echo of its
+// own message is skipped, so every node hears each control message once.
+//
 // Health: hiredis 0.14 cannot PING a subscribed context, so every health_interval the
 // publisher sends a token to the health channel, and the subscriber must hear it back: no echo
 // for max(3 intervals, interval + command timeout) and the subscriber is replaced (this also

@@ -165,6 +165,7 @@ void Connection::send_setup() {
     }
     if (endpoint.db != 0) setup.push_back({"SELECT", std::to_string(endpoint.db)});
     if (!options_.client_name.empty()) setup.push_back({"CLIENT", "SETNAME", options_.client_name});
+    setup.insert(setup.end(), options_.setup.begin(), options_.setup.end());
     setup_left_ = setup.size();
     if (setup.empty()) {
         handle(ConnEvent::setup_done, machine_.generation());
@@ -174,7 +175,8 @@ void Connection::send_setup() {
     for (auto& args : setup) {
         Pending pending;
         pending.args = std::move(args);
-        const std::string what = pending.args[0];
+        const std::string what =
+            pending.args[0] + (pending.args.size() > 1 ? " " + pending.args[1] : "");
         pending.done = [this, generation, what](Result<Reply> reply) {
             if (generation != machine_.generation()) return;
             if (!reply) {

@@ -55,6 +55,10 @@ struct ConnectionOptions {
     std::chrono::milliseconds reconnect_max{5000};
     std::size_t max_queued = 100000;  // commands waiting for a connection; over: UNAVAILABLE
     std::string client_name;          // CLIENT SETNAME, to find the node in CLIENT LIST
+    // More commands run on every new context before it counts as ready (SCRIPT LOAD: Redis
+    // forgets scripts when it restarts, and an EVALSHA that fell back to EVAL would overtake
+    // the commands pipelined behind it).
+    std::vector<std::vector<std::string>> setup;
 };
 
 using ReplyCallback = std::function<void(Result<Reply>)>;

@@ -348,4 +348,11 @@ return 0
     return script;
 }
 
+std::vector<const redis::Script*> all() {
+    return {&append(),        &read_range(),     &trim_by_age(),   &put_group(),
+            &list_groups(),   &put_member(),     &remove_member(), &members_of(),
+            &presence_join(), &presence_leave(), &presence_list(), &presence_refresh(),
+            &user_connect(),  &user_connected()};
+}
+
 }  // namespace muster::store::redis_scripts

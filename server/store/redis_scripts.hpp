@@ -7,6 +7,8 @@
 // Scripts that only read start with `#!lua flags=no-writes` (Redis 7): they may run on a
 // replica and while Redis is out of memory.
 
+#include <vector>
+
 #include "redis/script.hpp"
 
 namespace muster::store::redis_scripts {
@@ -30,5 +32,8 @@ const redis::Script& presence_list();
 const redis::Script& presence_refresh();
 const redis::Script& user_connect();
 const redis::Script& user_connected();
+
+// Every script above, for SCRIPT LOAD when a connection opens.
+std::vector<const redis::Script*> all();
 
 }  // namespace muster::store::redis_scripts

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "store/redis_scripts.hpp"
+
 namespace muster::store {
 namespace {
 
@@ -15,6 +17,9 @@ redis::ConnectionOptions store_connection(const RedisConfig& config, redis::Endp
     options.reconnect_min = std::chrono::milliseconds(config.reconnect_min_ms);
     options.reconnect_max = std::chrono::milliseconds(config.reconnect_max_ms);
     options.client_name = "muster-store-" + node_id;
+    for (const redis::Script* script : redis_scripts::all()) {
+        options.setup.push_back({"SCRIPT", "LOAD", script->body()});
+    }
     return options;
 }
 

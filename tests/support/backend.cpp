@@ -2,7 +2,12 @@
 
 namespace muster::test {
 
-std::vector<Backend> all_backends() { return {Backend::embedded}; }
+std::vector<Backend> all_backends() { return {Backend::embedded, Backend::redis}; }
+
+bool offers(Backend backend, Feature /*feature*/) {
+    // The Redis duty-call and meeting stores are not written yet (issue 5, second part).
+    return backend == Backend::embedded;
+}
 
 std::string backend_name(const testing::TestParamInfo<Backend>& info) {
     return info.param == Backend::embedded ? "embedded" : "redis";

@@ -23,6 +23,11 @@ enum class Backend : std::uint8_t { embedded, redis };
 std::vector<Backend> all_backends();
 std::string backend_name(const testing::TestParamInfo<Backend>& info);
 
+// Features whose stores not every backend has yet: a suite skips the backends without them
+// (in its fixture's SetUp: `if (!offers(GetParam(), Feature::meetings)) GTEST_SKIP();`).
+enum class Feature : std::uint8_t { duty_calls, meetings };
+bool offers(Backend backend, Feature feature);
+
 // One musterd on a backend, with its redis-server when it needs one.
 class NodeUnderTest {
 public:

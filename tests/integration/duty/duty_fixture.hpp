@@ -25,6 +25,11 @@ namespace v1 = muster::v1;
 
 class DutyTest : public testing::TestWithParam<Backend> {
   protected:
+    void SetUp() override {
+        if (!offers(GetParam(), Feature::duty_calls)) {
+            GTEST_SKIP() << "no duty calls on this backend yet";
+        }
+    }
     void start(std::vector<std::string> args = {}) {
         ServerOptions options;
         options.args = {"--debug.manual_clock=true"};

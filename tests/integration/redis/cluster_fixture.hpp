@@ -45,9 +45,18 @@ class ClusterTest : public testing::Test {
     }
     ServerProcess& node(std::size_t i) { return *nodes_.at(i); }
 
+    // Made through node 0; returns once every node's cached tree has the group (the others
+    // hear of it through a control message on the bus, a moment later).
     void group_with(const std::string& group, const std::vector<std::string>& members) {
         create_group(node(0), group);
         for (const auto& user : members) add_member(node(0), group, user);
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            const auto known = poll_until([&] {
+                const auto groups = admin_http(node(i), "GET", "/api/v1/groups");
+                return groups.body.find("\"id\":\"" + group + "\"") != std::string::npos;
+            });
+            ASSERT_TRUE(known.has_value()) << "node n" << i << " never heard of group " << group;
+        }
     }
 
     // GET /readyz on a node: its HTTP status.

@@ -542,6 +542,28 @@ TEST_F(RedisStoreTest, bus_delivers_log_transient_and_control_messages_to_subscr
     EXPECT_EQ(recorder_.of("g").size(), 3U);
 }
 
+TEST_F(RedisStoreTest, control_messages_reach_every_node_once_the_sender_at_once) {
+    Recorder other_recorder;
+    bus::RedisBus other(config_.redis, *redis::parse_endpoint(config_.redis.url), "b2");
+    other.set_handler(&other_recorder);
+    ASSERT_TRUE(other_recorder.until([&] { return other.healthy(); }));
+    bus().publish_control(make_shared_bytes("from b1"));
+    EXPECT_EQ(recorder_.controls(), std::vector<std::string>{"from b1"})
+        << "the sender's own node hears it before publish_control returns";
+    ASSERT_TRUE(other_recorder.until([&] { return other_recorder.controls().size() >= 1; }));
+    other.publish_control(make_shared_bytes("from b2"));
+    ASSERT_TRUE(other_recorder.until([&] { return other_recorder.controls().size() >= 2; }));
+    ASSERT_TRUE(recorder_.until([&] { return recorder_.controls().size() >= 2; }));
+    // A marker round: once b2's own later message is back at b1, nothing else is on its way.
+    other.publish_control(make_shared_bytes("marker"));
+    ASSERT_TRUE(recorder_.until([&] { return recorder_.controls().size() >= 3; }));
+    EXPECT_EQ(recorder_.controls(), (std::vector<std::string>{"from b1", "from b2", "marker"}));
+    ASSERT_TRUE(other_recorder.until([&] { return other_recorder.controls().size() >= 3; }));
+    EXPECT_EQ(other_recorder.controls(),
+              (std::vector<std::string>{"from b1", "from b2", "marker"}));
+    other.stop();
+}
+
 TEST_F(RedisStoreTest, while_redis_is_down_calls_fail_fast_and_everything_recovers_after) {
     put_group("g");
     ASSERT_TRUE(subscribe("g"));

@@ -49,7 +49,11 @@ TEST_P(HttpTest, metrics_count_what_happens) {
     EXPECT_EQ(metric(after, R"(muster_errors_total{code="NOT_FOUND"})") -
                   metric(before, R"(muster_errors_total{code="NOT_FOUND"})"),
               1);
-    EXPECT_NE(after.find("muster_store_commit_seconds_bucket{le="), std::string::npos);
+    // The store's write latency: SQLite commits, or Redis round trips.
+    EXPECT_NE(after.find(GetParam() == Backend::embedded
+                             ? "muster_store_commit_seconds_bucket{le="
+                             : "muster_redis_command_seconds_bucket{connection=\"store\",le="),
+              std::string::npos);
     EXPECT_NE(after.find("# TYPE muster_frames_in_total counter"), std::string::npos);
 }
 
