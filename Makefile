@@ -36,7 +36,7 @@ unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
 
 integration: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE unit
 
 # Only what the benchmarks run is built (a Release build of everything takes much longer).
 bench: bootstrap-bench
