@@ -25,6 +25,9 @@ class DutyCliTest : public DutyTest {
         static int runs = 0;
         spec.stderr_path = server().data_dir() / ("cli-" + std::to_string(++runs) + ".err");
         EXPECT_TRUE(process.spawn(spec, error)) << error;
+        // Read stdout to its end first: wait() may reap the child before the harness's drain
+        // thread has read its last lines.
+        (void)process.wait_for_line([](std::string_view) { return false; }, default_wait);
         const auto exit = process.wait(default_wait);
         EXPECT_TRUE(exit.has_value()) << process.output();
         if (exit) {
