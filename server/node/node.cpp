@@ -351,6 +351,8 @@ void Node::on_event(const std::string& group, std::uint64_t seq, SharedBytes eve
 
 void Node::on_bus_reset() {
     MUSTER_LOG_WARN("node") << "bus reset: every subscription catches up from the log";
+    // Control messages may have been lost with the events: the group tree is read again.
+    reload_tree();
     for_each_client([](Client& client) { client.resync(); });
 }
 

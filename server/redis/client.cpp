@@ -15,14 +15,15 @@ void Client::start() {
     loop_.post([this] { connection_->start(); });
 }
 
-void Client::command(std::vector<std::string> args, ReplyCallback done) {
+void Client::command(std::vector<std::string> args, ReplyCallback done, bool wait_for_connection) {
     if (closed_) {
         done(Status(errc::unavailable, "redis store closed"));
         return;
     }
-    loop_.post([this, args = std::move(args), done = std::move(done)]() mutable {
-        connection_->command(std::move(args), std::move(done));
-    });
+    loop_.post(
+        [this, args = std::move(args), done = std::move(done), wait_for_connection]() mutable {
+            connection_->command(std::move(args), std::move(done), wait_for_connection);
+        });
 }
 
 void Client::run(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,

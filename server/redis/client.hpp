@@ -34,7 +34,8 @@ class Client {
     void start();
 
     // After close(), `done` runs at once on the caller's thread with UNAVAILABLE.
-    void command(std::vector<std::string> args, ReplyCallback done);
+    void command(std::vector<std::string> args, ReplyCallback done,
+                 bool wait_for_connection = false);
     // `script` must outlive the call (they are static).
     // `wait_for_connection`: see Connection::command().
     void run(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,

@@ -14,6 +14,10 @@ Status malformed(const char* what) {
     return {errc::internal, std::string("redis: unexpected reply to ") + what};
 }
 
+// Lookups are idempotent and often follow a reconnect (a bus reset reloads the tree, a
+// reconnecting client needs its memberships): they may wait for the connection.
+constexpr bool wait_for_connection = true;
+
 Role role_of(const std::string& name) {
     Role role = Role::member;
     if (!parse_role(name, role)) role = Role::member;  // a value this build does not know
@@ -61,34 +65,36 @@ void RedisDirectory::put_group(GroupInfo group, Done<Unit> done) {
 }
 
 void RedisDirectory::list_groups(Done<std::vector<GroupInfo>> done) {
-    client_.run(redis_scripts::list_groups(), {keys_.groups(), keys_.parents()}, {},
-                [done = std::move(done)](Result<redis::Reply> reply) {
-                    if (!reply) {
-                        done(reply.status());
-                        return;
-                    }
-                    if (!reply->is_array() || reply->elements.size() != 2) {
-                        done(malformed("list_groups"));
-                        return;
-                    }
-                    const auto& names = reply->elements[0].elements;
-                    const auto& parents = reply->elements[1].elements;
-                    std::map<std::string, std::string> parent_of;
-                    for (std::size_t i = 0; i + 1 < parents.size(); i += 2) {
-                        parent_of[parents[i].str] = parents[i + 1].str;
-                    }
-                    std::vector<GroupInfo> groups;
-                    groups.reserve(names.size() / 2);
-                    for (std::size_t i = 0; i + 1 < names.size(); i += 2) {
-                        const auto parent = parent_of.find(names[i].str);
-                        groups.push_back(
-                            GroupInfo{names[i].str, names[i + 1].str,
-                                      parent == parent_of.end() ? std::string() : parent->second});
-                    }
-                    std::sort(groups.begin(), groups.end(),
-                              [](const GroupInfo& a, const GroupInfo& b) { return a.id < b.id; });
-                    done(std::move(groups));
-                });
+    client_.run(
+        redis_scripts::list_groups(), {keys_.groups(), keys_.parents()}, {},
+        [done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            if (!reply->is_array() || reply->elements.size() != 2) {
+                done(malformed("list_groups"));
+                return;
+            }
+            const auto& names = reply->elements[0].elements;
+            const auto& parents = reply->elements[1].elements;
+            std::map<std::string, std::string> parent_of;
+            for (std::size_t i = 0; i + 1 < parents.size(); i += 2) {
+                parent_of[parents[i].str] = parents[i + 1].str;
+            }
+            std::vector<GroupInfo> groups;
+            groups.reserve(names.size() / 2);
+            for (std::size_t i = 0; i + 1 < names.size(); i += 2) {
+                const auto parent = parent_of.find(names[i].str);
+                groups.push_back(
+                    GroupInfo{names[i].str, names[i + 1].str,
+                              parent == parent_of.end() ? std::string() : parent->second});
+            }
+            std::sort(groups.begin(), groups.end(),
+                      [](const GroupInfo& a, const GroupInfo& b) { return a.id < b.id; });
+            done(std::move(groups));
+        },
+        wait_for_connection);
 }
 
 void RedisDirectory::put_member(std::string group, std::string user, Role role, std::string name,
@@ -131,7 +137,8 @@ void RedisDirectory::remove_member(std::string group, std::string user, Done<Uni
 
 void RedisDirectory::memberships_of(std::string user, Done<std::vector<Membership>> done) {
     client_.command(
-        {"HGETALL", keys_.memberships(user)}, [done = std::move(done)](Result<redis::Reply> reply) {
+        {"HGETALL", keys_.memberships(user)},
+        [done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
                 return;
@@ -145,40 +152,42 @@ void RedisDirectory::memberships_of(std::string user, Done<std::vector<Membershi
             std::sort(out.begin(), out.end(),
                       [](const Membership& a, const Membership& b) { return a.group < b.group; });
             done(std::move(out));
-        });
+        },
+        wait_for_connection);
 }
 
 void RedisDirectory::members_of(std::string group, Done<std::vector<MemberInfo>> done) {
     std::vector<std::string> keys{keys_.groups(), keys_.members(group), keys_.member_names(group),
                                   keys_.users()};
-    client_.run(redis_scripts::members_of(), std::move(keys), {group},
-                [group, done = std::move(done)](Result<redis::Reply> reply) {
-                    if (!reply) {
-                        done(reply.status());
-                        return;
-                    }
-                    std::int64_t code = 0;
-                    if (!reply->is_array() || reply->elements.empty() ||
-                        !redis::as_integer(reply->elements[0], code)) {
-                        done(malformed("members_of"));
-                        return;
-                    }
-                    if (code < 0) {
-                        done(Status(errc::not_found, "no such group: " + group));
-                        return;
-                    }
-                    const auto& fields = reply->elements;
-                    std::vector<MemberInfo> out;
-                    out.reserve(fields.size() / 3);
-                    for (std::size_t i = 1; i + 2 < fields.size(); i += 3) {
-                        out.push_back(MemberInfo{fields[i].str, role_of(fields[i + 1].str),
-                                                 fields[i + 2].str});
-                    }
-                    std::sort(out.begin(), out.end(), [](const MemberInfo& a, const MemberInfo& b) {
-                        return a.user < b.user;
-                    });
-                    done(std::move(out));
-                });
+    client_.run(
+        redis_scripts::members_of(), std::move(keys), {group},
+        [group, done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            std::int64_t code = 0;
+            if (!reply->is_array() || reply->elements.empty() ||
+                !redis::as_integer(reply->elements[0], code)) {
+                done(malformed("members_of"));
+                return;
+            }
+            if (code < 0) {
+                done(Status(errc::not_found, "no such group: " + group));
+                return;
+            }
+            const auto& fields = reply->elements;
+            std::vector<MemberInfo> out;
+            out.reserve(fields.size() / 3);
+            for (std::size_t i = 1; i + 2 < fields.size(); i += 3) {
+                out.push_back(
+                    MemberInfo{fields[i].str, role_of(fields[i + 1].str), fields[i + 2].str});
+            }
+            std::sort(out.begin(), out.end(),
+                      [](const MemberInfo& a, const MemberInfo& b) { return a.user < b.user; });
+            done(std::move(out));
+        },
+        wait_for_connection);
 }
 
 void RedisDirectory::remember_user(std::string user, std::string name) {
