@@ -29,9 +29,13 @@ TEST_P(CliTest, listen_sees_what_send_sends) {
                  "wangxg", "--group",  "chonghua",          "今天下午门岗需要两位志愿者"};
     send.env = {{"MUSTER_JWT_SECRET", server().jwt_secret()}};
     ASSERT_TRUE(sender.spawn(send, error)) << error;
+    // Its output line first (wait() may reap it before the last line is read), then its exit.
+    const auto seq_line =
+        sender.wait_for_line([](std::string_view l) { return l.rfind("seq ", 0) == 0; }, default_wait);
+    ASSERT_TRUE(seq_line) << sender.output();
+    EXPECT_EQ(*seq_line, "seq 1");
     const auto sent = sender.wait(default_wait);
     ASSERT_TRUE(sent && sent->clean()) << sender.output();
-    EXPECT_NE(sender.output().find("seq 1"), std::string::npos) << sender.output();
 
     const auto line = listener.wait_for_line(
         [](std::string_view l) {
