@@ -186,6 +186,8 @@ int join(int argc, char** argv) {
                 if (!ours) continue;
                 if (!print_line(action.json ? format_event_json(*event) : format_event(*event)))
                     return std::nullopt;
+                if (event->has_meeting() && event->meeting().change() == v1::MeetingUpdate::ENDED)
+                    return std::nullopt;  // nothing left to follow, nor to leave
             }
             v1::ClientFrame leave;
             leave.mutable_meeting_leave()->set_meeting_id(action.meeting);

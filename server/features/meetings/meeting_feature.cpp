@@ -80,6 +80,8 @@ void MeetingFeature::start() {
     const std::int64_t grace = grace_ms(*services_);
     for (const auto& meeting : *meetings) {
         const std::string& id = meeting.state().meeting_id();
+        arm_roll_close(meeting.state());
+        if (meeting.links().empty()) continue;  // nobody in it: nothing to recover
         auto recovered = wait_for<store::MeetingApplied>([&](Done<store::MeetingApplied> done) {
             store_.apply(
                 id,
@@ -94,7 +96,6 @@ void MeetingFeature::start() {
         for (const auto& link : recovered->record.links()) {
             if (link.lost_ms() > 0) arm_drop(id, link.user(), link.drop_at_ms());
         }
-        arm_roll_close(recovered->record.state());
     }
     if (!meetings->empty()) {
         MUSTER_LOG_INFO("meetings")

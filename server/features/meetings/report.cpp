@@ -127,11 +127,11 @@ v1::AttendanceReport build_report(const store::AttendanceSnapshot& snapshot,
         const auto& [user, totals] = *entry;
         auto* a = report.add_attendees();
         a->set_user(user);
+        // The group's roster name is the record's; the name the user connected with otherwise.
         std::string name = totals.name;
-        if (name.empty()) {
-            if (auto it = directory_names.find(user); it != directory_names.end())
-                name = it->second;
-        }
+        if (auto it = directory_names.find(user);
+            it != directory_names.end() && !it->second.empty())
+            name = it->second;
         a->set_name(name);
         a->set_first_join_ms(totals.first_join_ms);
         a->set_last_leave_ms(totals.present_now ? 0 : totals.last_leave_ms);

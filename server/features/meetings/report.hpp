@@ -6,7 +6,8 @@
 // Totals: the sum of a member's closed intervals, plus the open one of a participant still
 // present (counted up to the time of the report). A participant whose connection was lost
 // counts up to now while the grace runs, and up to the loss once it has run out (even before
-// the grace timer has recorded the drop). lastLeaveMs is 0 while the member is present.
+// the grace timer has recorded the drop). lastLeaveMs is 0 while the member is present. Names
+// are the group's roster names (the directory's), or else the name the user joined with.
 
 #include <string>
 #include <vector>

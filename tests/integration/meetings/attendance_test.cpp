@@ -35,8 +35,8 @@ std::vector<std::string> csv_lines(const std::string& body) {
 
 TEST_P(MeetingAttendanceTest, totals_follow_joins_drops_rejoins_and_leaves) {
     start();
-    branch({{"alice", "Alice"}, {"bob", "Bob"}, {"carol", "Carol"}, {"dave", "赵四"}});
-    auto host = connect("secretary", "书记");
+    branch({{"alice", "王丽"}, {"bob", "Bob, Jr."}, {"carol", "Carol \"CC\""}, {"dave", "赵四"}});
+    auto host = connect("secretary", "书记");  // the report names people as the roster does
     const std::string id = schedule(host);
     const std::int64_t s = meeting_call(host, start_frame(id)).state().started_at_ms();
     auto alice = std::make_unique<TestClient>(connect("alice", "王丽"));
@@ -140,7 +140,7 @@ TEST_P(MeetingAttendanceTest, totals_follow_joins_drops_rejoins_and_leaves) {
             "user,name,attended,first_join_utc,last_leave_utc,present_minutes,present_ms,roll",
             "alice,王丽,yes," + start + "," + end + ",35.0,2100000,yes",
             "bob,\"Bob, Jr.\",yes," + start + "," + end + ",40.0,2400000,no",
-            "secretary,书记,yes," + start + "," + end + ",40.0,2400000,no",
+            "secretary,Secretary,yes," + start + "," + end + ",40.0,2400000,no",
             "carol,\"Carol \"\"CC\"\"\",yes," + utc(s + 5 * minute) + "," + utc(s + 30 * minute) +
                 ",25.0,1500000,yes",
             "dave,赵四,no,,,0.0,0,no",

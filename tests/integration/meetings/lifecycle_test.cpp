@@ -50,7 +50,7 @@ TEST_P(MeetingLifecycleTest, every_change_is_an_update_on_the_group_log) {
     // In-session chat: group chat tagged with the meeting.
     auto chat = alice.session().publish("branch", "我想发言", {}, id);
     ASSERT_TRUE(chat);
-    const auto said = bob.next_log_event();
+    const auto said = next_logged(bob);
     ASSERT_TRUE(said.has_chat());
     EXPECT_EQ(said.chat().meeting_id(), id);
 

@@ -91,11 +91,20 @@ class MeetingTest : public testing::TestWithParam<Backend> {
         return reply.meeting_id();
     }
 
+    // The next event on the log: transient presence notices (single or batched) are skipped.
+    static v1::Event next_logged(TestClient& client,
+                                 std::source_location where = std::source_location::current()) {
+        for (;;) {
+            auto event = client.next_log_event(default_wait, where);
+            if (!event.has_presence_batch()) return event;
+        }
+    }
+
     // The next log event of `client` must be a MeetingUpdate of `change` about `user`.
     static v1::MeetingUpdate expect_update(
         TestClient& client, v1::MeetingUpdate::Change change, const std::string& user = {},
         std::source_location where = std::source_location::current()) {
-        const auto event = client.next_log_event(default_wait, where);
+        const auto event = next_logged(client, where);
         if (!event.has_meeting() || event.meeting().change() != change ||
             (!user.empty() && event.meeting().user() != user)) {
             fail_test("client '" + client.user() + "' expected update " +

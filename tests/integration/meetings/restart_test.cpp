@@ -48,7 +48,7 @@ class MeetingRestartTest : public MeetingTest {
             EXPECT_EQ(p.joined_ms(), s) << p.user();
         }
         // What was logged about it: AWAY updates, nothing else.
-        const auto away = host.next_log_event();
+        const auto away = next_logged(host);
         ASSERT_TRUE(away.has_meeting()) << client::to_json(away);
         EXPECT_EQ(away.meeting().change(), Change::AWAY);
 
@@ -98,7 +98,7 @@ TEST_P(MeetingRestartTest, a_grace_that_ran_out_while_the_node_was_down_drops_at
         alice.abort();
         for (auto change : {Change::SCHEDULED, Change::STARTED, Change::JOINED})
             expect_update(host, change);
-        const auto away = host.next_log_event();
+        const auto away = next_logged(host);
         ASSERT_EQ(away.meeting().change(), Change::AWAY);
         lost = away.meeting().state().participants(0).away_since_ms();
         seq = away.seq();
