@@ -30,6 +30,9 @@ class MeetingFeature final : public node::Feature {
                  node::HttpRouter& routes) override;
     // Start-up: every connection recorded before is gone; puts their attendance on grace and
     // re-arms the timers of unfinished meetings. Blocks (before the loops run).
+    // That holds for the embedded store, which one node owns. Nodes sharing a store must only
+    // forget the connections of nodes that are gone (connections would carry their node's id,
+    // checked against node liveness) before the feature runs on them.
     void start() override;
     void stop() override;
 
