@@ -130,6 +130,7 @@ void Connection::apply(const ConnActions& actions, const std::string& why) {
 
 void Connection::open() {
     const std::uint64_t generation = machine_.generation();
+    connect_deadline_ = clock::now() + options_.connect_timeout;
     ContextHandlers handlers;
     // The handlers run inside hiredis: state changes are posted, so that the context is never
     // freed under hiredis' feet.
@@ -150,7 +151,6 @@ void Connection::open() {
         return;
     }
     context_ = std::move(context).value();
-    connect_deadline_ = clock::now() + options_.connect_timeout;
 }
 
 void Connection::send_setup() {

@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "redis/endpoint.hpp"
 #include "support/redis_process.hpp"
+#include "tcp_proxy.hpp"
 
 namespace muster::store {
 namespace {
@@ -609,6 +610,35 @@ TEST_F(RedisStoreTest, while_redis_is_down_calls_fail_fast_and_everything_recove
     auto range = after("g", 0, 10);
     ASSERT_TRUE(range.ok());
     EXPECT_EQ(seqs_of(*range), iota(1, 2));
+}
+
+TEST_F(RedisStoreTest, a_subscriber_gone_silent_is_caught_by_the_health_echo_and_replaced) {
+    // The bus reaches Redis through a proxy that can silence the connections it carries
+    // without closing them: the subscriber sends nothing, so nothing but the echo of its
+    // health channel can tell that it hears nothing any more.
+    test::TcpProxy proxy(redis_.port());
+    put_group("g");  // the store connects directly
+    config_.redis.url = "redis://127.0.0.1:" + std::to_string(proxy.port());
+    ASSERT_TRUE(subscribe("g"));
+    EXPECT_EQ(append_seq(chat("g", "before")), 1U);
+    ASSERT_TRUE(recorder_.until([&] { return recorder_.of("g").size() == 1; }));
+
+    proxy.freeze_existing();
+    const auto frozen = std::chrono::steady_clock::now();
+    ASSERT_TRUE(recorder_.until([&] { return !bus().healthy(); }));
+    ASSERT_TRUE(recorder_.until([&] { return bus().healthy() && recorder_.resets() == 1; }));
+    const auto replaced = std::chrono::steady_clock::now() - frozen;
+    std::cout << "[ measured ] a silent subscriber was replaced after "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(replaced).count()
+              << " ms (health interval 100 ms, command timeout 1000 ms)\n";
+    // The grace is max(3 intervals, interval + command timeout) = 1.1 s, checked each 100 ms;
+    // the publisher also times out and reconnects meanwhile.
+    EXPECT_LT(replaced, 5s);
+    EXPECT_EQ(append_seq(chat("g", "after")), 2U);  // the store's connection is direct
+    ASSERT_TRUE(recorder_.until([&] {
+        const auto events = recorder_.of("g");
+        return !events.empty() && events.back().first == 2;
+    })) << "the new subscriber delivers";
 }
 
 TEST_F(RedisStoreTest, a_frozen_redis_makes_commands_time_out_instead_of_hanging) {
