@@ -101,10 +101,14 @@ void Hub::dispatch(const std::string& group, std::uint64_t seq, SharedBytes even
     }
     if (count == 0) return;
     dispatched.inc();
-    auto prepared = std::make_shared<const protocol::PreparedEvent>(group, seq, std::move(event));
+    // One PreparedEvent per loop: every receiver queues a reference to the frame, and a
+    // reference count shared by two cores would bounce its cache line once per delivery. The
+    // frame is built once per loop that delivers it (for binary frames, a copy behind a tag).
     for (std::size_t i = 0; i < count; ++i) {
+        auto prepared = std::make_shared<const protocol::PreparedEvent>(group, seq, event);
         HubShard* shard = shards_[targets[i]->index()].get();
-        asio::post(targets[i]->io(), [shard, prepared] { shard->deliver(prepared); });
+        asio::post(targets[i]->io(),
+                   [shard, prepared = std::move(prepared)] { shard->deliver(prepared); });
     }
 }
 

@@ -7,12 +7,14 @@
 // queued during a turn leaves in one writev per socket), one sweep timer (pings, idle and
 // close timeouts) instead of a timer per connection.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -51,6 +53,8 @@ class Loop {
 
     // The receive buffer shared by this loop's connections. Valid until the next read.
     std::span<char> read_buffer() { return {read_buffer_.get(), read_buffer_bytes_}; }
+    // Scratch iovecs for one gathered write (64: Asio's limit per call).
+    std::span<boost::asio::const_buffer> iov_scratch() { return iov_scratch_; }
 
     // Flushes the connection's queue at the end of this loop turn (once, however many frames
     // were queued for it meanwhile).
@@ -80,6 +84,7 @@ class Loop {
     boost::asio::io_context io_{1};  // one thread: Asio may skip locking
     std::size_t read_buffer_bytes_;
     std::unique_ptr<char[]> read_buffer_;
+    std::array<boost::asio::const_buffer, 64> iov_scratch_;
     std::vector<std::shared_ptr<WsConnection>> flush_list_;
     std::vector<std::shared_ptr<WsConnection>> flushing_;
     std::vector<std::shared_ptr<WsConnection>> connections_;

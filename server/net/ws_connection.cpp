@@ -15,7 +15,6 @@ namespace {
 // Queue capacity kept after the queue empties; a longer vector is released, so that idle
 // connections hold no outbound memory.
 constexpr std::size_t kept_queue_capacity = 8;
-constexpr std::size_t max_iov = 64;  // Asio's (and most kernels' useful) iovec count per write
 }  // namespace
 
 WsConnection::WsConnection(Loop& loop, asio::ip::tcp::socket socket, const WsLimits& limits)
@@ -226,17 +225,18 @@ void WsConnection::request_flush() {
 void WsConnection::flush() {
     flush_scheduled_ = false;
     if (state_ == State::closed || write_waiting_) return;
-    std::array<asio::const_buffer, max_iov> buffers;
+    std::span<asio::const_buffer> buffers = loop_.iov_scratch();
     while (head_ < queue_.size()) {
         std::size_t count = 0;
-        for (std::size_t i = head_; i < queue_.size() && count < max_iov; ++i) {
+        for (std::size_t i = head_; i < queue_.size() && count < buffers.size(); ++i) {
             const std::string& frame = *queue_[i];
             const std::size_t offset = i == head_ ? front_offset_ : 0;
             buffers[count++] = asio::buffer(frame.data() + offset, frame.size() - offset);
         }
         error_code ec;
-        const std::size_t n =
-            socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), count), ec);
+        // One frame (the common case at a steady rate): send(2), without sendmsg's iovec.
+        const std::size_t n = count == 1 ? socket_.write_some(buffers[0], ec)
+                                         : socket_.write_some(buffers.first(count), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
             wait_writable();
             return;
