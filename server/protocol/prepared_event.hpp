@@ -1,6 +1,6 @@
 #pragma once
-// A group event as the hub hands it to sessions: serialised once, framed once per encoding,
-// and shared (the same bytes queued to every receiver on this node).
+// A group event as the hub hands it to the sessions of one loop: serialised once, framed once
+// per encoding, and shared (the same bytes queued to every receiver on the loop).
 
 #include <cstdint>
 #include <memory>
