@@ -54,7 +54,8 @@ asio::awaitable<HttpResponse> put_group(NodeServices& services, HttpCall& call) 
     Result<Unit> put = co_await ::muster::node::call<Unit>(
         [&](Done<Unit> done) { services.store().directory().put_group(group, std::move(done)); });
     if (!put) co_return error_response(put.status());
-    services.groups_changed();
+    (void)co_await ::muster::node::call<Unit>(
+        [&](Done<Unit> done) { services.groups_changed(std::move(done)); });
     v1::Group out;
     out.set_id(group.id);
     out.set_name(group.name);
@@ -103,7 +104,8 @@ asio::awaitable<HttpResponse> put_member(NodeServices& services, HttpCall& call)
         services.store().directory().put_member(group, user, role, spec.name(), std::move(done));
     });
     if (!put) co_return error_response(put.status());
-    services.memberships_changed(user);
+    (void)co_await ::muster::node::call<Unit>(
+        [&](Done<Unit> done) { services.memberships_changed(user, std::move(done)); });
     v1::Member out;
     out.set_user(user);
     out.set_role(std::string(store::role_name(role)));
@@ -120,7 +122,8 @@ asio::awaitable<HttpResponse> delete_member(NodeServices& services, HttpCall& ca
         services.store().directory().remove_member(group, user, std::move(done));
     });
     if (!removed) co_return error_response(removed.status());
-    services.memberships_changed(user);
+    (void)co_await ::muster::node::call<Unit>(
+        [&](Done<Unit> done) { services.memberships_changed(user, std::move(done)); });
     co_return HttpResponse{204, "application/json", "", {}};
 }
 

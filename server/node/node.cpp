@@ -274,12 +274,16 @@ void Node::for_each_client(Fn fn) {
     }
 }
 
-void Node::memberships_changed(const std::string& user) {
+void Node::memberships_changed(const std::string& user, Done<Unit> done) {
+    // This node at once (the caller waits for it), every node through the bus (this one again:
+    // harmless).
+    refresh_memberships(user, std::move(done));
     bus_->publish_control(
         make_shared_bytes(encode_control({ControlMessage::Kind::memberships_changed, user})));
 }
 
-void Node::groups_changed() {
+void Node::groups_changed(Done<Unit> done) {
+    reload_tree(std::move(done));
     bus_->publish_control(
         make_shared_bytes(encode_control({ControlMessage::Kind::groups_changed, {}})));
 }
@@ -291,42 +295,52 @@ void Node::on_control(SharedBytes message) {
         return;
     }
     if (control->kind == ControlMessage::Kind::groups_changed) {
-        reload_tree();
+        reload_tree({});
     } else {
-        refresh_memberships(control->user);
+        refresh_memberships(control->user, {});
     }
 }
 
-void Node::reload_tree() {
-    store_->directory().list_groups([this](Result<std::vector<store::GroupInfo>> groups) {
-        if (!groups) {
-            MUSTER_LOG_WARN("node") << "cannot reload groups: " << groups.status().message();
-            return;
-        }
-        {
-            std::lock_guard lock(tree_mutex_);
-            tree_ = std::make_shared<const GroupTree>(std::move(*groups));
-        }
-        for_each_client([](Client& client) { client.recheck_access(); });
-    });
+void Node::reload_tree(Done<Unit> done) {
+    store_->directory().list_groups(
+        [this, done = std::move(done)](Result<std::vector<store::GroupInfo>> groups) {
+            if (!groups) {
+                MUSTER_LOG_WARN("node") << "cannot reload groups: " << groups.status().message();
+                if (done) done(groups.status());
+                return;
+            }
+            {
+                std::lock_guard lock(tree_mutex_);
+                tree_ = std::make_shared<const GroupTree>(std::move(*groups));
+            }
+            for_each_client([](Client& client) { client.recheck_access(); });
+            if (done) done(Unit{});
+        });
 }
 
-void Node::refresh_memberships(const std::string& user) {
-    if (users_.clients_of(user).empty()) return;  // nobody here to update
+void Node::refresh_memberships(const std::string& user, Done<Unit> done) {
+    if (users_.clients_of(user).empty()) {  // nobody here to update
+        if (done) done(Unit{});
+        return;
+    }
     store_->directory().memberships_of(
-        user, [this, user](Result<std::vector<store::Membership>> memberships) {
+        user,
+        [this, user, done = std::move(done)](Result<std::vector<store::Membership>> memberships) {
             if (!memberships) {
                 MUSTER_LOG_WARN("node") << "cannot reload memberships of " << user << ": "
                                         << memberships.status().message();
+                if (done) done(memberships.status());
                 return;
             }
             auto map = std::make_shared<Memberships>();
             for (const auto& m : *memberships) (*map)[m.group] = m.role;
             SharedMemberships shared = std::move(map);
+            // Posted before `done`: a command the user sends after hearing back is read after it.
             for (auto& client : users_.clients_of(user)) {
                 asio::post(client->loop().io(),
                            [client, shared] { client->set_memberships(shared); });
             }
+            if (done) done(Unit{});
         });
 }
 
@@ -351,8 +365,10 @@ void Node::on_event(const std::string& group, std::uint64_t seq, SharedBytes eve
 
 void Node::on_bus_reset() {
     MUSTER_LOG_WARN("node") << "bus reset: every subscription catches up from the log";
-    // Control messages may have been lost with the events: the group tree is read again.
-    reload_tree();
+    // Control messages may have been lost with the events: the group tree and the memberships
+    // of everyone connected here are read again.
+    reload_tree({});
+    for (const auto& user : users_.user_ids()) refresh_memberships(user, {});
     for_each_client([](Client& client) { client.resync(); });
 }
 

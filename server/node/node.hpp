@@ -55,8 +55,8 @@ class Node final : public NodeServices,
     [[nodiscard]] const std::string& node_id() const override { return node_id_; }
     [[nodiscard]] const CommandRegistry& commands() const override { return commands_; }
     [[nodiscard]] const net::WsLimits& ws_limits() const override { return ws_limits_; }
-    void memberships_changed(const std::string& user) override;
-    void groups_changed() override;
+    void memberships_changed(const std::string& user, Done<Unit> done) override;
+    void groups_changed(Done<Unit> done) override;
     void on_client_closed(std::function<void(const Client&)> observer) override;
     void client_closed(const Client& client) override;
     void publish_presence(const std::string& group, const std::string& user,
@@ -77,8 +77,8 @@ class Node final : public NodeServices,
 
   private:
     void load_tree_blocking();
-    void reload_tree();
-    void refresh_memberships(const std::string& user);
+    void reload_tree(Done<Unit> done);
+    void refresh_memberships(const std::string& user, Done<Unit> done);
     template <class Fn>
     void for_each_client(Fn fn);
     void shutdown();

@@ -42,9 +42,11 @@ class NodeServices {
     [[nodiscard]] virtual const CommandRegistry& commands() const = 0;
     [[nodiscard]] virtual const net::WsLimits& ws_limits() const = 0;
 
-    // Tells every node (this one included) that a user's memberships, or the group tree, changed.
-    virtual void memberships_changed(const std::string& user) = 0;
-    virtual void groups_changed() = 0;
+    // Tells every node (this one included) that a user's memberships, or the group tree,
+    // changed. `done` runs once this node's copy is up to date, so that a caller who answers
+    // after it is never contradicted by the next request to this node.
+    virtual void memberships_changed(const std::string& user, Done<Unit> done) = 0;
+    virtual void groups_changed(Done<Unit> done) = 0;
 
     // Observers called on the client's loop when an authenticated client is gone (meetings
     // close attendance intervals with it).

@@ -34,6 +34,14 @@ std::vector<std::shared_ptr<Client>> Users::clients_of(const std::string& user) 
     return out;
 }
 
+std::vector<std::string> Users::user_ids() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    out.reserve(clients_.size());
+    for (const auto& [user, clients] : clients_) out.push_back(user);
+    return out;
+}
+
 std::size_t Users::user_count() const {
     std::lock_guard lock(mutex_);
     return clients_.size();

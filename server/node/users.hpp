@@ -24,6 +24,7 @@ class Users {
 
     [[nodiscard]] std::vector<std::shared_ptr<Client>> clients_of(const std::string& user) const;
     [[nodiscard]] std::size_t user_count() const;
+    [[nodiscard]] std::vector<std::string> user_ids() const;
 
   private:
     std::uint32_t max_per_user_;
