@@ -1,5 +1,7 @@
 // Every limit is in the configuration and answered clearly: an Error, or a close with a code.
 
+#include <set>
+
 #include "raw_socket.hpp"
 #include "session_fixture.hpp"
 
@@ -128,6 +130,37 @@ TEST_P(LimitsTest, oversize_fields_and_bodies_are_too_large) {
                                std::string(5000, ' '), server().token("alice"));
     EXPECT_EQ(big.status, 413);
     EXPECT_NE(big.body.find("TOO_LARGE"), std::string::npos);
+}
+
+TEST_P(LimitsTest, connections_per_node_are_bounded_at_the_upgrade) {
+    start({"--limits.max_connections=2"});
+    auto first = TestClient::connect(server(), "alice");
+    auto second = TestClient::connect(server(), "bob");
+    auto refused = client::Session::open(server().connect_options());
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.failure().http_status, 503) << refused.failure().describe();
+    // HTTP still answers: operators can look at a full node.
+    EXPECT_EQ(http_call(server(), "GET", "/healthz").status, 200);
+}
+
+TEST_P(LimitsTest, commands_beyond_the_inflight_bound_wait_and_are_all_answered) {
+    auto args = without_rate_limit();
+    args.push_back("--limits.max_inflight_commands=2");
+    start(args);
+    group_with("g", {"alice"});
+    auto alice = TestClient::connect(server(), "alice");
+    std::vector<std::uint32_t> ids;
+    for (int i = 1; i <= 100; ++i)
+        ids.push_back(*alice.session().send(publish_frame("g", "m" + std::to_string(i))));
+    std::set<std::uint64_t> seqs;
+    for (auto id : ids) {
+        auto reply = alice.session().await_reply(id);
+        ASSERT_TRUE(reply && reply->has_publish())
+            << (reply ? reply->DebugString() : reply.failure().describe());
+        seqs.insert(reply->publish().seq());
+    }
+    EXPECT_EQ(seqs.size(), 100U);
+    EXPECT_EQ(*seqs.rbegin(), 100U);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LimitsTest, testing::ValuesIn(all_backends()), backend_name);
