@@ -74,7 +74,7 @@ struct Connection::Impl {
     }
 
     void closed(std::uint16_t code, std::string reason, std::string message) {
-        if (!close_info) close_info = CloseInfo{code, reason};
+        if (!close_info) close_info = CloseInfo{code, std::move(reason)};
         Failure failure = Failure::make(Failure::Kind::closed, std::move(message));
         failure.close_code = close_info->code;
         failure.close_reason = close_info->reason;

@@ -19,7 +19,7 @@ Hub::~Hub() = default;
 void Hub::subscribe(net::Loop& loop, const std::string& group, Subscriber* subscriber,
                     std::function<void(Status)> active) {
     shards_[loop.index()]->add(group, subscriber);
-    bool already_active = false;
+    std::function<void(Status)> live_now;  // set when the bus already delivers the group
     bool start_bus_subscription = false;
     {
         std::lock_guard lock(mutex_);
@@ -27,19 +27,21 @@ void Hub::subscribe(net::Loop& loop, const std::string& group, Subscriber* subsc
         if (interest.per_loop.empty()) interest.per_loop.resize(loops_.size());
         ++interest.per_loop[loop.index()];
         ++interest.total;
-        already_active = interest.active;
-        if (!already_active) {
+        if (interest.active) {
+            live_now = std::move(active);
+        } else {
             interest.waiting.emplace_back(&loop, std::move(active));
             start_bus_subscription = !interest.subscribing;
             interest.subscribing = true;
         }
     }
-    if (already_active) {  // the subscriber is in the shard, so it is live now
-        active(Status{});
+    if (live_now) {  // the subscriber is in the shard, so it is live now
+        live_now(Status{});
         return;
     }
     if (start_bus_subscription) {
-        bus_.subscribe(group, [this, group](Result<Unit> r) { bus_subscribed(group, r.status()); });
+        bus_.subscribe(group,
+                       [this, group](const Result<Unit>& r) { bus_subscribed(group, r.status()); });
     }
 }
 
@@ -85,7 +87,7 @@ void Hub::unsubscribe(net::Loop& loop, const std::string& group, Subscriber* sub
     if (last) bus_.unsubscribe(group);
 }
 
-void Hub::dispatch(const std::string& group, std::uint64_t seq, SharedBytes event) {
+void Hub::dispatch(const std::string& group, std::uint64_t seq, const SharedBytes& event) {
     static auto& dispatched = metrics::registry().counter("muster_hub_events_total",
                                                           "Events routed to local subscribers");
     // Which loops, under the lock; the posting outside it.

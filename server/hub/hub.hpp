@@ -36,7 +36,7 @@ class Hub {
     void unsubscribe(net::Loop& loop, const std::string& group, Subscriber* subscriber);
 
     // From the bus thread: an event for the group's local subscribers.
-    void dispatch(const std::string& group, std::uint64_t seq, SharedBytes event);
+    void dispatch(const std::string& group, std::uint64_t seq, const SharedBytes& event);
 
     // Groups with local subscribers (to resubscribe after the bus reconnects).
     [[nodiscard]] std::vector<std::string> groups() const;

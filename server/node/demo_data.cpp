@@ -22,7 +22,7 @@ std::string string_field(const json::object& object, std::string_view key) {
 Status wait(const std::function<void(Done<Unit>)>& start) {
     std::promise<Status> promise;
     auto future = promise.get_future();
-    start([&promise](Result<Unit> r) { promise.set_value(r.status()); });
+    start([&promise](const Result<Unit>& r) { promise.set_value(r.status()); });
     return future.get();
 }
 
@@ -71,7 +71,9 @@ Status load_demo_data(const std::string& path, store::Directory& directory) {
                     directory.put_member(group, user, role, name, std::move(done));
                 });
                 !s) {
-                return {s.code(), "member " + user + " of " + group + ": " + s.message()};
+                std::string message = "member ";
+                message.append(user).append(" of ").append(group).append(": ").append(s.message());
+                return {s.code(), std::move(message)};
             }
             ++members;
         }

@@ -42,7 +42,8 @@ Result<std::optional<std::uint64_t>> HttpCall::query_number(const std::string& n
     return std::optional<std::uint64_t>{value};
 }
 
-void HttpRouter::add(std::string method, std::string pattern, HttpAuth auth, HttpRoute handler) {
+void HttpRouter::add(std::string method, const std::string& pattern, HttpAuth auth,
+                     HttpRoute handler) {
     routes_.push_back({std::move(method), split_pattern(pattern), auth, std::move(handler)});
 }
 

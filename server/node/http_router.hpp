@@ -37,7 +37,7 @@ enum class HttpAuth : std::uint8_t { none, bearer };
 
 class HttpRouter {
   public:
-    void add(std::string method, std::string pattern, HttpAuth auth, HttpRoute handler);
+    void add(std::string method, const std::string& pattern, HttpAuth auth, HttpRoute handler);
 
     // Finds the route, authenticates, runs it. Always produces a response (errors as JSON).
     boost::asio::awaitable<net::HttpResponse> dispatch(NodeServices& services,

@@ -360,7 +360,7 @@ void Node::publish_presence(const std::string& group, const std::string& user,
 // ---- bus ------------------------------------------------------------------------------------
 
 void Node::on_event(const std::string& group, std::uint64_t seq, SharedBytes event) {
-    hub_->dispatch(group, seq, std::move(event));
+    hub_->dispatch(group, seq, event);
 }
 
 void Node::on_bus_reset() {

@@ -10,9 +10,10 @@ namespace muster::node {
 
 namespace asio = boost::asio;
 
-PresenceBatcher::PresenceBatcher(asio::any_io_executor executor, std::chrono::milliseconds window,
-                                 const Clock& clock, Publish publish)
-    : timer_(std::move(executor)), window_(window), clock_(clock), publish_(std::move(publish)) {}
+PresenceBatcher::PresenceBatcher(const asio::any_io_executor& executor,
+                                 std::chrono::milliseconds window, const Clock& clock,
+                                 Publish publish)
+    : timer_(executor), window_(window), clock_(clock), publish_(std::move(publish)) {}
 
 void PresenceBatcher::add(const std::string& group, const std::string& user,
                           const std::string& name, bool online) {

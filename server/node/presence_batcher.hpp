@@ -25,7 +25,7 @@ class PresenceBatcher {
   public:
     using Publish = std::function<void(const std::string& group, SharedBytes event)>;
 
-    PresenceBatcher(boost::asio::any_io_executor executor, std::chrono::milliseconds window,
+    PresenceBatcher(const boost::asio::any_io_executor& executor, std::chrono::milliseconds window,
                     const Clock& clock, Publish publish);
 
     // Thread-safe. With a zero window the notice is published at once.

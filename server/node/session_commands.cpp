@@ -53,7 +53,7 @@ asio::awaitable<void> Client::connect(std::uint32_t id, const v1::Connect& comma
     const std::string user = claims->subject;
     auto memberships = co_await call<std::vector<store::Membership>>(
         [&](Done<std::vector<store::Membership>> done) {
-            services_.store().directory().memberships_of(user, done);
+            services_.store().directory().memberships_of(user, std::move(done));
         });
     connecting_ = false;
     if (!is_open()) co_return;
@@ -314,16 +314,14 @@ void Client::recheck_access() {
 
 void register_session_commands(CommandRegistry& commands) {
     using Cmd = v1::ClientFrame;
-    commands.add(Cmd::kConnect, [](std::shared_ptr<Client> c, std::uint32_t id, const Cmd& f) {
-        return c->connect(id, f.connect());
-    });
-    commands.add(Cmd::kSubscribe, [](std::shared_ptr<Client> c, std::uint32_t id, const Cmd& f) {
-        return c->subscribe(id, f.subscribe());
-    });
-    commands.add_simple(Cmd::kUnsubscribe, [](std::shared_ptr<Client> c, const Cmd& f) {
+    commands.add(Cmd::kConnect, [](const std::shared_ptr<Client>& c, std::uint32_t id,
+                                   const Cmd& f) { return c->connect(id, f.connect()); });
+    commands.add(Cmd::kSubscribe, [](const std::shared_ptr<Client>& c, std::uint32_t id,
+                                     const Cmd& f) { return c->subscribe(id, f.subscribe()); });
+    commands.add_simple(Cmd::kUnsubscribe, [](const std::shared_ptr<Client>& c, const Cmd& f) {
         return c->unsubscribe(f.unsubscribe());
     });
-    commands.add_simple(Cmd::kRefresh, [](std::shared_ptr<Client> c, const Cmd& f) {
+    commands.add_simple(Cmd::kRefresh, [](const std::shared_ptr<Client>& c, const Cmd& f) {
         return c->refresh(f.refresh());
     });
 

@@ -289,8 +289,11 @@ Result<DutyReminded> SqliteDutyStore::remind_in(Transaction& txn, const DutyRemi
     }
     auto silent = silent_by_group(txn, reminding.call_id);
     if (!silent) return silent.status();
-    for (const auto& [group, users] : *silent) {
+    for (const auto& entry : *silent) {
         // Each group hears only about its own members: nobody learns who else stayed silent.
+        // (Named, not a structured binding: clang 14 cannot capture those in a lambda.)
+        const auto& group = entry.first;
+        const auto& users = entry.second;
         auto appended =
             announce_in(txn, log_, group, DutyActor{}, reminding.now_ms, [&](v1::Event& event) {
                 auto* reminder = event.mutable_duty_reminder();

@@ -72,8 +72,9 @@ asio::awaitable<Status> check_co_hosts(
     }
     for (const auto& user : users) {
         if (!eligible.contains(user)) {
-            co_return Status{errc::invalid_argument,
-                             "co-host " + user + " is not a member of group " + group};
+            std::string message = "co-host ";
+            message.append(user).append(" is not a member of group ").append(group);
+            co_return Status{errc::invalid_argument, std::move(message)};
         }
     }
     co_return Status{};
@@ -137,9 +138,10 @@ asio::awaitable<Result<v1::ServerFrame>> join_meeting(MeetingFeature& feature, C
     if (!client->is_open()) co_return Status{errc::unavailable, "the connection is closing"};
     const std::string session = client->session_id();
     feature.sessions().add(session, meeting_id);
-    auto rule = as_caller(
-        *client, [session](v1::MeetingRecord& record, const Actor& actor, std::int64_t now) {
-            return join(record, actor, session, now);
+    auto rule =
+        as_caller(*client, [connection = feature.connection_tag(session)](
+                               v1::MeetingRecord& record, const Actor& actor, std::int64_t now) {
+            return join(record, actor, connection, now);
         });
     Result<store::MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
     if (!applied) {

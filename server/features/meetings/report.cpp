@@ -119,6 +119,7 @@ v1::AttendanceReport build_report(const store::AttendanceSnapshot& snapshot,
     v1::AttendanceReport report;
     *report.mutable_meeting() = state;
     std::vector<const std::pair<const std::string, Totals>*> attendees;
+    attendees.reserve(by_user.size());
     for (const auto& entry : by_user) attendees.push_back(&entry);
     std::stable_sort(attendees.begin(), attendees.end(), [](const auto* a, const auto* b) {
         return a->second.first_join_ms < b->second.first_join_ms;
