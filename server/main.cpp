@@ -1,6 +1,8 @@
 // musterd: configuration -> store and bus -> node (loops, listener, features) -> signals.
 // The only file that knows every module.
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -19,6 +21,10 @@
 #include "node/node.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/keys.hpp"
+#include "store/redis_device_store.hpp"
+#include "store/redis_duty_store.hpp"
+#include "store/redis_meeting_store.hpp"
+#include "store/redis_push_outbox.hpp"
 #include "store/redis_store.hpp"
 #include "store/sqlite_device_store.hpp"
 #include "store/sqlite_duty_store.hpp"
@@ -102,8 +108,7 @@ int main(int argc, char** argv) {
 
     try {
         if (!config->redis.url.empty()) {
-            // A node among many: the shared store and bus. Duty calls, meetings and devices
-            // have no Redis store yet: their commands are not offered on such a node.
+            // A node among many: the shared store and bus, and the features on Redis stores.
             auto endpoint = redis::parse_endpoint(config->redis.url);
             if (!endpoint) return fail(endpoint.status().message(), 2);
             if (Status s = redis::validate_prefix(config->redis.key_prefix); !s)
@@ -112,10 +117,28 @@ int main(int argc, char** argv) {
             auto shared_bus = std::make_unique<bus::RedisBus>(config->redis, *endpoint, id);
             auto* redis_bus = shared_bus.get();
             auto shared_store = std::make_unique<store::RedisStore>(*config, *endpoint, id, *clock);
+            auto* redis_store = shared_store.get();
             MUSTER_LOG_INFO("main")
                 << "store and bus on redis://" << endpoint->describe() << " as " << id;
             node::Node node(*config, *clock, std::move(shared_store), std::move(shared_bus));
             const StopBusFirst stop_bus_first{redis_bus};
+            // The feature stores share the store's Redis connection; declared after the node,
+            // they go before it (and its store, whose connection they use).
+            auto& client = redis_store->client();
+            const auto& keys = redis_store->keys();
+            auto push_outbox = std::make_unique<store::RedisPushOutbox>(client, keys, *clock);
+            // A dead node is noticed within the presence TTL; look a few times per TTL.
+            const auto liveness = std::max<std::chrono::milliseconds>(
+                std::chrono::milliseconds(config->redis.presence_ttl_s * 1000 / 4),
+                std::chrono::milliseconds(250));
+            auto meetings = std::make_unique<store::RedisMeetingStore>(
+                client, keys, redis_store->redis_presence(), config->log, *clock, liveness);
+            node.add_feature(
+                std::make_unique<features::DutyFeature>(std::make_unique<store::RedisDutyStore>(
+                    client, keys, config->log, push_outbox->limits(), *clock)));
+            node.add_feature(std::make_unique<features::DevicesFeature>(
+                std::make_unique<store::RedisDeviceStore>(client, keys), *push_outbox));
+            node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
             serve(node);
             return 0;
         }

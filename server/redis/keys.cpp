@@ -97,6 +97,82 @@ std::string Keys::user_nodes(std::string_view user) const {
     return join(prefix_, ":{u:", user, "}:nodes");
 }
 
+std::string Keys::nodes_alive() const {
+    return prefix_ + ":nodes";
+}
+
+std::string Keys::duty_call(std::string_view group, std::string_view call) const {
+    return join(group_tag(group), ":duty:", call);
+}
+
+std::string Keys::duty_answers(std::string_view group, std::string_view call) const {
+    return duty_call(group, call) + ":answers";
+}
+
+std::string Keys::duty_order(std::string_view group, std::string_view call) const {
+    return duty_call(group, call) + ":order";
+}
+
+std::string Keys::duty_calls_in(std::string_view group) const {
+    return group_tag(group) + ":duty_calls";
+}
+
+std::string Keys::duty_index() const {
+    return prefix_ + ":{duty}:calls";
+}
+
+std::string Keys::duty_all() const {
+    return prefix_ + ":{duty}:all";
+}
+
+std::string Keys::duty_active() const {
+    return prefix_ + ":{duty}:active";
+}
+
+std::string Keys::duty_states() const {
+    return prefix_ + ":{duty}:states";
+}
+
+std::string Keys::meeting(std::string_view group, std::string_view meeting) const {
+    return join(group_tag(group), ":meeting:", meeting);
+}
+
+std::string Keys::meeting_attendance(std::string_view group, std::string_view meeting) const {
+    return Keys::meeting(group, meeting) + ":attendance";
+}
+
+std::string Keys::meeting_groups() const {
+    return prefix_ + ":{meetings}:groups";
+}
+
+std::string Keys::meetings_unfinished() const {
+    return prefix_ + ":{meetings}:unfinished";
+}
+
+std::string Keys::push_next() const {
+    return prefix_ + ":{push}:next";
+}
+
+std::string Keys::push_ids() const {
+    return prefix_ + ":{push}:ids";
+}
+
+std::string Keys::push_data() const {
+    return prefix_ + ":{push}:data";
+}
+
+std::string Keys::push_by_user() const {
+    return prefix_ + ":{push}:by_user";
+}
+
+std::string Keys::devices(std::string_view user) const {
+    return join(prefix_, ":{u:", user, "}:devices");
+}
+
+std::string Keys::device(std::string_view user, std::string_view id) const {
+    return join(prefix_, ":{u:", user, "}:device:") + std::string(id);
+}
+
 Status validate_prefix(std::string_view prefix) {
     if (prefix.empty()) return {errc::invalid_argument, "redis.key_prefix is empty"};
     if (prefix.find_first_of("{}") != std::string_view::npos) {

@@ -25,6 +25,35 @@
 //   <p>:{p:<group>}:nodes                zset    node scored by expiry (ms)
 //   <p>:{p:<group>}:names                hash    user -> display name
 //   <p>:{u:<user>}:nodes                 zset    node scored by expiry: where the user is connected
+//   <p>:nodes                            zset    node process scored by expiry: which are alive
+//
+// Duty calls: a call's keys share its group's tag (the group it was created in), so that the
+// decision and the event in that group are one slot; a subtree call's events in the other
+// groups are not (docs/ARCHITECTURE.md says what Redis Cluster would need).
+//   <p>:{g:<group>}:duty:<call>          hash    body (DutyCall as announced), state, slots,
+//                                                waitlist, deadline, created_by, created_at,
+//                                                reason, reminders, last_reminder, ordinal
+//   <p>:{g:<group>}:duty:<call>:answers  hash    user -> msgpack {answer, waitlisted, note,
+//                                                name, time_ms, ordinal, seq}
+//   <p>:{g:<group>}:duty:<call>:order    zset    user scored by ordinal (last change)
+//   <p>:{g:<group>}:duty_calls           zset    call ids sent to the group, by created_at
+//   <p>:{duty}:calls                     hash    call -> its target groups, "\n"-joined (the
+//                                                call's group first): where its keys are
+//   <p>:{duty}:all                       zset    every call id by created_at
+//   <p>:{duty}:active                    zset    OPEN and FILLED call ids by deadline
+//   <p>:{duty}:states                    hash    call -> state (listings filter by it)
+// Meetings (the record under its group's tag):
+//   <p>:{g:<group>}:meeting:<id>         hash    record (MeetingRecord), version, phase
+//   <p>:{g:<group>}:meeting:<id>:attendance list MeetingInterval, in the order they closed
+//   <p>:{meetings}:groups                hash    meeting -> group
+//   <p>:{meetings}:unfinished            set     meetings SCHEDULED or LIVE
+// The push outbox and devices:
+//   <p>:{push}:next                      string  the last intent id
+//   <p>:{push}:ids                       zset    intent ids (score = id)
+//   <p>:{push}:data                      hash    id -> msgpack {user, title, body, data, created}
+//   <p>:{push}:by_user                   zset    "<user>\n<id, 20 digits>", all scored 0 (lex)
+//   <p>:{u:<user>}:devices               zset    device ids, all scored 0 (lex order)
+//   <p>:{u:<user>}:device:<id>           hash    kind, endpoint, p256dh, auth, created
 
 #include <optional>
 #include <string>
@@ -66,6 +95,32 @@ class Keys {
     [[nodiscard]] std::string presence_nodes(std::string_view group) const;
     [[nodiscard]] std::string presence_names(std::string_view group) const;
     [[nodiscard]] std::string user_nodes(std::string_view user) const;
+    [[nodiscard]] std::string nodes_alive() const;
+
+    // Duty calls.
+    [[nodiscard]] std::string duty_call(std::string_view group, std::string_view call) const;
+    [[nodiscard]] std::string duty_answers(std::string_view group, std::string_view call) const;
+    [[nodiscard]] std::string duty_order(std::string_view group, std::string_view call) const;
+    [[nodiscard]] std::string duty_calls_in(std::string_view group) const;
+    [[nodiscard]] std::string duty_index() const;
+    [[nodiscard]] std::string duty_all() const;
+    [[nodiscard]] std::string duty_active() const;
+    [[nodiscard]] std::string duty_states() const;
+
+    // Meetings.
+    [[nodiscard]] std::string meeting(std::string_view group, std::string_view meeting) const;
+    [[nodiscard]] std::string meeting_attendance(std::string_view group,
+                                                 std::string_view meeting) const;
+    [[nodiscard]] std::string meeting_groups() const;
+    [[nodiscard]] std::string meetings_unfinished() const;
+
+    // The push outbox and devices.
+    [[nodiscard]] std::string push_next() const;
+    [[nodiscard]] std::string push_ids() const;
+    [[nodiscard]] std::string push_data() const;
+    [[nodiscard]] std::string push_by_user() const;
+    [[nodiscard]] std::string devices(std::string_view user) const;
+    [[nodiscard]] std::string device(std::string_view user, std::string_view id) const;
 
   private:
     [[nodiscard]] std::string group_tag(std::string_view group) const;

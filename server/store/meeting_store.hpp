@@ -1,7 +1,7 @@
 #pragma once
 // Meetings: each meeting's record (its public MeetingState plus bookkeeping) and the attendance
-// intervals that have closed. Implementations: SqliteMeetingStore (embedded, one node) and,
-// later, a Redis one shared by nodes.
+// intervals that have closed. Implementations: SqliteMeetingStore (embedded, one node) and
+// RedisMeetingStore (shared by nodes).
 //
 // Every change is ONE store operation: read the record, run the feature's rule on it (which
 // checks and changes it), store the record, record the closed intervals and append the
@@ -10,8 +10,17 @@
 //
 // Rules are the feature's (features/meetings/rules.hpp); the store knows nothing of them. A rule
 // may be run more than once for one operation (a shared store retries it after a concurrent
-// change: optimistic concurrency), so it must depend on its inputs only.
+// change: optimistic concurrency), so it must depend on its inputs only. Changes asked for by
+// one process are applied in the order it asked for them, per meeting (a connection's join
+// before its loss).
+//
+// Connections: the records name the connections that joined as "<process>/<session>", the
+// process being one run of one node (process()). When a process dies its connections are gone,
+// and someone must say so: a store that one process alone writes (embedded) does it at start
+// (every connection recorded before is gone); a shared one tells its processes which processes
+// are alive (watch_liveness()), and a process recovers the connections of the dead ones.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -19,6 +28,7 @@
 
 #include "core/async.hpp"
 #include "core/bytes.hpp"
+#include "muster/v1/event.pb.h"
 #include "muster/v1/meeting.pb.h"
 #include "muster/v1/meeting_record.pb.h"
 
@@ -89,6 +99,20 @@ class MeetingStore {
 
     // Every meeting that has not ended (start-up: the feature rebuilds its timers from them).
     virtual void unfinished(Done<std::vector<muster::v1::MeetingRecord>> done) = 0;
+
+    // This process, unique per run: what its connections are tagged with.
+    [[nodiscard]] virtual const std::string& process() const = 0;
+    // Whether other processes write this store too (nodes sharing a Redis).
+    [[nodiscard]] virtual bool shared() const { return false; }
+    // The processes whose heartbeat is fresh, this one included.
+    virtual void live_processes(Done<std::vector<std::string>> done) = 0;
+    // A shared store calls `fn` with the live processes every little while (on its own
+    // thread) until it closes. Set once, before the first call.
+    virtual void watch_liveness(std::function<void(std::vector<std::string>)> /*fn*/) {}
 };
+
+// The MeetingUpdate event of a change (its seq is the log's): the same for every store.
+muster::v1::Event meeting_update_event(const muster::v1::MeetingRecord& record,
+                                       const MeetingChange& change, std::int64_t now_ms);
 
 }  // namespace muster::store

@@ -151,6 +151,24 @@ void RedisPresence::start_heartbeat() {
 void RedisPresence::stop_heartbeat() {
     beating_ = false;
     timer_.cancel();
+    // Stopping cleanly: not alive any more, at once rather than after the TTL.
+    if (client_.connection().ready()) {
+        redis_scripts::node_alive().run(client_.connection(), {keys_.nodes_alive()},
+                                        {node_id_, ttl_ms_, "remove"}, [](Result<redis::Reply>) {});
+    }
+}
+
+void RedisPresence::live_nodes(Done<std::vector<std::string>> done) {
+    client_.run(redis_scripts::nodes_alive(), {keys_.nodes_alive()}, {},
+                [done = std::move(done)](Result<redis::Reply> reply) {
+                    if (!reply) {
+                        done(reply.status());
+                        return;
+                    }
+                    std::vector<std::string> nodes;
+                    for (auto& node : reply->elements) nodes.push_back(std::move(node.str));
+                    done(std::move(nodes));
+                });
 }
 
 void RedisPresence::schedule_heartbeat() {
@@ -168,6 +186,9 @@ void RedisPresence::schedule_heartbeat() {
 // user, every third of the TTL: 10k users on a node are ~10k small commands every 10 s.
 void RedisPresence::heartbeat() {
     if (!client_.connection().ready()) return;
+    // This process is alive (meetings recover the connections of the dead ones).
+    redis_scripts::node_alive().run(client_.connection(), {keys_.nodes_alive()},
+                                    {node_id_, ttl_ms_, "add"}, [](Result<redis::Reply>) {});
     std::set<std::string> groups;
     for (const auto& [group, users] : groups_) groups.insert(group);
     for (const auto& [group, users] : stale_) {

@@ -48,10 +48,16 @@ class RedisPresence final : public PresenceStore {
     void connection_opened(const std::string& user) override;
     void connection_closed(const std::string& user) override;
 
-    // Loop thread: start the heartbeat; stop it; refresh every entry of this node now.
+    // Loop thread: start the heartbeat; stop it (and say this node is gone); refresh every
+    // entry of this node now. The heartbeat also keeps this node among the live ones.
     void start_heartbeat();
     void stop_heartbeat();
     void heartbeat();
+
+    // The node processes whose heartbeat is fresh (this one included once it has beaten):
+    // the others are dead or stopped. Any thread.
+    void live_nodes(Done<std::vector<std::string>> done);
+    [[nodiscard]] const std::string& node_id() const { return node_id_; }
 
   private:
     struct Online {

@@ -1,5 +1,9 @@
 #include "store/redis_scripts.hpp"
 
+#include <string>
+
+#include "store/redis_lua.hpp"
+
 namespace muster::store::redis_scripts {
 
 // ---- the event log ---------------------------------------------------------------------------
@@ -12,12 +16,13 @@ namespace muster::store::redis_scripts {
 //   ARGV[5] the group's channel          ARGV[6] the event's time_ms
 // Returns {1, seq} appended, {0, seq} a duplicate of seq, {-1} no such group.
 //
-// The stored and published bytes are ARGV[1] followed by field 2 (tag 0x10) = seq as a varint:
-// protobuf accepts fields in any order (redis/event_seq.hpp does the same on the node). Seq is
-// a Lua number (a double): exact up to 2^53. Every write comes after every check, so a refused
+// The stored and published bytes are ARGV[1] followed by field 2 (tag 0x10) = seq as a varint
+// (muster_append, redis_lua.cpp, shared with every script that appends events): protobuf
+// accepts fields in any order (redis/event_seq.hpp does the same on the node). Seq is a Lua
+// number (a double): exact up to 2^53. Every write comes after every check, so a refused
 // append changes nothing.
 const redis::Script& append() {
-    static const redis::Script script(R"lua(
+    static const redis::Script script(std::string(redis_lua::append()) + R"lua(
 local head = redis.call('GET', KEYS[1])
 if not head then return {-1} end
 local ttl = tonumber(ARGV[2])
@@ -31,25 +36,10 @@ if ttl > 0 then
     end
   end
 end
-local seq = redis.call('INCR', KEYS[1])
-local n = seq
-local varint = {}
-while n >= 128 do
-  varint[#varint + 1] = string.char(n % 128 + 128)
-  n = math.floor(n / 128)
-end
-varint[#varint + 1] = string.char(n)
-local event = ARGV[1] .. '\16' .. table.concat(varint)
-local id = string.format('%d-0', seq)
-if ARGV[4] ~= '0' then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], id, 't', ARGV[6], 'e', event)
-else
-  redis.call('XADD', KEYS[2], id, 't', ARGV[6], 'e', event)
-end
+local seq = muster_append(KEYS[1], KEYS[2], ARGV[5], ARGV[1], ARGV[6], ARGV[4])
 if ttl > 0 then
   redis.call('SET', KEYS[3], string.format('%d:%d', seq, now + ttl * 1000), 'EX', ARGV[2])
 end
-redis.call('PUBLISH', ARGV[5], event)
 return {1, seq}
 )lua");
     return script;
@@ -348,11 +338,44 @@ return 0
     return script;
 }
 
+// Which node processes are alive: each refreshes its entry with the presence heartbeat and
+// removes it when it stops; a dead one's entry expires (its score, Redis' clock).
+//   KEYS[1] nodes   ARGV[1] node  ARGV[2] TTL (ms)  ARGV[3] 'add' | 'remove'.  Returns 1.
+const redis::Script& node_alive() {
+    static const redis::Script script(R"lua(
+if ARGV[3] == 'remove' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 1
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return 1
+)lua");
+    return script;
+}
+
+//   KEYS[1] nodes.   Returns the nodes whose entry has not expired.
+const redis::Script& nodes_alive() {
+    static const redis::Script script(R"lua(#!lua flags=no-writes
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+)lua");
+    return script;
+}
+
 std::vector<const redis::Script*> all() {
-    return {&append(),        &read_range(),     &trim_by_age(),   &put_group(),
-            &list_groups(),   &put_member(),     &remove_member(), &members_of(),
-            &presence_join(), &presence_leave(), &presence_list(), &presence_refresh(),
-            &user_connect(),  &user_connected()};
+    return {&append(),         &read_range(),     &trim_by_age(),   &put_group(),
+            &list_groups(),    &put_member(),     &remove_member(), &members_of(),
+            &presence_join(),  &presence_leave(), &presence_list(), &presence_refresh(),
+            &user_connect(),   &user_connected(), &node_alive(),    &nodes_alive(),
+            &duty_create(),    &duty_respond(),   &duty_close(),    &duty_expire(),
+            &duty_remind(),    &duty_read(),      &duty_list(),     &duty_audience(),
+            &meeting_create(), &meeting_swap(),   &meeting_read(),  &outbox_enqueue(),
+            &outbox_list(),    &outbox_remove(),  &outbox_sweep(),  &device_put(),
+            &device_remove(),  &devices_list()};
 }
 
 }  // namespace muster::store::redis_scripts

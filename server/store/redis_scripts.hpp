@@ -1,8 +1,12 @@
 #pragma once
-// The Lua scripts of the Redis store. Each runs atomically in Redis; each touches only the
-// keys it is given, all under one hash tag (redis/keys.hpp), so each can run on a Redis
-// Cluster shard. Their bodies, with the KEYS/ARGV each expects and what it returns, are in
-// redis_scripts.cpp.
+// The Lua scripts of the Redis store. Each runs atomically in Redis and touches only the keys
+// it is given. The log, directory and presence scripts keep to one hash tag each (redis/
+// keys.hpp), so each could run on a Redis Cluster shard; the duty-call and meeting scripts
+// also touch the directory and their indexes, and a subtree call several groups' logs: one
+// Redis (with replicas) is what they need (docs/ARCHITECTURE.md: what Cluster would take).
+// Their bodies, with the KEYS/ARGV each expects and what it returns, are in
+// redis_scripts.cpp (log, directory, presence, liveness), redis_duty_scripts.cpp,
+// redis_meeting_scripts.cpp and redis_push_scripts.cpp; the Lua they share in redis_lua.cpp.
 //
 // Scripts that only read start with `#!lua flags=no-writes` (Redis 7): they may run on a
 // replica and while Redis is out of memory.
@@ -32,6 +36,34 @@ const redis::Script& presence_list();
 const redis::Script& presence_refresh();
 const redis::Script& user_connect();
 const redis::Script& user_connected();
+
+// Which node processes are alive.
+const redis::Script& node_alive();
+const redis::Script& nodes_alive();
+
+// Duty calls.
+const redis::Script& duty_create();
+const redis::Script& duty_respond();
+const redis::Script& duty_close();
+const redis::Script& duty_expire();
+const redis::Script& duty_remind();
+const redis::Script& duty_read();
+const redis::Script& duty_list();
+const redis::Script& duty_audience();
+
+// Meetings.
+const redis::Script& meeting_create();
+const redis::Script& meeting_swap();
+const redis::Script& meeting_read();
+
+// The push outbox and devices.
+const redis::Script& outbox_enqueue();
+const redis::Script& outbox_list();
+const redis::Script& outbox_remove();
+const redis::Script& outbox_sweep();
+const redis::Script& device_put();
+const redis::Script& device_remove();
+const redis::Script& devices_list();
 
 // Every script above, for SCRIPT LOAD when a connection opens.
 std::vector<const redis::Script*> all();

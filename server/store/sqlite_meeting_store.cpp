@@ -1,6 +1,8 @@
 #include "store/sqlite_meeting_store.hpp"
 
+#include <cstdio>
 #include <future>
+#include <random>
 #include <stdexcept>
 #include <utility>
 
@@ -63,10 +65,19 @@ void read_value(SqliteDatabase& db, Done<T> done, Body body) {
     db.read(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
 }
 
+// "local-" and six random hex digits: a new one every run, so that the connections recorded
+// by the run before are never taken for this one's.
+std::string new_process_id() {
+    std::mt19937 random{std::random_device{}()};
+    char id[16];
+    std::snprintf(id, sizeof id, "local-%06x", static_cast<unsigned>(random() & 0xFFFFFFU));
+    return id;
+}
+
 }  // namespace
 
 SqliteMeetingStore::SqliteMeetingStore(SqliteDatabase& db, SqliteEventLog& log, const Clock& clock)
-    : db_(db), log_(log), clock_(clock) {
+    : db_(db), log_(log), clock_(clock), process_(new_process_id()) {
     std::promise<Status> created;
     db_.write(
         [&created](Transaction& txn) -> Status {
@@ -116,17 +127,7 @@ Result<std::uint64_t> SqliteMeetingStore::commit_change(Transaction& txn,
     if (!change.updates()) return std::uint64_t{0};
 
     AppendRequest request;
-    auto& event = request.event;
-    event.set_group(state.group());
-    event.set_time_ms(now_ms);
-    event.set_sender(change.sender);
-    event.set_sender_name(change.sender_name);
-    auto* update = event.mutable_meeting();
-    update->set_meeting_id(state.meeting_id());
-    update->set_phase(state.phase());
-    update->set_change(change.change);
-    update->set_user(change.user);
-    *update->mutable_state() = state;
+    request.event = meeting_update_event(record, change, now_ms);
     auto appended = log_.append_in_transaction(txn, request);
     if (!appended) return appended.status();
     return appended->seq;
@@ -226,6 +227,14 @@ void SqliteMeetingStore::unfinished(Done<std::vector<v1::MeetingRecord>> done) {
                 out.push_back(std::move(record));
             }
         });
+}
+
+}  // namespace muster::store
+
+namespace muster::store {
+
+void SqliteMeetingStore::live_processes(Done<std::vector<std::string>> done) {
+    done(std::vector<std::string>{process_});
 }
 
 }  // namespace muster::store

@@ -29,6 +29,10 @@ class SqliteMeetingStore final : public MeetingStore {
     void get(std::string meeting_id, Done<muster::v1::MeetingRecord> done) override;
     void attendance(std::string meeting_id, Done<AttendanceSnapshot> done) override;
     void unfinished(Done<std::vector<muster::v1::MeetingRecord>> done) override;
+    // "local-<random>": this run alone writes the database.
+    [[nodiscard]] const std::string& process() const override { return process_; }
+    // Only this one (completes at once).
+    void live_processes(Done<std::vector<std::string>> done) override;
 
   private:
     // Stores the record and the closed intervals, appends the update: the common tail of
@@ -40,6 +44,7 @@ class SqliteMeetingStore final : public MeetingStore {
     SqliteDatabase& db_;
     SqliteEventLog& log_;
     const Clock& clock_;
+    const std::string process_;
 };
 
 }  // namespace muster::store

@@ -14,15 +14,10 @@
 
 #include "core/clock.hpp"
 #include "push/push_outbox.hpp"
+#include "store/push_outbox_limits.hpp"
 #include "store/sqlite_database.hpp"
 
 namespace muster::store {
-
-struct PushOutboxLimits {
-    std::chrono::seconds max_age{7 * 86400};  // a push older than this is worthless
-    std::uint64_t max_intents = 100000;
-    std::chrono::seconds sweep_interval{300};
-};
 
 class SqlitePushOutbox final : public push::PushOutbox {
   public:

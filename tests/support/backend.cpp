@@ -2,11 +2,8 @@
 
 namespace muster::test {
 
-std::vector<Backend> all_backends() { return {Backend::embedded, Backend::redis}; }
-
-bool offers(Backend backend, Feature /*feature*/) {
-    // The Redis duty-call and meeting stores are not written yet (issue 5, second part).
-    return backend == Backend::embedded;
+std::vector<Backend> all_backends() {
+    return {Backend::embedded, Backend::redis};
 }
 
 std::string backend_name(const testing::TestParamInfo<Backend>& info) {
@@ -22,6 +19,7 @@ testing::AssertionResult NodeUnderTest::start() {
     if (redis_) {
         if (auto started = redis_->start(); !started) return started;
         options_.args.push_back("--redis.url=" + redis_->url());
+        options_.args.push_back("--server.node_id=it");
     }
     server_ = std::make_unique<ServerProcess>(options_);
     return server_->start();

@@ -4,8 +4,11 @@
 // Redis (docs: "The whole single-node integration suite also runs against a Redis-backed
 // node").
 //
-//   class ChatTest : public testing::TestWithParam<Backend> { ... NodeUnderTest node_{GetParam()}; };
-//   INSTANTIATE_TEST_SUITE_P(Backends, ChatTest, testing::ValuesIn(all_backends()), backend_name);
+//   class ChatTest : public testing::TestWithParam<Backend> {
+//       ... NodeUnderTest node_{GetParam()};
+//   };
+//   INSTANTIATE_TEST_SUITE_P(Backends, ChatTest, testing::ValuesIn(all_backends()),
+//                            backend_name);
 
 #include <memory>
 #include <optional>
@@ -19,18 +22,15 @@ namespace muster::test {
 
 enum class Backend : std::uint8_t { embedded, redis };
 
-// The backends this build supports (Redis once the node has a Redis store).
+// Every backend offers every feature (chat, duty calls, meetings, devices).
 std::vector<Backend> all_backends();
 std::string backend_name(const testing::TestParamInfo<Backend>& info);
 
-// Features whose stores not every backend has yet: a suite skips the backends without them
-// (in its fixture's SetUp: `if (!offers(GetParam(), Feature::meetings)) GTEST_SKIP();`).
-enum class Feature : std::uint8_t { duty_calls, meetings };
-bool offers(Backend backend, Feature feature);
-
-// One musterd on a backend, with its redis-server when it needs one.
+// One musterd on a backend, with its redis-server when it needs one. On Redis the node gets a
+// fixed node id (--server.node_id=it), as an operator's nodes have: a restarted node then
+// knows its earlier run is gone (meetings recover that run's connections at once).
 class NodeUnderTest {
-public:
+  public:
     explicit NodeUnderTest(Backend backend, ServerOptions options = {});
     [[nodiscard]] testing::AssertionResult start();
 
@@ -39,7 +39,7 @@ public:
     // Null for the embedded backend.
     RedisProcess* redis() { return redis_ ? &*redis_ : nullptr; }
 
-private:
+  private:
     Backend backend_;
     std::optional<RedisProcess> redis_;
     std::unique_ptr<ServerProcess> server_;

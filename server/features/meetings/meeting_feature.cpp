@@ -77,30 +77,85 @@ void MeetingFeature::start() {
     if (!meetings) {
         throw std::runtime_error("cannot load unfinished meetings: " + meetings.status().message());
     }
-    const std::int64_t grace = grace_ms(*services_);
+    auto live = wait_for<std::vector<std::string>>(
+        [this](Done<std::vector<std::string>> done) { store_.live_processes(std::move(done)); });
+    if (!live) {
+        throw std::runtime_error("cannot read which nodes are alive: " + live.status().message());
+    }
     for (const auto& meeting : *meetings) {
-        const std::string& id = meeting.state().meeting_id();
         arm_roll_close(meeting.state());
-        if (meeting.links().empty()) continue;  // nobody in it: nothing to recover
-        auto recovered = wait_for<store::MeetingApplied>([&](Done<store::MeetingApplied> done) {
-            store_.apply(
-                id,
-                [grace](v1::MeetingRecord& record, std::int64_t now)
-                    -> Result<store::MeetingChange> { return recover(record, grace, now); },
-                std::move(done));
-        });
-        if (!recovered) {
-            throw std::runtime_error("cannot recover meeting " + id + ": " +
-                                     recovered.status().message());
-        }
-        for (const auto& link : recovered->record.links()) {
-            if (link.lost_ms() > 0) arm_drop(id, link.user(), link.drop_at_ms());
+        // Graces that were running (a timer due already fires at once).
+        for (const auto& link : meeting.links()) {
+            if (link.lost_ms() > 0)
+                arm_drop(meeting.state().meeting_id(), link.user(), link.drop_at_ms());
         }
     }
+    // Embedded: this process alone writes the store, so everyone recorded as connected lost
+    // their connection with the previous run.
+    recover_gone(*meetings, *live, !store_.shared(), true);
     if (!meetings->empty()) {
         MUSTER_LOG_INFO("meetings")
             << meetings->size() << " unfinished meeting(s) recovered; participants have "
             << services_->config().meeting.drop_grace_s << " s to rejoin";
+    }
+    if (store_.shared()) {
+        store_.watch_liveness([this](std::vector<std::string> alive) {
+            if (stopping_) return;
+            store_.unfinished([this, alive = std::move(alive)](
+                                  Result<std::vector<v1::MeetingRecord>> open) {
+                if (!open) {
+                    MUSTER_LOG_WARN("meetings") << "liveness check: " << open.status().message();
+                } else if (!stopping_) {
+                    recover_gone(*open, alive, false, false);
+                }
+            });
+        });
+    }
+}
+
+void MeetingFeature::recover_gone(const std::vector<v1::MeetingRecord>& meetings,
+                                  const std::vector<std::string>& live, bool orphans,
+                                  bool blocking) {
+    const std::int64_t grace = grace_ms(*services_);
+    auto gone = [self = store_.process(), live](const std::string& connection) {
+        return connection_gone(connection, self, live);
+    };
+    for (const auto& meeting : meetings) {
+        bool any = orphans && !meeting.links().empty();
+        for (const auto& link : meeting.links()) {
+            for (const auto& connection : link.connections()) any = any || gone(connection);
+        }
+        if (!any) continue;  // nothing to recover: no change, no store round trip
+        const std::string id = meeting.state().meeting_id();
+        auto rule = [gone, orphans, grace](v1::MeetingRecord& record,
+                                           std::int64_t now) -> Result<store::MeetingChange> {
+            return meetings::recover_gone(record, gone, orphans, grace, now);
+        };
+        auto armed = [this, id](const store::MeetingApplied& applied) {
+            for (const auto& link : applied.record.links()) {
+                if (link.lost_ms() > 0) arm_drop(id, link.user(), link.drop_at_ms());
+            }
+        };
+        if (blocking) {
+            auto recovered = wait_for<store::MeetingApplied>(
+                [&](Done<store::MeetingApplied> done) { store_.apply(id, rule, std::move(done)); });
+            if (!recovered) {
+                throw std::runtime_error("cannot recover meeting " + id + ": " +
+                                         recovered.status().message());
+            }
+            armed(*recovered);
+            continue;
+        }
+        store_.apply(id, rule, [this, id, armed](Result<store::MeetingApplied> r) {
+            if (r) {
+                if (r->change.updates()) {
+                    MUSTER_LOG_INFO("meetings")
+                        << "meeting " << id << ": connections of a node that is gone recovered";
+                }
+                armed(*r);
+            }
+            finished("recovery", id, std::move(r));
+        });
     }
 }
 
@@ -177,19 +232,20 @@ void MeetingFeature::after(const store::MeetingApplied& applied) {
 void MeetingFeature::connection_closed(const std::string& user, const std::string& session) {
     // The time of the loss is now, not when the store gets to it.
     const std::int64_t lost_ms = services_->clock().now_ms();
-    for (const auto& meeting : sessions_.take(session)) lose(meeting, user, session, lost_ms);
+    for (const auto& meeting : sessions_.take(session))
+        lose(meeting, user, connection_tag(session), lost_ms);
 }
 
 void MeetingFeature::lose(const std::string& meeting, const std::string& user,
-                          const std::string& session, std::int64_t lost_ms) {
+                          const std::string& connection, std::int64_t lost_ms) {
     const std::int64_t grace = grace_ms(*services_);
     store_.apply(
         meeting,
-        [user, session, grace, lost_ms](v1::MeetingRecord& record,
-                                        std::int64_t) -> Result<store::MeetingChange> {
-            return connection_lost(record, user, session, grace, lost_ms);
+        [user, connection, grace, lost_ms](v1::MeetingRecord& record,
+                                           std::int64_t) -> Result<store::MeetingChange> {
+            return connection_lost(record, user, connection, grace, lost_ms);
         },
-        [this, meeting, user, session, lost_ms](Result<store::MeetingApplied> r) {
+        [this, meeting, user, connection, lost_ms](Result<store::MeetingApplied> r) {
             if (r) {
                 for (const auto& link : r->record.links()) {
                     if (link.user() == user && link.lost_ms() > 0)
@@ -197,8 +253,8 @@ void MeetingFeature::lose(const std::string& meeting, const std::string& user,
                 }
             } else if (r.status().code() == errc::unavailable) {
                 // Not recorded: without a retry the user would stay "present" for good.
-                retry_later([this, meeting, user, session, lost_ms] {
-                    lose(meeting, user, session, lost_ms);
+                retry_later([this, meeting, user, connection, lost_ms] {
+                    lose(meeting, user, connection, lost_ms);
                 });
             }
             finished("connection loss", meeting, std::move(r));

@@ -28,11 +28,12 @@ class MeetingFeature final : public node::Feature {
 
     void install(node::NodeServices& services, node::CommandRegistry& commands,
                  node::HttpRouter& routes) override;
-    // Start-up: every connection recorded before is gone; puts their attendance on grace and
-    // re-arms the timers of unfinished meetings. Blocks (before the loops run).
-    // That holds for the embedded store, which one node owns. Nodes sharing a store must only
-    // forget the connections of nodes that are gone (connections would carry their node's id,
-    // checked against node liveness) before the feature runs on them.
+    // Start-up: the connections recorded by processes that are gone (on the embedded store,
+    // which one node owns: every one recorded before) are forgotten and their participants put
+    // on grace; the timers of unfinished meetings are re-armed. Blocks (before the loops run).
+    // On a shared store the same recovery runs whenever the store reports which processes are
+    // alive (watch_liveness), so that a node that died has its participants dropped by the
+    // others within the presence TTL plus the grace.
     void start() override;
     void stop() override;
 
@@ -40,6 +41,11 @@ class MeetingFeature final : public node::Feature {
     node::NodeServices& services() { return *services_; }
     store::MeetingStore& store() { return store_; }
     JoinedSessions& sessions() { return sessions_; }
+
+    // "<process>/<session>": how a connection of this node is recorded in meetings.
+    [[nodiscard]] std::string connection_tag(const std::string& session) const {
+        return store_.process() + "/" + session;
+    }
 
     // Runs a rule in the store, then arms timers and counts what happened.
     boost::asio::awaitable<Result<store::MeetingApplied>> apply(std::string meeting_id,
@@ -52,8 +58,14 @@ class MeetingFeature final : public node::Feature {
 
   private:
     void after(const store::MeetingApplied& applied);
+    // Forgets the connections of processes not in `live` (and, with `orphans`, puts every
+    // participant without a connection on grace) in every unfinished meeting that has any.
+    // `blocking`: wait for each change (start-up).
+    void recover_gone(const std::vector<muster::v1::MeetingRecord>& meetings,
+                      const std::vector<std::string>& live, bool orphans, bool blocking);
     void connection_closed(const std::string& user, const std::string& session);
-    void lose(const std::string& meeting, const std::string& user, const std::string& session,
+    // `connection` as recorded (connection_tag()).
+    void lose(const std::string& meeting, const std::string& user, const std::string& connection,
               std::int64_t lost_ms);
     void arm_drop(const std::string& meeting, const std::string& user, std::int64_t at_ms);
     void arm_roll_close(const muster::v1::MeetingState& state);

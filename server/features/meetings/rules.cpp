@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 namespace muster::features::meetings {
 
@@ -296,6 +297,26 @@ MeetingChange drop_if_due(MeetingRecord& record, const std::string& user, std::i
 }
 
 MeetingChange recover(MeetingRecord& record, std::int64_t grace_ms, std::int64_t now_ms) {
+    return recover_gone(
+        record, [](const std::string&) { return true; }, true, grace_ms, now_ms);
+}
+
+bool connection_gone(const std::string& connection, const std::string& self,
+                     const std::vector<std::string>& live) {
+    const auto slash = connection.find('/');
+    if (slash == std::string::npos) return true;
+    const std::string_view process(connection.data(), slash);
+    if (process == self) return false;
+    if (std::find(live.begin(), live.end(), process) == live.end()) return true;
+    // "<node id>-<run>": the same node id started again, so the older run is dead, whatever
+    // its heartbeat still says.
+    const auto node_of = [](std::string_view id) { return id.substr(0, id.rfind('-')); };
+    return node_of(process) == node_of(self);
+}
+
+MeetingChange recover_gone(MeetingRecord& record,
+                           const std::function<bool(const std::string&)>& gone, bool orphans,
+                           std::int64_t grace_ms, std::int64_t now_ms) {
     MeetingChange change = by_server(v1::MeetingUpdate::CHANGE_UNSPECIFIED, {});
     auto& state = *record.mutable_state();
     if (state.phase() == State::ENDED) return change;
@@ -306,10 +327,14 @@ MeetingChange recover(MeetingRecord& record, std::int64_t grace_ms, std::int64_t
         }
     }
     for (auto& link : *record.mutable_links()) {
-        if (!link.connections().empty()) {
-            link.clear_connections();
-            change.record_changed = true;
+        auto& connections = *link.mutable_connections();
+        const int before = connections.size();
+        for (int i = connections.size() - 1; i >= 0; --i) {
+            if (gone(connections.Get(i))) connections.DeleteSubrange(i, 1);
         }
+        const bool lost_some = connections.size() < before;
+        if (lost_some) change.record_changed = true;
+        if (!connections.empty() || !(lost_some || orphans)) continue;
         const int index = participant_index(state, link.user());
         if (link.lost_ms() == 0 && index >= 0) {
             link.set_lost_ms(now_ms);

@@ -19,6 +19,7 @@
 // loss (AWAY, Participant.away_since_ms) and the return (BACK) as updates.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,20 @@ MeetingChange drop_if_due(MeetingRecord& record, const std::string& user, std::i
 // participants still marked connected start their grace period now (one AWAY update, user
 // empty). Those already away keep the time they were really lost at.
 MeetingChange recover(MeetingRecord& record, std::int64_t grace_ms, std::int64_t now_ms);
+
+// Connections are recorded as "<process>/<session>" (store::MeetingStore::process()). Whether a
+// recorded connection is gone for good, seen from process `self` knowing the `live` ones: it
+// is when its process is not alive, when it is an earlier run of this node (the same node id:
+// "<node id>-<run>"), or when it carries no process (recorded before connections were tagged).
+bool connection_gone(const std::string& connection, const std::string& self,
+                     const std::vector<std::string>& live);
+// Nodes sharing a store: the connections `gone` says are gone are forgotten, and participants
+// left with none start their grace now (one AWAY update, user empty), as recover() does for
+// all of them. With `orphans`, also participants who have no connection and are not away
+// (recover(): every connection went with the node).
+MeetingChange recover_gone(MeetingRecord& record,
+                           const std::function<bool(const std::string&)>& gone, bool orphans,
+                           std::int64_t grace_ms, std::int64_t now_ms);
 
 Result<MeetingChange> open_roll_call(MeetingRecord& record, const Actor& actor,
                                      std::int64_t window_ms, std::int64_t now_ms);

@@ -1,7 +1,7 @@
 #pragma once
-// Duty-call tests: one musterd per test on the backend given (embedded, Redis once the node
-// has a Redis store), on a manual clock (time moves by POST /api/v1/debug/clock only: expiry
-// and reminders are driven, never waited for), with a small organisation:
+// Duty-call tests: one musterd per test on the backend given (embedded, or on Redis), on a
+// manual clock (time moves by POST /api/v1/debug/clock only: expiry and reminders are driven,
+// never waited for), with a small organisation:
 //
 //   sd (zhouli: coordinator)
 //   ├── areas (wangxg: coordinator)
@@ -25,11 +25,6 @@ namespace v1 = muster::v1;
 
 class DutyTest : public testing::TestWithParam<Backend> {
   protected:
-    void SetUp() override {
-        if (!offers(GetParam(), Feature::duty_calls)) {
-            GTEST_SKIP() << "no duty calls on this backend yet";
-        }
-    }
     void start(std::vector<std::string> args = {}) {
         ServerOptions options;
         options.args = {"--debug.manual_clock=true"};

@@ -23,11 +23,6 @@ inline constexpr std::int64_t minute = 60'000;
 
 class MeetingTest : public testing::TestWithParam<Backend> {
   protected:
-    void SetUp() override {
-        if (!offers(GetParam(), Feature::meetings)) {
-            GTEST_SKIP() << "no meetings on this backend yet";
-        }
-    }
     void start(std::vector<std::string> args = {}) {
         ServerOptions options;
         options.args = {"--debug.manual_clock=true", "--meeting.drop_grace_s=60"};

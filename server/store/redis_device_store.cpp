@@ -1,0 +1,103 @@
+#include "store/redis_device_store.hpp"
+
+#include "store/redis_scripts.hpp"
+
+namespace muster::store {
+namespace {
+
+Status malformed(const char* what) {
+    return {errc::internal, std::string("redis: unexpected reply to ") + what};
+}
+
+}  // namespace
+
+void RedisDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
+    DeviceInfo& device = request.device;
+    std::vector<std::string> keys{keys_.devices(device.user), keys_.device(device.user, device.id)};
+    std::vector<std::string> args{device.id,
+                                  device.kind,
+                                  device.endpoint,
+                                  device.p256dh,
+                                  device.auth,
+                                  std::to_string(device.created_ms),
+                                  std::to_string(request.max_per_user)};
+    client_.run(
+        redis_scripts::device_put(), std::move(keys), std::move(args),
+        [device = std::move(device), max = request.max_per_user,
+         done = std::move(done)](Result<redis::Reply> reply) mutable {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            std::int64_t fresh = 0;
+            std::int64_t created = 0;
+            if (!reply->is_array() || reply->elements.empty() ||
+                !redis::as_integer(reply->elements[0], fresh)) {
+                done(malformed("device put"));
+                return;
+            }
+            if (fresh < 0) {
+                done(Status(errc::too_large, "at most " + std::to_string(max) +
+                                                 " devices per user: remove one first"));
+                return;
+            }
+            if (reply->elements.size() < 2 || !redis::as_integer(reply->elements[1], created)) {
+                done(malformed("device put"));
+                return;
+            }
+            DevicePutResult result;
+            result.device = std::move(device);
+            result.device.created_ms = created;
+            result.created = fresh == 1;
+            done(std::move(result));
+        });
+}
+
+void RedisDeviceStore::remove(std::string user, std::string id, Done<Unit> done) {
+    std::vector<std::string> keys{keys_.devices(user), keys_.device(user, id)};
+    client_.run(redis_scripts::device_remove(), std::move(keys), {id},
+                [id, done = std::move(done)](Result<redis::Reply> reply) {
+                    std::int64_t removed = 0;
+                    if (!reply) {
+                        done(reply.status());
+                    } else if (!redis::as_integer(*reply, removed)) {
+                        done(malformed("device remove"));
+                    } else if (removed == 0) {
+                        done(Status(errc::not_found, "no such device: " + id));
+                    } else {
+                        done(Unit{});
+                    }
+                });
+}
+
+void RedisDeviceStore::devices_of(std::string user, Done<std::vector<DeviceInfo>> done) {
+    client_.run(
+        redis_scripts::devices_list(), {keys_.devices(user)}, {keys_.device(user, "")},
+        [user, done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            auto& items = reply->elements;
+            if (!reply->is_array() || items.size() % 6 != 0) {
+                done(malformed("devices list"));
+                return;
+            }
+            std::vector<DeviceInfo> out;
+            for (std::size_t i = 0; i < items.size(); i += 6) {
+                DeviceInfo device;
+                device.id = std::move(items[i].str);
+                device.user = user;
+                device.kind = std::move(items[i + 1].str);
+                device.endpoint = std::move(items[i + 2].str);
+                device.p256dh = std::move(items[i + 3].str);
+                device.auth = std::move(items[i + 4].str);
+                redis::as_integer(items[i + 5], device.created_ms);
+                out.push_back(std::move(device));
+            }
+            done(std::move(out));
+        },
+        true);
+}
+
+}  // namespace muster::store

@@ -1,0 +1,84 @@
+// The meeting scripts: a meeting is one record (a serialised MeetingRecord) with a version.
+// A change is decided by the feature's rule in C++ on the record it read, then written by
+// meeting_swap only if the version is still the one read (compare and swap), together with
+// its closed attendance intervals and its MeetingUpdate event, atomically. A concurrent change
+// makes the swap fail and the store runs the rule again on the new record (rules are pure:
+// store/meeting_store.hpp), so no change is ever lost or applied to a stale record.
+//
+// Layout (KEYS): [1] the meeting  [2] its attendance  [3] {meetings}:groups
+// [4] {meetings}:unfinished  [5] the group's seq  [6] its log (all but 3 and 4 under the
+// group's tag).
+// Replies: {0, seq (0: no event)}; {-1} no such meeting, {-5} no such group, {-6} the id is
+// taken, {-7} changed since it was read.
+
+#include <string>
+
+#include "store/redis_lua.hpp"
+#include "store/redis_scripts.hpp"
+
+namespace muster::store::redis_scripts {
+namespace {
+
+// The common tail: the record, its phase's index, the intervals, the event.
+//   ARGV[1] id  [2] record  [3] phase  [4] event ('' = none)  [5] channel  [6] time_ms
+//   [7] retention  [8] group (create) or expected version (swap)  [9..] intervals
+constexpr std::string_view write_tail = R"lua(
+local function meeting_write(version)
+  redis.call('HSET', KEYS[1], 'record', ARGV[2], 'version', version, 'phase', ARGV[3])
+  if ARGV[3] == '1' or ARGV[3] == '2' then
+    redis.call('SADD', KEYS[4], ARGV[1])
+  else
+    redis.call('SREM', KEYS[4], ARGV[1])
+  end
+  for i = 9, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+  if ARGV[4] == '' then return 0 end
+  return muster_append(KEYS[5], KEYS[6], ARGV[5], ARGV[4], ARGV[6], ARGV[7])
+end
+)lua";
+
+std::string with_write(std::string_view body) {
+    std::string script(redis_lua::append());
+    script.append(write_tail).append(body);
+    return script;
+}
+
+}  // namespace
+
+// A new meeting (version 1) and its first event.   ARGV[8] the group.
+const redis::Script& meeting_create() {
+    static const redis::Script script(with_write(R"lua(
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return {-6} end
+if redis.call('EXISTS', KEYS[5]) == 0 then return {-5} end
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[8])
+return {0, meeting_write(1)}
+)lua"));
+    return script;
+}
+
+// The changed record, if nobody changed it since version ARGV[8] was read.
+const redis::Script& meeting_swap() {
+    static const redis::Script script(with_write(R"lua(
+local version = redis.call('HGET', KEYS[1], 'version')
+if not version then return {-1} end
+if version ~= ARGV[8] then return {-7} end
+return {0, meeting_write(tonumber(version) + 1)}
+)lua"));
+    return script;
+}
+
+// The record and its version, with the closed intervals when ARGV[1] = 'attendance'.
+//   KEYS[1] the meeting  KEYS[2] its attendance.   Returns {0, record, version, interval...}.
+const redis::Script& meeting_read() {
+    static const redis::Script script(redis_lua::read_only({}, R"lua(
+local got = redis.call('HMGET', KEYS[1], 'record', 'version')
+if not got[1] then return {-1} end
+local out = {0, got[1], got[2]}
+if ARGV[1] == 'attendance' then
+  for _, interval in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do out[#out + 1] = interval end
+end
+return out
+)lua"));
+    return script;
+}
+
+}  // namespace muster::store::redis_scripts

@@ -1,0 +1,101 @@
+#pragma once
+// Meetings in Redis, shared by the nodes (see meeting_store.hpp for the contract).
+//
+// A meeting is one hash under its group's tag: the serialised MeetingRecord and a version
+// (redis/keys.hpp). A change is optimistic: read the record and its version, run the
+// feature's rule on it here, then meeting_swap (redis_meeting_scripts.cpp) writes the new
+// record, its closed intervals and its MeetingUpdate event (appended with the chat append's
+// own Lua) only if the version is unchanged; otherwise the rule runs again on what is there
+// now. Rules are pure functions of the record and the time, so running one twice is safe, and
+// a rule never has to be written in Lua. Why not WATCH/MULTI: a transaction needs a connection
+// of its own, and the store pipelines everything on one; a swap is one script on it.
+//
+// Changes asked for on this node are applied one at a time per meeting, in the order they were
+// asked for (a per-meeting queue on the Redis thread): a connection's join is stored before its
+// loss, as on SQLite, and only another node's change can make a swap fail. Cost: one read and
+// one script per change (plus a retry per concurrent change from another node); a meeting's
+// changes on one node wait for each other (one round trip each).
+//
+// Liveness: connections are tagged with this process's id (the node's presence id, unique per
+// run); every liveness interval the store reads which processes' heartbeats are fresh
+// (RedisPresence) and hands them to the feature, which recovers the connections of the others.
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "redis/client.hpp"
+#include "redis/keys.hpp"
+#include "store/meeting_store.hpp"
+#include "store/redis_presence.hpp"
+
+namespace muster::store {
+
+class RedisMeetingStore final : public MeetingStore {
+  public:
+    // `client`, `keys`, `presence` and `clock` must outlive this; close() before the client
+    // closes. `liveness_interval`: how often watch_liveness() reports.
+    RedisMeetingStore(redis::Client& client, const redis::Keys& keys, RedisPresence& presence,
+                      LogConfig log, const Clock& clock,
+                      std::chrono::milliseconds liveness_interval);
+    ~RedisMeetingStore() override;
+
+    void create(muster::v1::MeetingRecord record, MeetingChange first,
+                Done<MeetingApplied> done) override;
+    void apply(std::string meeting_id, MeetingRule rule, Done<MeetingApplied> done) override;
+    void get(std::string meeting_id, Done<muster::v1::MeetingRecord> done) override;
+    void attendance(std::string meeting_id, Done<AttendanceSnapshot> done) override;
+    void unfinished(Done<std::vector<muster::v1::MeetingRecord>> done) override;
+
+    [[nodiscard]] const std::string& process() const override { return presence_.node_id(); }
+    [[nodiscard]] bool shared() const override { return true; }
+    void live_processes(Done<std::vector<std::string>> done) override;
+    void watch_liveness(std::function<void(std::vector<std::string>)> fn) override;
+
+    // Stops the liveness reports. Blocks until the Redis thread has taken note; idempotent.
+    void close();
+
+  private:
+    struct Read {
+        muster::v1::MeetingRecord record;
+        std::string version;
+        std::vector<AttendanceInterval> intervals;
+    };
+    struct Pending {
+        MeetingRule rule;
+        Done<MeetingApplied> done;
+    };
+
+    void locate(const std::string& meeting_id, Done<std::string> done);
+    void read(const std::string& meeting_id, bool intervals, Done<Read> done);
+    // Redis thread: the next queued change of the meeting, tried until it holds.
+    void run_next(const std::string& meeting_id);
+    void attempt(const std::string& meeting_id, const std::string& group, int attempt);
+    void finish(const std::string& meeting_id, Result<MeetingApplied> result);
+    void schedule_liveness();
+
+    redis::Client& client_;
+    const redis::Keys& keys_;
+    RedisPresence& presence_;
+    const LogConfig log_;
+    const Clock& clock_;
+    const std::chrono::milliseconds liveness_interval_;
+
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::string> groups_;  // meeting -> group; bounded
+
+    // Redis thread only.
+    std::unordered_map<std::string, std::deque<Pending>> queues_;
+    std::function<void(std::vector<std::string>)> on_liveness_;
+    boost::asio::steady_timer liveness_timer_;
+    bool watching_ = false;
+};
+
+}  // namespace muster::store

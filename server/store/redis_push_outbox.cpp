@@ -1,0 +1,185 @@
+#include "store/redis_push_outbox.hpp"
+
+#include <future>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "store/redis_scripts.hpp"
+
+namespace muster::store {
+namespace {
+
+// The same series as SqlitePushOutbox's: one outbox per node, whichever the store.
+metrics::Counter& enqueued_total() {
+    static auto& counter = metrics::registry().counter(
+        "muster_push_intents_enqueued_total",
+        "Push notifications recorded in the outbox for users with no connection");
+    return counter;
+}
+
+metrics::Counter& dropped_total() {
+    static auto& counter = metrics::registry().counter(
+        "muster_push_intents_dropped_total",
+        "Push intents dropped by outbox retention (too old, or over the bound) before delivery");
+    return counter;
+}
+
+Status malformed(const char* what) {
+    return {errc::internal, std::string("redis: unexpected reply to ") + what};
+}
+
+void count_dropped(std::int64_t dropped) {
+    if (dropped <= 0) return;
+    dropped_total().inc(static_cast<std::uint64_t>(dropped));
+    MUSTER_LOG_WARN("push") << "outbox retention dropped " << dropped
+                            << " undelivered push intents";
+}
+
+}  // namespace
+
+RedisPushOutbox::RedisPushOutbox(redis::Client& client, const redis::Keys& keys, const Clock& clock,
+                                 PushOutboxLimits limits)
+    : client_(client), keys_(keys), clock_(clock), limits_(limits), timer_(client.loop().io()) {
+    enqueued_total();
+    dropped_total();
+    client_.loop().post([this] { schedule_sweep(); });
+}
+
+RedisPushOutbox::~RedisPushOutbox() {
+    close();
+}
+
+void RedisPushOutbox::close() {
+    client_.loop().run_blocking([this] {
+        sweeping_ = false;
+        timer_.cancel();
+    });
+}
+
+void RedisPushOutbox::enqueue(std::vector<push::PushIntent> intents, Done<Unit> done) {
+    if (intents.empty()) {
+        client_.loop().post([done = std::move(done)] { done(Unit{}); });
+        return;
+    }
+    const std::int64_t now = clock_.now_ms();
+    std::vector<std::string> args{std::to_string(limits_.max_intents)};
+    args.reserve(1 + 5 * intents.size());
+    for (auto& intent : intents) {
+        args.push_back(std::move(intent.user));
+        args.push_back(std::move(intent.title));
+        args.push_back(std::move(intent.body));
+        args.push_back(intent.data_json.empty() ? "{}" : std::move(intent.data_json));
+        args.push_back(std::to_string(intent.created_ms != 0 ? intent.created_ms : now));
+    }
+    client_.run(redis_scripts::outbox_enqueue(),
+                {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()},
+                std::move(args),
+                [n = intents.size(), done = std::move(done)](Result<redis::Reply> reply) {
+                    if (!reply) {
+                        done(reply.status());
+                        return;
+                    }
+                    std::int64_t dropped = 0;
+                    if (!reply->is_array() || reply->elements.empty() ||
+                        !redis::as_integer(reply->elements[0], dropped)) {
+                        done(malformed("outbox enqueue"));
+                        return;
+                    }
+                    enqueued_total().inc(n);
+                    count_dropped(dropped);
+                    done(Unit{});
+                });
+}
+
+void RedisPushOutbox::list(push::PushQuery query, Done<std::vector<push::PushIntent>> done) {
+    client_.run(
+        redis_scripts::outbox_list(),
+        {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()},
+        {std::to_string(query.after_id), std::to_string(query.limit), query.user},
+        [done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            auto& items = reply->elements;
+            if (!reply->is_array() || items.size() % 6 != 0) {
+                done(malformed("outbox list"));
+                return;
+            }
+            std::vector<push::PushIntent> out;
+            out.reserve(items.size() / 6);
+            for (std::size_t i = 0; i < items.size(); i += 6) {
+                push::PushIntent intent;
+                std::int64_t id = 0;
+                redis::as_integer(items[i], id);
+                intent.id = static_cast<std::uint64_t>(id);
+                intent.user = std::move(items[i + 1].str);
+                intent.title = std::move(items[i + 2].str);
+                intent.body = std::move(items[i + 3].str);
+                intent.data_json = std::move(items[i + 4].str);
+                redis::as_integer(items[i + 5], intent.created_ms);
+                out.push_back(std::move(intent));
+            }
+            done(std::move(out));
+        },
+        true);
+}
+
+void RedisPushOutbox::remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) {
+    if (ids.empty()) {
+        client_.loop().post([done = std::move(done)] { done(std::uint64_t{0}); });
+        return;
+    }
+    std::vector<std::string> args;
+    args.reserve(ids.size());
+    for (const auto id : ids) args.push_back(std::to_string(id));
+    client_.run(redis_scripts::outbox_remove(),
+                {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()},
+                std::move(args), [done = std::move(done)](Result<redis::Reply> reply) {
+                    std::int64_t removed = 0;
+                    if (!reply) {
+                        done(reply.status());
+                    } else if (!redis::as_integer(*reply, removed)) {
+                        done(malformed("outbox remove"));
+                    } else {
+                        done(static_cast<std::uint64_t>(removed));
+                    }
+                });
+}
+
+void RedisPushOutbox::sweep(Done<std::uint64_t> done) {
+    const std::int64_t cutoff =
+        clock_.now_ms() -
+        std::chrono::duration_cast<std::chrono::milliseconds>(limits_.max_age).count();
+    client_.run(
+        redis_scripts::outbox_sweep(),
+        {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()},
+        {std::to_string(limits_.max_intents), std::to_string(std::max<std::int64_t>(cutoff, 1))},
+        [done = std::move(done)](Result<redis::Reply> reply) {
+            std::int64_t dropped = 0;
+            if (!reply) {
+                done(reply.status());
+            } else if (!redis::as_integer(*reply, dropped)) {
+                done(malformed("outbox sweep"));
+            } else {
+                count_dropped(dropped);
+                done(static_cast<std::uint64_t>(dropped));
+            }
+        });
+}
+
+void RedisPushOutbox::schedule_sweep() {
+    if (!sweeping_ || limits_.sweep_interval.count() <= 0) return;
+    timer_.expires_after(limits_.sweep_interval);
+    timer_.async_wait([this](const boost::system::error_code& error) {
+        if (error || !sweeping_) return;
+        sweep([](Result<std::uint64_t> result) {
+            if (!result) {
+                MUSTER_LOG_WARN("push") << "outbox retention: " << result.status().message();
+            }
+        });
+        schedule_sweep();
+    });
+}
+
+}  // namespace muster::store
