@@ -11,6 +11,7 @@
 #   BENCH_SCALE=full|small  small: tiny sizes, short phases, one repetition: tries the script
 #                           end to end in about a minute; its results are printed, not kept
 #   BENCH_ONLY="..."        scenarios to run, from: fanout chat idle resume-storm durability
+#                           cross-node
 #   BENCH_REPS=3            repetitions of the cases the issue's targets are judged on (Muster
 #                           and Node ws interleaved; Socket.IO once)
 #   BENCH_DURATION=3        seconds of each publishing phase
@@ -29,7 +30,7 @@ SCALE=${BENCH_SCALE:-full}
 REPS=${BENCH_REPS:-3}
 DURATION=${BENCH_DURATION:-3}
 PEERS=${BENCH_PEERS:-1}
-ONLY=${BENCH_ONLY:-fanout chat idle resume-storm durability}
+ONLY=${BENCH_ONLY:-fanout chat idle resume-storm durability cross-node}
 SECRET=bench-secret-not-for-production
 RESULTS=bench/results
 
@@ -52,8 +53,11 @@ fi
 WORK=$(mktemp -d /tmp/muster-bench.XXXXXX)
 SERVER_PID=
 REDIS_PID=
+NODE_PIDS=()
+NODE_ADDRS=()
 cleanup() {
     stop_server
+    stop_nodes
     if [[ -n $REDIS_PID ]]; then kill -TERM "$REDIS_PID" 2>/dev/null || true; fi
     rm -rf "$WORK"
 }
@@ -164,6 +168,33 @@ stop_server() {
     SERVER_PID=
 }
 
+# Nodes of a cluster on the script's redis-server (REDIS_PORT), for the cross-node scenario.
+start_node() {  # NAME: appends to NODE_PIDS and NODE_ADDRS
+    local name=$1 dir
+    dir=$(mktemp -d "$WORK/$name.XXXXXX")
+    "$MUSTERD" --server.listen=127.0.0.1:0 --server.data_dir="$dir" --server.node_id="$name" \
+        --auth.jwt_secret="$SECRET" --redis.url="redis://127.0.0.1:$REDIS_PORT" \
+        "${MUSTER_OVERRIDES[@]}" >"$dir/stdout" 2>"$dir/stdout.err" &
+    NODE_PIDS+=($!)
+    local line
+    for _ in $(seq 1 600); do
+        if line=$(grep -m1 "musterd listening on " "$dir/stdout" 2>/dev/null); then
+            NODE_ADDRS+=("${line##* }")
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "bench: node $name did not start listening" >&2
+    tail -20 "$dir/stdout.err" >&2 || true
+    return 1
+}
+stop_nodes() {
+    local pid
+    for pid in "${NODE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${NODE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    NODE_PIDS=()
+    NODE_ADDRS=()
+}
 # The server's CPU time (ms, utime + stime) and RSS (KiB) now, as "CPU_MS RSS_KIB".
 proc_sample() {
     local pid=$1 stat
@@ -317,6 +348,27 @@ if wants resume-storm; then
     done
 fi
 
+# A redis-server of the script's own on a free port (REDIS_PORT), appendonly as in production.
+# FSYNC: always (acknowledged = on disk) or everysec.
+start_redis() {
+    local fsync=$1
+    REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    mkdir -p "$WORK/redis"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly yes \
+        --appendfsync "$fsync" --dir "$WORK/redis" --daemonize no >"$WORK/redis/log" 2>&1 &
+    REDIS_PID=$!
+    for _ in $(seq 1 100); do
+        redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+}
+stop_redis() {
+    [[ -n $REDIS_PID ]] || return 0
+    kill -TERM "$REDIS_PID" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
+    REDIS_PID=
+}
+
 # ---- 5. durability: publishes acknowledged after commit -------------------------------------
 if wants durability; then
     echo "bench: durability"
@@ -326,24 +378,64 @@ if wants durability; then
     done
     # Redis as the store (appendfsync always: acknowledged = on disk, as SQLite's FULL).
     if command -v redis-server >/dev/null; then
-        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-        mkdir -p "$WORK/redis"
-        redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly yes \
-            --appendfsync always --dir "$WORK/redis" --daemonize no >"$WORK/redis/log" 2>&1 &
-        REDIS_PID=$!
-        for _ in $(seq 1 100); do
-            redis-cli -p "$port" ping >/dev/null 2>&1 && break
-            sleep 0.05
-        done
+        start_redis always
         for rep in $(seq 1 "$REPS"); do
-            redis-cli -p "$port" flushall >/dev/null 2>&1 || true
+            redis-cli -p "$REDIS_PORT" flushall >/dev/null 2>&1 || true
             run_case durability "durability-redis$TAG" muster "$rep" \
-                --server-options --redis.url="redis://127.0.0.1:$port" -- \
+                --server-options --redis.url="redis://127.0.0.1:$REDIS_PORT" -- \
                 --scenario=publish-ack --publishers=16 --window=64 --duration="$DURATION"
         done
-        kill -TERM "$REDIS_PID" 2>/dev/null || true
-        wait "$REDIS_PID" 2>/dev/null || true
-        REDIS_PID=
+        stop_redis
+    fi
+fi
+
+# ---- 6. cross-node (results: cross_node.jsonl): delivery latency through Redis, publisher and
+# subscribers on two nodes or on one ------------------------------------------------------
+# Two musterd nodes on one redis-server (started here). 100 subscribers of one group on node A;
+# one publisher on node B (cross-node: B appends, Redis publishes, A's bus delivers) or on A
+# itself (same-node: the same path through Redis, minus the second node), paced at 1k and
+# 10k deliveries/s, interleaved, BENCH_REPS times. Latency is end to end, publisher's send to
+# subscriber's read, on one clock (the load generator's). Server CPU is node A's.
+run_cross_case() {  # CASE SERVER REP DELIVERY_RATE: SERVER = cross-node | same-node
+    local case=$1 server=$2 rep=$3 rate=$4
+    redis-cli -p "$REDIS_PORT" flushall >/dev/null 2>&1 || true
+    NODE_ADDRS=()
+    if ! start_node bench-a || ! start_node bench-b; then stop_nodes; return 0; fi
+    local publish_to=${NODE_ADDRS[1]}
+    [[ $server == same-node ]] && publish_to=${NODE_ADDRS[0]}
+    local args=(--scenario=fanout -n 100 --publishers=1 --delivery-rate="$rate"
+        --duration=$((DURATION + 2)) --publish-server="$publish_to")
+    local before after output
+    before=$(proc_sample "${NODE_PIDS[0]}")
+    # shellcheck disable=SC2046
+    output=$(timeout 300 "$LOADGEN" --server="${NODE_ADDRS[0]}" --server-pid="${NODE_PIDS[0]}" \
+        --label="$case" --drain-timeout=5 --timeout=120 $(protocol_args muster) "${args[@]}" \
+        2>>"$WORK/loadgen.stderr") || true
+    after=$(proc_sample "${NODE_PIDS[0]}")
+    read -r cpu0 rss0 <<<"$before"
+    read -r cpu1 rss1 <<<"$after"
+    # The publish server's address changes every run: recorded as where it was, not its port.
+    BENCH_OVERRIDES=$(muster_overrides_json --redis.url=redis://127.0.0.1:PORT --server.node_id=bench-a)
+    BENCH_OUTER="{\"server_cpu_ms\":$((cpu1 - cpu0)),\"server_rss_kib_before\":$rss0,\"server_rss_kib_after\":$rss1}" \
+        BENCH_ARGS=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' \
+            "${args[@]/--publish-server=*/--publish-server=$server}") \
+        python3 bench/record.py "$RESULTS" "$RUN_FILE" cross_node "$case" "$server" "$rep" <<<"$output"
+    stop_nodes
+}
+if wants cross-node; then
+    if command -v redis-server >/dev/null; then
+        echo "bench: cross-node"
+        start_redis everysec
+        for rep in $(seq 1 "$REPS"); do
+            for rate in 1000 10000; do
+                for server in cross-node same-node; do
+                    run_cross_case "fanout-100-rate-$((rate / 1000))k$TAG" "$server" "$rep" "$rate"
+                done
+            done
+        done
+        stop_redis
+    else
+        echo "bench: cross-node skipped (no redis-server)"
     fi
 fi
 

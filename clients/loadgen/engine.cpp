@@ -119,11 +119,13 @@ void Engine::start_connect(Conn& c) {
         fail(c, errno_text("bind", errno));
         return;
     }
+    const bool other = options_.other_port != 0 && c.index >= options_.other_from;
+    const std::string& host = other ? options_.other_host : options_.host;
     sockaddr_in target{};
     target.sin_family = AF_INET;
-    target.sin_port = htons(options_.port);
-    if (::inet_pton(AF_INET, options_.host.c_str(), &target.sin_addr) != 1) {
-        fail(c, "bad host address: " + options_.host);
+    target.sin_port = htons(other ? options_.other_port : options_.port);
+    if (::inet_pton(AF_INET, host.c_str(), &target.sin_addr) != 1) {
+        fail(c, "bad host address: " + host);
         return;
     }
     if (::connect(c.fd, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0 &&

@@ -26,6 +26,11 @@ namespace muster::loadgen {
 struct EngineOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
+    // Connections from index `other_from` on go to other_host:other_port (publishers on
+    // another node); other_port 0 = none.
+    std::string other_host;
+    std::uint16_t other_port = 0;
+    std::uint32_t other_from = 0;
     std::uint32_t conns_per_source = 5000;
     std::uint32_t source_base = 1;            // 127.0.0.<source_base> for the first connections
     std::uint32_t connect_concurrency = 256;  // TCP connects + handshakes in flight

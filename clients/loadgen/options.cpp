@@ -11,6 +11,7 @@ namespace po = boost::program_options;
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     Options o;
     std::string server = "127.0.0.1:8080";
+    std::string publish_server;
     po::options_description d(
         "muster-loadgen: WebSocket load for Muster and its peer baselines; one JSON line out.\n"
         "Options");
@@ -22,6 +23,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         ("protocol", po::value(&o.protocol)->default_value(o.protocol), "muster | ws-json | socketio")
         ("encoding", po::value(&o.encoding)->default_value(o.encoding), "muster: binary | json")
         ("server", po::value(&server)->default_value(server), "HOST:PORT (IPv4)")
+        ("publish-server", po::value(&publish_server),
+         "fanout: HOST:PORT the publishers connect to (another node of the same cluster: "
+         "cross-node delivery); default --server")
         ("secret", po::value(&o.secret), "muster: the server's HS256 secret (auth.jwt_secret)")
         ("prefix", po::value(&o.prefix)->default_value(o.prefix),
          "groups are PREFIX-N, users PREFIXuN: distinct prefixes keep runs apart")
@@ -94,6 +98,17 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     o.host = server.substr(0, colon);
     if (o.host == "localhost") o.host = "127.0.0.1";
     o.port = static_cast<std::uint16_t>(std::stoul(server.substr(colon + 1)));
+    if (!publish_server.empty()) {
+        const auto at = publish_server.rfind(':');
+        if (at == std::string::npos) {
+            std::cerr << "muster-loadgen: --publish-server must be HOST:PORT\n";
+            exit_code = 2;
+            return std::nullopt;
+        }
+        o.publish_host = publish_server.substr(0, at);
+        if (o.publish_host == "localhost") o.publish_host = "127.0.0.1";
+        o.publish_port = static_cast<std::uint16_t>(std::stoul(publish_server.substr(at + 1)));
+    }
     if (o.size < 26) o.size = 26;
     if (o.groups == 0) o.groups = 1;
     if (o.members == 0) o.members = 1;

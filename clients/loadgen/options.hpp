@@ -13,6 +13,10 @@ struct Options {
     std::string encoding = "binary";  // muster: binary | json
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
+    // fanout: where the publishers connect (another node of a cluster: cross-node delivery);
+    // empty = the server above.
+    std::string publish_host;
+    std::uint16_t publish_port = 0;
 
     // Muster: tokens and groups.
     std::string secret;                   // HS256 secret of the server

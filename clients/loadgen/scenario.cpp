@@ -124,10 +124,16 @@ bool Scenario::setup_groups() {
     return create_groups(target, group_names_, options_.http_concurrency, left_s, setup_errors_);
 }
 
-void Scenario::make_engine(std::size_t connections, std::uint32_t source_base) {
+void Scenario::make_engine(std::size_t connections, std::uint32_t source_base,
+                           std::uint32_t publishers_from) {
     EngineOptions engine;
     engine.host = options_.host;
     engine.port = options_.port;
+    if (publishers_from > 0) {
+        engine.other_host = options_.publish_host;
+        engine.other_port = options_.publish_port;
+        engine.other_from = publishers_from;
+    }
     engine.conns_per_source = options_.conns_per_source;
     engine.source_base = source_base;
     engine.connect_concurrency = options_.connect_concurrency;

@@ -55,7 +55,10 @@ class Scenario : public Handler {
     void name_groups(std::uint32_t count);
     // Muster: creates the groups (when asked to); false on failure.
     bool setup_groups();
-    void make_engine(std::size_t connections, std::uint32_t source_base = 1);
+    // `publishers_from`: connections from this index on publish (fanout), and connect to
+    // --publish-server when it is given.
+    void make_engine(std::size_t connections, std::uint32_t source_base = 1,
+                     std::uint32_t publishers_from = 0);
     // Opens connections [first, last) (their subscriptions set) and waits until each is ready
     // or has failed, or the run's deadline. The seconds it took.
     double open_range(std::uint32_t first, std::uint32_t last);

@@ -95,7 +95,7 @@ bool Traffic::execute(boost::json::object& report) {
     report["groups"] = groups;
     if (!setup_groups()) return false;
 
-    make_engine(n + extra);
+    make_engine(n + extra, 1, fanout_ ? n : 0);
     publisher_of_conn_.assign(n + extra, -1);
     for (std::uint32_t i = 0; i < n; ++i) {
         const std::uint32_t group = fanout_ ? i % groups : i / options_.members;
