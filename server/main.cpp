@@ -1,7 +1,6 @@
 // musterd: configuration -> store and bus -> node (loops, listener, features) -> signals.
 // The only file that knows every module.
 
-#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -127,12 +126,11 @@ int main(int argc, char** argv) {
             auto& client = redis_store->client();
             const auto& keys = redis_store->keys();
             auto push_outbox = std::make_unique<store::RedisPushOutbox>(client, keys, *clock);
-            // A dead node is noticed within the presence TTL; look a few times per TTL.
-            const auto liveness = std::max<std::chrono::milliseconds>(
-                std::chrono::milliseconds(config->redis.presence_ttl_s * 1000 / 4),
-                std::chrono::milliseconds(250));
+            // A dead node's heartbeat lapses within the presence TTL: its meeting participants
+            // are recovered by the others then.
             auto meetings = std::make_unique<store::RedisMeetingStore>(
-                client, keys, redis_store->redis_presence(), config->log, *clock, liveness);
+                client, keys, redis_store->redis_presence(), config->log, *clock,
+                std::chrono::seconds(config->redis.presence_ttl_s));
             node.add_feature(
                 std::make_unique<features::DutyFeature>(std::make_unique<store::RedisDutyStore>(
                     client, keys, config->log, push_outbox->limits(), *clock)));

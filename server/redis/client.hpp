@@ -47,6 +47,8 @@ class Client {
     void close(std::chrono::milliseconds grace, const std::function<void()>& before = {});
 
     [[nodiscard]] Loop& loop() { return loop_; }
+    // close() has begun: posting to the loop may no longer run anything.
+    [[nodiscard]] bool closed() const { return closed_.load(); }
     // Loop thread only.
     [[nodiscard]] Connection& connection() { return *connection_; }
 

@@ -1,5 +1,6 @@
 #include "store/redis_meeting_store.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -70,13 +71,13 @@ std::vector<std::string> write_args(const v1::MeetingRecord& record, const Meeti
 
 RedisMeetingStore::RedisMeetingStore(redis::Client& client, const redis::Keys& keys,
                                      RedisPresence& presence, LogConfig log, const Clock& clock,
-                                     std::chrono::milliseconds liveness_interval)
+                                     std::chrono::milliseconds presence_ttl)
     : client_(client)
     , keys_(keys)
     , presence_(presence)
     , log_(log)
     , clock_(clock)
-    , liveness_interval_(liveness_interval)
+    , presence_ttl_(presence_ttl)
     , liveness_timer_(client.loop().io()) {}
 
 RedisMeetingStore::~RedisMeetingStore() {
@@ -209,6 +210,10 @@ void RedisMeetingStore::create(v1::MeetingRecord record, MeetingChange first,
 }
 
 void RedisMeetingStore::apply(std::string meeting_id, MeetingRule rule, Done<MeetingApplied> done) {
+    if (client_.closed()) {  // the loop would never run it
+        done(Status{errc::unavailable, "redis store closed"});
+        return;
+    }
     client_.loop().post([this, meeting_id = std::move(meeting_id), rule = std::move(rule),
                          done = std::move(done)]() mutable {
         auto& queue = queues_[meeting_id];
@@ -376,16 +381,24 @@ void RedisMeetingStore::watch_liveness(std::function<void(std::vector<std::strin
 }
 
 void RedisMeetingStore::schedule_liveness() {
-    liveness_timer_.expires_after(liveness_interval_);
+    liveness_timer_.expires_after(
+        std::max<std::chrono::milliseconds>(presence_ttl_ / 4, std::chrono::milliseconds(250)));
     liveness_timer_.async_wait([this](const boost::system::error_code& error) {
         if (error || !watching_) return;
         presence_.live_nodes([this](Result<std::vector<std::string>> live) {
             if (!watching_) return;
-            if (live) {
-                on_liveness_(std::move(*live));
-            } else {
+            if (!live) {
                 MUSTER_LOG_DEBUG("meetings") << "liveness: " << live.status().message();
+                return;
             }
+            const auto now = std::chrono::steady_clock::now();
+            if (std::find(live->begin(), live->end(), process()) == live->end()) {
+                alive_since_.reset();  // our own heartbeat lapsed: so may everyone's have
+                return;
+            }
+            if (!alive_since_) alive_since_ = now;
+            if (now - *alive_since_ < presence_ttl_) return;  // the others may not have beaten
+            on_liveness_(std::move(*live));
         });
         schedule_liveness();
     });

@@ -17,13 +17,17 @@
 // changes on one node wait for each other (one round trip each).
 //
 // Liveness: connections are tagged with this process's id (the node's presence id, unique per
-// run); every liveness interval the store reads which processes' heartbeats are fresh
+// run); every quarter of the presence TTL the store reads which processes' heartbeats are fresh
 // (RedisPresence) and hands them to the feature, which recovers the connections of the others.
+// Only when this process has been among them for a whole TTL: after an outage of Redis (or of
+// this node's connection to it) every heartbeat may have expired, and the other nodes need up
+// to a TTL (and their reconnect backoff) to beat again; they must not be taken for dead then.
 
 #include <chrono>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -41,10 +45,10 @@ namespace muster::store {
 class RedisMeetingStore final : public MeetingStore {
   public:
     // `client`, `keys`, `presence` and `clock` must outlive this; close() before the client
-    // closes. `liveness_interval`: how often watch_liveness() reports.
+    // closes. `presence_ttl`: how long a node's heartbeat lives (redis.presence_ttl_s);
+    // watch_liveness() reports four times per TTL.
     RedisMeetingStore(redis::Client& client, const redis::Keys& keys, RedisPresence& presence,
-                      LogConfig log, const Clock& clock,
-                      std::chrono::milliseconds liveness_interval);
+                      LogConfig log, const Clock& clock, std::chrono::milliseconds presence_ttl);
     ~RedisMeetingStore() override;
 
     void create(muster::v1::MeetingRecord record, MeetingChange first,
@@ -86,7 +90,7 @@ class RedisMeetingStore final : public MeetingStore {
     RedisPresence& presence_;
     const LogConfig log_;
     const Clock& clock_;
-    const std::chrono::milliseconds liveness_interval_;
+    const std::chrono::milliseconds presence_ttl_;
 
     std::mutex mutex_;
     std::unordered_map<std::string, std::string> groups_;  // meeting -> group; bounded
@@ -96,6 +100,7 @@ class RedisMeetingStore final : public MeetingStore {
     std::function<void(std::vector<std::string>)> on_liveness_;
     boost::asio::steady_timer liveness_timer_;
     bool watching_ = false;
+    std::optional<std::chrono::steady_clock::time_point> alive_since_;  // this process, seen
 };
 
 }  // namespace muster::store

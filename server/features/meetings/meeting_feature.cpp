@@ -1,5 +1,6 @@
 #include "features/meetings/meeting_feature.hpp"
 
+#include <algorithm>
 #include <future>
 #include <stdexcept>
 
@@ -99,11 +100,22 @@ void MeetingFeature::start() {
             << services_->config().meeting.drop_grace_s << " s to rejoin";
     }
     if (store_.shared()) {
+        // Called on the store's thread only: previous_alive_ needs no lock.
         store_.watch_liveness([this](std::vector<std::string> alive) {
             if (stopping_) return;
+            // Reading every unfinished meeting costs a round trip each: only when a process
+            // went away since the last look (or on the first look, or to retry a recovery).
+            std::sort(alive.begin(), alive.end());
+            const bool someone_left = !std::includes(
+                alive.begin(), alive.end(), previous_alive_.begin(), previous_alive_.end());
+            const bool first = !looked_;
+            looked_ = true;
+            previous_alive_ = alive;
+            if (!first && !someone_left && !retry_recovery_.exchange(false)) return;
             store_.unfinished([this, alive = std::move(alive)](
                                   Result<std::vector<v1::MeetingRecord>> open) {
                 if (!open) {
+                    retry_recovery_ = true;
                     MUSTER_LOG_WARN("meetings") << "liveness check: " << open.status().message();
                 } else if (!stopping_) {
                     recover_gone(*open, alive, false, false);
@@ -147,6 +159,7 @@ void MeetingFeature::recover_gone(const std::vector<v1::MeetingRecord>& meetings
             continue;
         }
         store_.apply(id, rule, [this, id, armed](Result<store::MeetingApplied> r) {
+            if (!r) retry_recovery_ = true;  // the next liveness report looks again
             if (r) {
                 if (r->change.updates()) {
                     MUSTER_LOG_INFO("meetings")

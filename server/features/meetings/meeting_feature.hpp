@@ -80,6 +80,11 @@ class MeetingFeature final : public node::Feature {
     node::NodeServices* services_ = nullptr;
     JoinedSessions sessions_;
     std::atomic<bool> stopping_{false};
+    // Liveness reports (shared stores): the processes alive at the last one; whether a
+    // recovery failed and must be tried again.
+    std::vector<std::string> previous_alive_;
+    bool looked_ = false;
+    std::atomic<bool> retry_recovery_{false};
 };
 
 }  // namespace muster::features::meetings
