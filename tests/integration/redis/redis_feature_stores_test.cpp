@@ -1,0 +1,300 @@
+// The Redis stores of the features in-process, against a real redis-server: what the Lua
+// writes (the DutyUpdate and DutyReminder a script encodes itself, byte for byte what protobuf
+// would write), the meeting store's compare-and-swap under concurrent changes from two "nodes",
+// the push outbox's bound and per-user pages, and the devices' rules. The features' semantics
+// are pinned by the duty and meeting suites, which run on both backends.
+
+#include <future>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "redis/endpoint.hpp"
+#include "store/redis_device_store.hpp"
+#include "store/redis_duty_store.hpp"
+#include "store/redis_meeting_store.hpp"
+#include "store/redis_push_outbox.hpp"
+#include "store/redis_store.hpp"
+#include "support/redis_process.hpp"
+
+namespace muster::store {
+namespace {
+
+namespace v1 = muster::v1;
+using test::RedisProcess;
+
+constexpr std::int64_t t0 = 1'700'000'000'000;
+
+template <class T, class Start>
+Result<T> wait_for(Start&& start) {
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto future = promise->get_future();
+    start(Done<T>([promise](Result<T> result) { promise->set_value(std::move(result)); }));
+    if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+        ADD_FAILURE() << "no completion within 30 s";
+        return Status(errc::internal, "test timeout");
+    }
+    return future.get();
+}
+
+class RedisFeatureStoresTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        MUSTER_REQUIRE_REDIS();
+        ASSERT_TRUE(redis_.start());
+        config_.redis.url = redis_.url();
+        config_.store.trim_interval_s = 0;
+    }
+    void TearDown() override {
+        meetings_.clear();
+        stores_.clear();
+    }
+
+    RedisStore& store(std::size_t i = 0) {
+        while (stores_.size() <= i) {
+            stores_.push_back(
+                std::make_unique<RedisStore>(config_, *redis::parse_endpoint(config_.redis.url),
+                                             "node" + std::to_string(stores_.size()), clock_));
+        }
+        return *stores_[i];
+    }
+    RedisMeetingStore& meetings(std::size_t i) {
+        while (meetings_.size() <= i) {
+            auto& s = store(meetings_.size());
+            meetings_.push_back(
+                std::make_unique<RedisMeetingStore>(s.client(), s.keys(), s.redis_presence(),
+                                                    config_.log, clock_, std::chrono::seconds(30)));
+        }
+        return *meetings_[i];
+    }
+
+    void group(const std::string& id, const std::vector<std::string>& members) {
+        ASSERT_TRUE(wait_for<Unit>([&](Done<Unit> d) {
+                        store().directory().put_group({id, id, ""}, std::move(d));
+                    }).ok());
+        for (const auto& user : members) {
+            ASSERT_TRUE(wait_for<Unit>([&](Done<Unit> d) {
+                            store().directory().put_member(id, user, Role::member, "",
+                                                           std::move(d));
+                        }).ok());
+        }
+    }
+    std::vector<v1::Event> events(const std::string& group) {
+        auto range = wait_for<LogRange>(
+            [&](Done<LogRange> d) { store().log().read_after(group, 0, 1000, std::move(d)); });
+        EXPECT_TRUE(range.ok()) << range.status().message();
+        std::vector<v1::Event> out;
+        if (!range.ok()) return out;
+        for (const auto& bytes : range->events) {
+            v1::Event event;
+            EXPECT_TRUE(event.ParseFromString(*bytes));
+            out.push_back(std::move(event));
+        }
+        return out;
+    }
+    // Every byte of `message` as protobuf serialises it appears in `stored`: the script's
+    // encoding is the canonical one.
+    static void expect_canonical(const google::protobuf::Message& message,
+                                 const std::string& stored) {
+        EXPECT_NE(stored.find(message.SerializeAsString()), std::string::npos)
+            << message.DebugString();
+    }
+
+    RedisProcess redis_;
+    Config config_;
+    ManualClock clock_{t0};
+    std::vector<std::unique_ptr<RedisStore>> stores_;
+    std::vector<std::unique_ptr<RedisMeetingStore>> meetings_;
+};
+
+TEST_F(RedisFeatureStoresTest, duty_events_built_in_lua_are_canonical_protobuf) {
+    group("a", {"Zed", "amy", "u1"});
+    RedisDutyStore duty(store().client(), store().keys(), config_.log, {}, clock_);
+    DutyCreation creation;
+    auto& call = creation.call;
+    call.set_call_id("dc_1");
+    call.set_group("a");
+    call.set_title("门岗 gate duty");
+    call.set_slots(2);
+    call.set_deadline_ms(t0 + 3'600'000);
+    call.set_created_by("coord");
+    call.set_created_at_ms(t0);
+    call.set_state(v1::DutyCall::OPEN);
+    call.add_target_groups("a");
+    creation.actor = {"coord", "Coordinator"};
+    ASSERT_TRUE(wait_for<DutyCreated>([&](Done<DutyCreated> d) {
+                    duty.create(std::move(creation), std::move(d));
+                }).ok());
+
+    DutyAnswer answer;
+    answer.call_id = "dc_1";
+    answer.actor = {"u1", "User 1"};
+    answer.answer = v1::DutyRespond::ACCEPT;
+    answer.note = "来了";
+    answer.now_ms = t0 + 1000;
+    auto changed =
+        wait_for<DutyChange>([&](Done<DutyChange> d) { duty.respond(answer, std::move(d)); });
+    ASSERT_TRUE(changed.ok()) << changed.status().message();
+    EXPECT_EQ(changed->tally.accepted(), 1U);
+    EXPECT_EQ(changed->tally.pending(), 2U);  // Zed and amy; the creator is not a member
+
+    DutyReminding reminding;
+    reminding.call_id = "dc_1";
+    reminding.round = 1;
+    reminding.now_ms = t0 + 2000;
+    auto reminded = wait_for<DutyReminded>(
+        [&](Done<DutyReminded> d) { duty.remind(std::move(reminding), std::move(d)); });
+    ASSERT_TRUE(reminded.ok()) << reminded.status().message();
+    EXPECT_EQ(reminded->users, (std::vector<std::string>{"Zed", "amy"}));  // by bytes
+
+    auto range = wait_for<LogRange>(
+        [&](Done<LogRange> d) { store().log().read_after("a", 0, 10, std::move(d)); });
+    ASSERT_TRUE(range.ok());
+    ASSERT_EQ(range->events.size(), 3U);
+    std::vector<v1::Event> parsed = events("a");
+    EXPECT_EQ(parsed[0].duty_call().title(), "门岗 gate duty");
+    const auto& update = parsed[1];
+    ASSERT_TRUE(update.has_duty_update());
+    EXPECT_EQ(update.seq(), 2U);
+    EXPECT_EQ(update.sender(), "u1");
+    EXPECT_EQ(update.duty_update().user(), "u1");
+    EXPECT_EQ(update.duty_update().answer(), v1::DutyRespond::ACCEPT);
+    EXPECT_EQ(update.duty_update().accepted_users(0), "u1");
+    EXPECT_EQ(update.GetReflection()->GetUnknownFields(update).field_count(), 0);
+    expect_canonical(update.duty_update(), *range->events[1]);
+    const auto& reminder = parsed[2];
+    ASSERT_TRUE(reminder.has_duty_reminder());
+    EXPECT_EQ(reminder.sender(), "");
+    EXPECT_EQ(reminder.duty_reminder().title(), "门岗 gate duty");
+    expect_canonical(reminder.duty_reminder(), *range->events[2]);
+}
+
+TEST_F(RedisFeatureStoresTest, meeting_changes_from_two_nodes_at_once_all_land_in_order) {
+    group("m", {});
+    v1::MeetingRecord record;
+    record.mutable_state()->set_meeting_id("mt_1");
+    record.mutable_state()->set_group("m");
+    record.mutable_state()->set_phase(v1::MeetingState::LIVE);
+    MeetingChange first;
+    first.change = v1::MeetingUpdate::SCHEDULED;
+    ASSERT_TRUE(wait_for<MeetingApplied>([&](Done<MeetingApplied> d) {
+                    meetings(0).create(record, first, std::move(d));
+                }).ok());
+    meetings(1);
+
+    // 2 x 40 joins at once, from two stores (two nodes): each rule reads the record, adds its
+    // participant and is run again whenever the other node's change came first.
+    constexpr int per_node = 40;
+    std::vector<std::shared_ptr<std::promise<Result<MeetingApplied>>>> promises;
+    for (int i = 0; i < 2 * per_node; ++i) {
+        auto promise = std::make_shared<std::promise<Result<MeetingApplied>>>();
+        promises.push_back(promise);
+        const std::string user = "user" + std::to_string(i);
+        meetings(i % 2).apply(
+            "mt_1",
+            [user](v1::MeetingRecord& r, std::int64_t now) -> Result<MeetingChange> {
+                auto* p = r.mutable_state()->add_participants();
+                p->set_user(user);
+                p->set_joined_ms(now);
+                MeetingChange change;
+                change.change = v1::MeetingUpdate::JOINED;
+                change.user = user;
+                return change;
+            },
+            [promise](Result<MeetingApplied> r) { promise->set_value(std::move(r)); });
+    }
+    for (auto& promise : promises) {
+        auto r = promise->get_future().get();
+        ASSERT_TRUE(r.ok()) << r.status().message();
+    }
+    auto final_record = wait_for<v1::MeetingRecord>(
+        [&](Done<v1::MeetingRecord> d) { meetings(1).get("mt_1", std::move(d)); });
+    ASSERT_TRUE(final_record.ok());
+    EXPECT_EQ(final_record->state().participants_size(), 2 * per_node);
+
+    // Every change is on the log once, with the state it made: participant counts 1, 2, ...
+    const auto log = events("m");
+    ASSERT_EQ(log.size(), 1U + 2 * per_node);
+    for (int i = 1; i <= 2 * per_node; ++i) {
+        EXPECT_EQ(log[i].seq(), static_cast<std::uint64_t>(i + 1));
+        EXPECT_EQ(log[i].meeting().state().participants_size(), i);
+    }
+}
+
+TEST_F(RedisFeatureStoresTest, the_outbox_keeps_its_bound_and_pages_per_user) {
+    PushOutboxLimits limits;
+    limits.max_intents = 3;
+    RedisPushOutbox outbox(store().client(), store().keys(), clock_, limits);
+    std::vector<push::PushIntent> intents;
+    for (const auto* user : {"ann", "bob", "ann", "bob", "ann"}) {
+        push::PushIntent intent;
+        intent.user = user;
+        intent.title = "标题";
+        intents.push_back(intent);
+    }
+    ASSERT_TRUE(wait_for<Unit>([&](Done<Unit> d) { outbox.enqueue(intents, std::move(d)); }).ok());
+    auto all = wait_for<std::vector<push::PushIntent>>(
+        [&](Done<std::vector<push::PushIntent>> d) { outbox.list({}, std::move(d)); });
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 3U);  // the two oldest went
+    EXPECT_EQ((*all)[0].id, 3U);
+    EXPECT_EQ((*all)[0].data_json, "{}");
+    EXPECT_EQ((*all)[0].created_ms, t0);
+
+    push::PushQuery anns;
+    anns.user = "ann";
+    anns.after_id = 3;
+    auto page = wait_for<std::vector<push::PushIntent>>(
+        [&](Done<std::vector<push::PushIntent>> d) { outbox.list(anns, std::move(d)); });
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->size(), 1U);
+    EXPECT_EQ((*page)[0].id, 5U);
+    EXPECT_EQ((*page)[0].title, "标题");
+
+    auto removed = wait_for<std::uint64_t>([&](Done<std::uint64_t> d) {
+        outbox.remove({3, 5, 99}, std::move(d));
+    });
+    ASSERT_TRUE(removed.ok());
+    EXPECT_EQ(*removed, 2U);
+    clock_.advance(8LL * 86'400'000);  // older than a week: swept
+    auto swept =
+        wait_for<std::uint64_t>([&](Done<std::uint64_t> d) { outbox.sweep(std::move(d)); });
+    ASSERT_TRUE(swept.ok());
+    EXPECT_EQ(*swept, 1U);
+    outbox.close();
+}
+
+TEST_F(RedisFeatureStoresTest, devices_keep_their_first_registration_and_the_cap) {
+    RedisDeviceStore devices(store().client(), store().keys());
+    auto put = [&](const std::string& id, const std::string& endpoint, std::int64_t at) {
+        DevicePut request;
+        request.device = {id, "ann", "webhook", endpoint, "", "", at};
+        request.max_per_user = 2;
+        return wait_for<DevicePutResult>(
+            [&](Done<DevicePutResult> d) { devices.put(std::move(request), std::move(d)); });
+    };
+    EXPECT_TRUE(put("phone", "https://a.example/1", t0)->created);
+    auto replaced = put("phone", "https://a.example/2", t0 + 5);
+    ASSERT_TRUE(replaced.ok());
+    EXPECT_FALSE(replaced->created);
+    EXPECT_EQ(replaced->device.created_ms, t0);
+    EXPECT_TRUE(put("laptop", "https://a.example/3", t0 + 6)->created);
+    EXPECT_EQ(put("tablet", "https://a.example/4", t0 + 7).status().code(), errc::too_large);
+
+    auto listed = wait_for<std::vector<DeviceInfo>>(
+        [&](Done<std::vector<DeviceInfo>> d) { devices.devices_of("ann", std::move(d)); });
+    ASSERT_TRUE(listed.ok());
+    ASSERT_EQ(listed->size(), 2U);
+    EXPECT_EQ((*listed)[0].id, "laptop");
+    EXPECT_EQ((*listed)[1].endpoint, "https://a.example/2");
+    EXPECT_EQ(wait_for<Unit>([&](Done<Unit> d) { devices.remove("ann", "tablet", std::move(d)); })
+                  .status()
+                  .code(),
+              errc::not_found);
+    EXPECT_TRUE(
+        wait_for<Unit>([&](Done<Unit> d) { devices.remove("ann", "phone", std::move(d)); }).ok());
+}
+
+}  // namespace
+}  // namespace muster::store
