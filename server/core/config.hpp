@@ -86,7 +86,7 @@ struct RedisConfig {
     std::uint32_t reconnect_min_ms = 100;
     std::uint32_t reconnect_max_ms = 5000;
     std::uint32_t health_interval_ms = 1000;  // subscriber health check publish
-    std::uint32_t presence_ttl_s = 30;        // a dead node's presence disappears after this
+    std::uint32_t presence_ttl_s = 30;  // a dead node's presence and meeting joins lapse after this
     std::string key_prefix = "muster";
 };
 
