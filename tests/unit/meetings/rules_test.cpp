@@ -39,6 +39,10 @@ MeetingRecord live_meeting() {
     return record;
 }
 
+std::vector<std::string> list_of(const google::protobuf::RepeatedPtrField<std::string>& items) {
+    return {items.begin(), items.end()};
+}
+
 errc code_of(const Result<store::MeetingChange>& r) {
     return r.ok() ? errc::ok : r.status().code();
 }
@@ -169,6 +173,38 @@ TEST(MeetingRules, recovery_puts_everyone_connected_on_grace) {
         // Bob keeps the time he was really lost at; Alice starts her grace now.
         EXPECT_EQ(link.lost_ms(), link.user() == "bob" ? t0 + 1000 : t0 + 5000);
     }
+}
+
+TEST(MeetingRules, a_connection_is_gone_with_its_process_or_an_earlier_run_of_its_node) {
+    const std::vector<std::string> live{"n0-aaaaaa", "n1-bbbbbb", "n2-dddddd"};
+    EXPECT_FALSE(connection_gone("n0-aaaaaa/s_1", "n0-aaaaaa", live));  // mine
+    EXPECT_FALSE(connection_gone("n1-bbbbbb/s_2", "n0-aaaaaa", live));  // another live node's
+    EXPECT_TRUE(connection_gone("n3-cccccc/s_3", "n0-aaaaaa", live));   // a dead node's
+    EXPECT_TRUE(connection_gone("s_4", "n0-aaaaaa", live));             // recorded untagged
+    // n2 restarted as n2-eeeeee: its earlier run is dead, whatever its heartbeat still says.
+    EXPECT_TRUE(connection_gone("n2-dddddd/s_5", "n2-eeeeee", live));
+}
+
+TEST(MeetingRules, recovering_a_dead_node_leaves_the_live_nodes_participants_alone) {
+    MeetingRecord record = live_meeting();
+    ASSERT_TRUE(join(record, alice, "dead-1/s1", t0).ok());
+    ASSERT_TRUE(join(record, bob, "live-1/s2", t0).ok());
+    ASSERT_TRUE(join(record, bob, "dead-1/s3", t0).ok());  // bob also on the dead node
+    const auto gone = [](const std::string& c) { return c.starts_with("dead-1/"); };
+    auto recovered = recover_gone(record, gone, false, grace, t0 + 5000);
+    EXPECT_TRUE(recovered.record_changed);
+    EXPECT_EQ(recovered.change, Change::AWAY);
+    for (const auto& link : record.links()) {
+        if (link.user() == "alice") {
+            EXPECT_TRUE(link.connections().empty());
+            EXPECT_EQ(link.lost_ms(), t0 + 5000);
+        } else {
+            EXPECT_EQ(list_of(link.connections()), std::vector<std::string>{"live-1/s2"});
+            EXPECT_EQ(link.lost_ms(), 0);  // still connected through the live node
+        }
+    }
+    // Again: nothing left to recover, nobody without connections put away (no orphans).
+    EXPECT_FALSE(recover_gone(record, gone, false, grace, t0 + 6000).record_changed);
 }
 
 TEST(MeetingRules, ending_closes_every_interval_and_a_lost_one_at_its_loss) {
