@@ -40,7 +40,7 @@ Status unavailable(const std::string& why) {
 
 }  // namespace
 
-RedisBus::RedisBus(const RedisConfig& config, redis::Endpoint endpoint, std::string bus_id)
+RedisBus::RedisBus(const RedisConfig& config, const redis::Endpoint& endpoint, std::string bus_id)
     : config_(config)
     , keys_(config.key_prefix)
     , bus_id_(std::move(bus_id))
@@ -238,13 +238,14 @@ void RedisBus::publisher_ready() {
     update_health();
 }
 
-void RedisBus::publish(const std::string& channel, SharedBytes payload) {
-    publisher_->command({"PUBLISH", channel, *payload}, [channel](Result<redis::Reply> reply) {
-        if (!reply) {
-            MUSTER_LOG_DEBUG("bus")
-                << "publish to " << channel << " failed: " << reply.status().message();
-        }
-    });
+void RedisBus::publish(const std::string& channel, const SharedBytes& payload) {
+    publisher_->command(
+        {"PUBLISH", channel, *payload}, [channel](const Result<redis::Reply>& reply) {
+            if (!reply) {
+                MUSTER_LOG_DEBUG("bus")
+                    << "publish to " << channel << " failed: " << reply.status().message();
+            }
+        });
 }
 
 // ---- health ----------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ class RedisBus final : public Bus {
   public:
     // Connects in the background (subscribe() fails with UNAVAILABLE until connected).
     // `bus_id` names this bus' health channel and its Redis clients; unique per process.
-    RedisBus(const RedisConfig& config, redis::Endpoint endpoint, std::string bus_id);
+    RedisBus(const RedisConfig& config, const redis::Endpoint& endpoint, std::string bus_id);
     // stop()
     ~RedisBus() override;
     RedisBus(const RedisBus&) = delete;
@@ -82,7 +82,7 @@ class RedisBus final : public Bus {
     void on_message(const std::string& channel, std::string payload);
     void on_confirmed(const std::string& channel);
     void publisher_ready();
-    void publish(const std::string& channel, SharedBytes payload);
+    void publish(const std::string& channel, const SharedBytes& payload);
     void health_tick();
     void update_health();
     void send_subscribe(const std::vector<std::string>& channels);

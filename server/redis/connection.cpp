@@ -177,7 +177,7 @@ void Connection::send_setup() {
         pending.args = std::move(args);
         const std::string what =
             pending.args[0] + (pending.args.size() > 1 ? " " + pending.args[1] : "");
-        pending.done = [this, generation, what](Result<Reply> reply) {
+        pending.done = [this, generation, what](const Result<Reply>& reply) {
             if (generation != machine_.generation()) return;
             if (!reply) {
                 handle(ConnEvent::failed, generation, what + ": " + reply.status().message());

@@ -108,7 +108,7 @@ class MeetingStore {
     virtual void live_processes(Done<std::vector<std::string>> done) = 0;
     // A shared store calls `fn` with the live processes every little while (on its own
     // thread) until it closes. Set once, before the first call.
-    virtual void watch_liveness(std::function<void(std::vector<std::string>)> /*fn*/) {}
+    virtual void watch_liveness(const std::function<void(std::vector<std::string>)>& /*fn*/) {}
 };
 
 // The MeetingUpdate event of a change (its seq is the log's): the same for every store.

@@ -47,14 +47,14 @@ void RedisDirectory::put_group(GroupInfo group, Done<Unit> done) {
     std::vector<std::string> keys{keys_.groups(), keys_.parents()};
     std::vector<std::string> args{group.id, group.name, group.parent};
     client_.run(redis_scripts::put_group(), std::move(keys), std::move(args),
-                [this, id = group.id, done = std::move(done)](Result<redis::Reply> reply) {
+                [this, id = group.id, done = std::move(done)](const Result<redis::Reply>& reply) {
                     if (Status status = script_status(reply, "put_group"); !status) {
                         done(std::move(status));
                         return;
                     }
                     // On the loop thread: straight to the connection, behind the script.
                     client_.connection().command({"SET", keys_.seq(id), "0", "NX"},
-                                                 [done](Result<redis::Reply> set) {
+                                                 [done](const Result<redis::Reply>& set) {
                                                      if (!set) {
                                                          done(set.status());
                                                      } else {
@@ -112,7 +112,7 @@ void RedisDirectory::put_member(std::string group, std::string user, Role role, 
     std::vector<std::string> args{std::move(group), std::move(user), std::string(role_name(role)),
                                   std::move(name)};
     client_.run(redis_scripts::put_member(), std::move(keys), std::move(args),
-                [done = std::move(done)](Result<redis::Reply> reply) {
+                [done = std::move(done)](const Result<redis::Reply>& reply) {
                     if (Status status = script_status(reply, "put_member"); !status) {
                         done(std::move(status));
                     } else {
@@ -126,7 +126,7 @@ void RedisDirectory::remove_member(std::string group, std::string user, Done<Uni
                                   keys_.memberships(user)};
     std::vector<std::string> args{std::move(group), std::move(user)};
     client_.run(redis_scripts::remove_member(), std::move(keys), std::move(args),
-                [done = std::move(done)](Result<redis::Reply> reply) {
+                [done = std::move(done)](const Result<redis::Reply>& reply) {
                     if (Status status = script_status(reply, "remove_member"); !status) {
                         done(std::move(status));
                     } else {
@@ -194,7 +194,7 @@ void RedisDirectory::remember_user(std::string user, std::string name) {
     if (user.empty()) return;
     // Nobody waits for this.
     client_.command(
-        {"HSET", keys_.users(), user, std::move(name)}, [user](Result<redis::Reply> reply) {
+        {"HSET", keys_.users(), user, std::move(name)}, [user](const Result<redis::Reply>& reply) {
             if (!reply) {
                 MUSTER_LOG_DEBUG("store")
                     << "remember_user " << user << " dropped: " << reply.status().message();

@@ -242,8 +242,9 @@ void RedisDutyStore::create(DutyCreation creation, Done<DutyCreated> done) {
                 });
 }
 
-void RedisDutyStore::change(const redis::Script& script, std::string call_id, std::int64_t now_ms,
-                            DutyActor actor, std::vector<std::string> own, Done<DutyChange> done) {
+void RedisDutyStore::change(const redis::Script& script, const std::string& call_id,
+                            std::int64_t now_ms, DutyActor actor, std::vector<std::string> own,
+                            Done<DutyChange> done) {
     locate(call_id, [this, &script, call_id, now_ms, actor = std::move(actor), own = std::move(own),
                      done = std::move(done)](Result<Targets> targets) {
         if (!targets) {
@@ -270,19 +271,18 @@ void RedisDutyStore::respond(DutyAnswer answer, Done<DutyChange> done) {
     }
     std::vector<std::string> own{answer.actor.user, answer.actor.name,
                                  std::to_string(answer.answer), answer.note};
-    change(redis_scripts::duty_respond(), std::move(answer.call_id), answer.now_ms,
-           std::move(answer.actor), std::move(own), std::move(done));
+    change(redis_scripts::duty_respond(), answer.call_id, answer.now_ms, std::move(answer.actor),
+           std::move(own), std::move(done));
 }
 
 void RedisDutyStore::close(DutyClosing closing, Done<DutyChange> done) {
     std::vector<std::string> own{closing.cancel ? "1" : "0", closing.reason};
-    change(redis_scripts::duty_close(), std::move(closing.call_id), closing.now_ms,
-           std::move(closing.actor), std::move(own), std::move(done));
+    change(redis_scripts::duty_close(), closing.call_id, closing.now_ms, std::move(closing.actor),
+           std::move(own), std::move(done));
 }
 
 void RedisDutyStore::expire(std::string call_id, std::int64_t now_ms, Done<DutyChange> done) {
-    change(redis_scripts::duty_expire(), std::move(call_id), now_ms, DutyActor{}, {},
-           std::move(done));
+    change(redis_scripts::duty_expire(), call_id, now_ms, DutyActor{}, {}, std::move(done));
 }
 
 void RedisDutyStore::remind(DutyReminding reminding, Done<DutyReminded> done) {
@@ -323,7 +323,7 @@ void RedisDutyStore::remind(DutyReminding reminding, Done<DutyReminded> done) {
 
 // ---- reads ----------------------------------------------------------------------------------
 
-void RedisDutyStore::read(std::string call_id, std::string what, Done<Snapshot> done) {
+void RedisDutyStore::read(const std::string& call_id, std::string what, Done<Snapshot> done) {
     locate(call_id, [this, call_id, what = std::move(what),
                      done = std::move(done)](Result<Targets> targets) {
         if (!targets) {
@@ -382,7 +382,7 @@ void RedisDutyStore::audience(std::vector<std::string> groups,
 }
 
 void RedisDutyStore::silent(std::string call_id, Done<std::vector<std::string>> done) {
-    read(std::move(call_id), "silent", [done = std::move(done)](Result<Snapshot> snapshot) {
+    read(call_id, "silent", [done = std::move(done)](Result<Snapshot> snapshot) {
         if (!snapshot) {
             done(snapshot.status());
             return;
@@ -393,7 +393,7 @@ void RedisDutyStore::silent(std::string call_id, Done<std::vector<std::string>> 
 }
 
 void RedisDutyStore::find(std::string call_id, Done<v1::DutyCall> done) {
-    read(std::move(call_id), "call", [done = std::move(done)](Result<Snapshot> snapshot) {
+    read(call_id, "call", [done = std::move(done)](Result<Snapshot> snapshot) {
         if (!snapshot) {
             done(snapshot.status());
         } else {
@@ -403,7 +403,7 @@ void RedisDutyStore::find(std::string call_id, Done<v1::DutyCall> done) {
 }
 
 void RedisDutyStore::get(std::string call_id, Done<v1::DutyCallRecord> done) {
-    read(std::move(call_id), "record", [done = std::move(done)](Result<Snapshot> snapshot) {
+    read(call_id, "record", [done = std::move(done)](Result<Snapshot> snapshot) {
         if (!snapshot) {
             done(snapshot.status());
             return;
@@ -453,7 +453,7 @@ void RedisDutyStore::list(DutyListQuery query, Done<std::vector<v1::DutyCallReco
             for (auto& [created, id] : found) ids->push_back(std::move(id));
             gather<std::optional<v1::DutyCallRecord>>(
                 ids->size(),
-                [this, ids](std::size_t i, Done<std::optional<v1::DutyCallRecord>> one) {
+                [this, ids](std::size_t i, const Done<std::optional<v1::DutyCallRecord>>& one) {
                     read((*ids)[i], "summary", [one](Result<Snapshot> snapshot) {
                         if (!snapshot) {
                             // Gone meanwhile: listed no more.
@@ -498,7 +498,7 @@ void RedisDutyStore::list_active(Done<std::vector<DutyTimerState>> done) {
             for (auto& id : reply->elements) ids->push_back(std::move(id.str));
             gather<std::optional<DutyTimerState>>(
                 ids->size(),
-                [this, ids](std::size_t i, Done<std::optional<DutyTimerState>> one) {
+                [this, ids](std::size_t i, const Done<std::optional<DutyTimerState>>& one) {
                     const std::string& id = (*ids)[i];
                     locate(id, [this, id, one](Result<Targets> targets) {
                         if (!targets) {

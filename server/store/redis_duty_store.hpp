@@ -78,10 +78,10 @@ class RedisDutyStore final : public DutyStore {
     void locate(const std::string& call_id, Done<Targets> done);
     void remember(const std::string& call_id, Targets targets);
     // Runs a changing script (respond, close, expire) on a located call.
-    void change(const redis::Script& script, std::string call_id, std::int64_t now_ms,
+    void change(const redis::Script& script, const std::string& call_id, std::int64_t now_ms,
                 DutyActor actor, std::vector<std::string> own, Done<DutyChange> done);
     // duty_read with `what` ("call", "summary", "record", "silent").
-    void read(std::string call_id, std::string what, Done<Snapshot> done);
+    void read(const std::string& call_id, std::string what, Done<Snapshot> done);
 
     redis::Client& client_;
     const redis::Keys& keys_;

@@ -105,7 +105,7 @@ void RedisEventLog::append(AppendRequest request, Done<Appended> done) {
             }
             redis::append_seq(*shared, assigned);
             appended_total().inc();
-            done(Appended{assigned, false, std::move(shared)});
+            done(Appended{assigned, false, shared});
         });
 }
 
@@ -129,7 +129,7 @@ void RedisEventLog::read(std::string group, bool after, std::uint64_t bound, std
     if (after) {
         if (bound >= max_seq) limit = 0;
         start = stream_id(std::min(bound, max_seq) + 1);
-    } else if (bound == newest || bound > max_seq) {
+    } else if (bound > max_seq) {  // `newest` is the largest bound of all
         start = "+";
     } else {
         if (bound <= 1) limit = 0;
@@ -246,7 +246,7 @@ void RedisEventLog::schedule_trim() {
     trim_timer_.expires_after(trim_interval_);
     trim_timer_.async_wait([this](const boost::system::error_code& error) {
         if (error || trim_interval_.count() == 0) return;
-        trim_now([](Result<Unit> result) {
+        trim_now([](const Result<Unit>& result) {
             if (!result) {
                 MUSTER_LOG_WARN("store") << "log retention failed: " << result.status().message();
             }

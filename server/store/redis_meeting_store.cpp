@@ -338,7 +338,7 @@ void RedisMeetingStore::unfinished(Done<std::vector<v1::MeetingRecord>> done) {
             for (auto& id : reply->elements) ids->push_back(std::move(id.str));
             gather<std::optional<v1::MeetingRecord>>(
                 ids->size(),
-                [this, ids](std::size_t i, Done<std::optional<v1::MeetingRecord>> one) {
+                [this, ids](std::size_t i, const Done<std::optional<v1::MeetingRecord>>& one) {
                     read((*ids)[i], false, [one](Result<Read> read) {
                         if (read) {
                             one(std::optional<v1::MeetingRecord>(std::move(read->record)));
@@ -372,8 +372,8 @@ void RedisMeetingStore::live_processes(Done<std::vector<std::string>> done) {
     presence_.live_nodes(std::move(done));
 }
 
-void RedisMeetingStore::watch_liveness(std::function<void(std::vector<std::string>)> fn) {
-    client_.loop().post([this, fn = std::move(fn)]() mutable {
+void RedisMeetingStore::watch_liveness(const std::function<void(std::vector<std::string>)>& fn) {
+    client_.loop().post([this, fn = std::function<void(std::vector<std::string>)>(fn)]() mutable {
         on_liveness_ = std::move(fn);
         watching_ = true;
         schedule_liveness();

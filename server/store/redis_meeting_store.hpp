@@ -61,7 +61,7 @@ class RedisMeetingStore final : public MeetingStore {
     [[nodiscard]] const std::string& process() const override { return presence_.node_id(); }
     [[nodiscard]] bool shared() const override { return true; }
     void live_processes(Done<std::vector<std::string>> done) override;
-    void watch_liveness(std::function<void(std::vector<std::string>)> fn) override;
+    void watch_liveness(const std::function<void(std::vector<std::string>)>& fn) override;
 
     // Stops the liveness reports. Blocks until the Redis thread has taken note; idempotent.
     void close();

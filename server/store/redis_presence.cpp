@@ -47,7 +47,7 @@ void RedisPresence::join(std::string group, std::string user, std::string name, 
             {keys_.presence_online(group), keys_.presence_nodes(group),
              keys_.presence_names(group)},
             {node_id_, user, online.name, ttl_ms_},
-            [done = std::move(done)](Result<redis::Reply> reply) { done(flag_of(reply)); });
+            [done = std::move(done)](const Result<redis::Reply>& reply) { done(flag_of(reply)); });
     });
 }
 
@@ -75,7 +75,7 @@ void RedisPresence::leave(std::string group, std::string user, Done<bool> done) 
                 {keys_.presence_online(group), keys_.presence_nodes(group),
                  keys_.presence_names(group)},
                 {node_id_, user},
-                [this, group, user, done = std::move(done)](Result<redis::Reply> reply) {
+                [this, group, user, done = std::move(done)](const Result<redis::Reply>& reply) {
                     if (!reply) stale_[group].insert(user);  // the heartbeat removes it later
                     done(flag_of(reply));
                 });
@@ -113,7 +113,7 @@ void RedisPresence::is_connected(std::string user, Done<bool> done) {
         }
         redis_scripts::user_connected().run(
             client_.connection(), {keys_.user_nodes(user)}, {},
-            [done = std::move(done)](Result<redis::Reply> reply) { done(flag_of(reply)); });
+            [done = std::move(done)](const Result<redis::Reply>& reply) { done(flag_of(reply)); });
     });
 }
 
@@ -122,7 +122,8 @@ void RedisPresence::connection_opened(const std::string& user) {
         if (connections_[user]++ > 0) return;
         stale_users_.erase(user);
         redis_scripts::user_connect().run(client_.connection(), {keys_.user_nodes(user)},
-                                          {node_id_, ttl_ms_, "add"}, [](Result<redis::Reply>) {
+                                          {node_id_, ttl_ms_, "add"},
+                                          [](const Result<redis::Reply>&) {
                                               // A failure is repaired by the next heartbeat.
                                           });
     });
@@ -135,7 +136,7 @@ void RedisPresence::connection_closed(const std::string& user) {
         connections_.erase(it);
         redis_scripts::user_connect().run(client_.connection(), {keys_.user_nodes(user)},
                                           {node_id_, ttl_ms_, "remove"},
-                                          [this, user](Result<redis::Reply> reply) {
+                                          [this, user](const Result<redis::Reply>& reply) {
                                               if (!reply) stale_users_.insert(user);
                                           });
     });
@@ -154,7 +155,8 @@ void RedisPresence::stop_heartbeat() {
     // Stopping cleanly: not alive any more, at once rather than after the TTL.
     if (client_.connection().ready()) {
         redis_scripts::node_alive().run(client_.connection(), {keys_.nodes_alive()},
-                                        {node_id_, ttl_ms_, "remove"}, [](Result<redis::Reply>) {});
+                                        {node_id_, ttl_ms_, "remove"},
+                                        [](const Result<redis::Reply>&) {});
     }
 }
 
@@ -188,7 +190,7 @@ void RedisPresence::heartbeat() {
     if (!client_.connection().ready()) return;
     // This process is alive (meetings recover the connections of the dead ones).
     redis_scripts::node_alive().run(client_.connection(), {keys_.nodes_alive()},
-                                    {node_id_, ttl_ms_, "add"}, [](Result<redis::Reply>) {});
+                                    {node_id_, ttl_ms_, "add"}, [](const Result<redis::Reply>&) {});
     std::set<std::string> groups;
     for (const auto& [group, users] : groups_) groups.insert(group);
     for (const auto& [group, users] : stale_) {
@@ -198,7 +200,8 @@ void RedisPresence::heartbeat() {
 
     for (const auto& [user, count] : connections_) {
         redis_scripts::user_connect().run(client_.connection(), {keys_.user_nodes(user)},
-                                          {node_id_, ttl_ms_, "add"}, [](Result<redis::Reply>) {});
+                                          {node_id_, ttl_ms_, "add"},
+                                          [](const Result<redis::Reply>&) {});
     }
     auto stale_users = std::move(stale_users_);
     stale_users_.clear();
@@ -206,7 +209,7 @@ void RedisPresence::heartbeat() {
         if (connections_.contains(user)) continue;
         redis_scripts::user_connect().run(client_.connection(), {keys_.user_nodes(user)},
                                           {node_id_, ttl_ms_, "remove"},
-                                          [this, user](Result<redis::Reply> reply) {
+                                          [this, user](const Result<redis::Reply>& reply) {
                                               if (!reply) stale_users_.insert(user);
                                           });
     }
@@ -232,7 +235,7 @@ void RedisPresence::refresh_group(const std::string& group) {
     redis_scripts::presence_refresh().run(
         client_.connection(),
         {keys_.presence_online(group), keys_.presence_nodes(group), keys_.presence_names(group)},
-        std::move(args), [this, group, dropped](Result<redis::Reply> reply) {
+        std::move(args), [this, group, dropped](const Result<redis::Reply>& reply) {
             if (reply) return;
             // Not written: try the drops again next time (unless the user came back meanwhile).
             for (const auto& user : dropped) {

@@ -173,7 +173,7 @@ void RedisPushOutbox::schedule_sweep() {
     timer_.expires_after(limits_.sweep_interval);
     timer_.async_wait([this](const boost::system::error_code& error) {
         if (error || !sweeping_) return;
-        sweep([](Result<std::uint64_t> result) {
+        sweep([](const Result<std::uint64_t>& result) {
             if (!result) {
                 MUSTER_LOG_WARN("push") << "outbox retention: " << result.status().message();
             }

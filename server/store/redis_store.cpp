@@ -46,7 +46,7 @@ RedisStore::~RedisStore() {
 }
 
 void RedisStore::ping(Done<Unit> done) {
-    client_.command({"PING"}, [done = std::move(done)](Result<redis::Reply> reply) {
+    client_.command({"PING"}, [done = std::move(done)](const Result<redis::Reply>& reply) {
         if (!reply) {
             done(reply.status());
         } else {
