@@ -4,7 +4,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
-#include "redis/event_seq.hpp"
+#include "protocol/event_bytes.hpp"
 
 namespace muster::bus {
 
@@ -202,7 +202,7 @@ void RedisBus::on_message(const std::string& channel, std::string payload) {
     }
     auto group = keys_.group_of_channel(channel);
     if (!group) return;
-    const std::uint64_t seq = redis::read_seq(payload);
+    const std::uint64_t seq = protocol::peek_event_seq(payload);
     handler->on_event(*group, seq, make_shared_bytes(std::move(payload)));
 }
 

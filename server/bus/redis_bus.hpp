@@ -10,7 +10,7 @@
 //
 // Messages: a group channel carries serialised muster.v1.Event bytes, exactly as stored (log
 // events, published by the append script with their seq) or as the node built them
-// (transient presence, no seq). The seq is read from the bytes (redis/event_seq.hpp); the
+// (transient presence, no seq). The seq is read from the bytes (protocol/event_bytes.hpp); the
 // bytes go to the hub as they are, so they are copied once, out of hiredis' buffer.
 //
 // Redis comes and goes: subscribe() while the subscriber is down fails at once with

@@ -17,6 +17,7 @@ bool read_varint(std::string_view& in, std::uint64_t& out) {
 }  // namespace
 
 std::uint64_t peek_event_seq(std::string_view event) {
+    std::uint64_t seq = 0;
     while (!event.empty()) {
         std::uint64_t key = 0;
         if (!read_varint(event, key)) return 0;
@@ -26,7 +27,7 @@ std::uint64_t peek_event_seq(std::string_view event) {
         switch (wire_type) {
             case 0:
                 if (!read_varint(event, value)) return 0;
-                if (field == 2) return value;
+                if (field == 2) seq = value;
                 break;
             case 1:
                 if (event.size() < 8) return 0;
@@ -44,7 +45,16 @@ std::uint64_t peek_event_seq(std::string_view event) {
                 return 0;
         }
     }
-    return 0;
+    return seq;
+}
+
+void append_event_seq(std::string& event, std::uint64_t seq) {
+    event.push_back(static_cast<char>(0x10));  // field 2, wire type 0
+    while (seq >= 0x80) {
+        event.push_back(static_cast<char>((seq & 0x7FU) | 0x80U));
+        seq >>= 7;
+    }
+    event.push_back(static_cast<char>(seq));
 }
 
 }  // namespace muster::protocol

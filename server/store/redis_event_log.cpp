@@ -6,7 +6,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
-#include "redis/event_seq.hpp"
+#include "protocol/event_bytes.hpp"
 #include "store/redis_scripts.hpp"
 
 namespace muster::store {
@@ -103,7 +103,7 @@ void RedisEventLog::append(AppendRequest request, Done<Appended> done) {
                 done(Appended{assigned, true, nullptr});
                 return;
             }
-            redis::append_seq(*shared, assigned);
+            protocol::append_event_seq(*shared, assigned);
             appended_total().inc();
             done(Appended{assigned, false, shared});
         });

@@ -11,7 +11,7 @@
 // atomically, so the publications of a group leave Redis in seq order and every node's bus
 // sees them in that order. The node serialises the Event without seq; the script appends the
 // seq field to the bytes it stores and publishes, and the node appends the same field to its
-// own copy (redis/event_seq.hpp): the Appended bytes equal what every node received, with no
+// own copy (protocol/event_bytes.hpp): the Appended bytes equal what every node received, with no
 // second serialisation and no round trip.
 //
 // Idempotency: the key holds "<seq>:<expires_ms>" by the node's clock (ManualClock in tests),

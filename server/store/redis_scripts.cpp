@@ -18,7 +18,7 @@ namespace muster::store::redis_scripts {
 //
 // The stored and published bytes are ARGV[1] followed by field 2 (tag 0x10) = seq as a varint
 // (muster_append, redis_lua.cpp, shared with every script that appends events): protobuf
-// accepts fields in any order (redis/event_seq.hpp does the same on the node). Seq is a Lua
+// accepts fields in any order (protocol/event_bytes.hpp does the same on the node). Seq is a Lua
 // number (a double): exact up to 2^53. Every write comes after every check, so a refused
 // append changes nothing.
 const redis::Script& append() {

@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "muster/v1/event.pb.h"
+#include "protocol/event_bytes.hpp"
 #include "redis/endpoint.hpp"
-#include "redis/event_seq.hpp"
 #include "redis/reply.hpp"
 #include "redis/script.hpp"
 
@@ -106,19 +106,19 @@ TEST(EventSeq, appended_seq_parses_like_protobufs_own_and_reads_back) {
         event.set_sender("alice");
         event.mutable_chat()->set_text("hello");
         std::string bytes = event.SerializeAsString();  // no seq: field absent
-        EXPECT_EQ(read_seq(bytes), 0U);
-        append_seq(bytes, seq);
+        EXPECT_EQ(protocol::peek_event_seq(bytes), 0U);
+        protocol::append_event_seq(bytes, seq);
 
         muster::v1::Event parsed;
         ASSERT_TRUE(parsed.ParseFromString(bytes));
         EXPECT_EQ(parsed.seq(), seq);
         EXPECT_EQ(parsed.chat().text(), "hello");
-        EXPECT_EQ(read_seq(bytes), seq);
+        EXPECT_EQ(protocol::peek_event_seq(bytes), seq);
 
         event.set_seq(seq);  // the canonical encoding reads the same
-        EXPECT_EQ(read_seq(event.SerializeAsString()), seq);
+        EXPECT_EQ(protocol::peek_event_seq(event.SerializeAsString()), seq);
     }
-    EXPECT_EQ(read_seq(std::string("\x12\x05", 2)), 0U) << "truncated";
+    EXPECT_EQ(protocol::peek_event_seq(std::string("\x12\x05", 2)), 0U) << "truncated";
 }
 
 TEST(RedisReply, errors_that_mean_not_now_are_unavailable) {
