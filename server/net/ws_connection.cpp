@@ -332,7 +332,9 @@ void WsConnection::tick(std::int64_t now_ms) {
         return;
     }
     if (state_ != State::open) return;
-    if (now_ms - last_read_ms_ >= limits_.idle_timeout_ms) {
+    // Idle only after a ping went unanswered: the sweep's one-second steps could otherwise
+    // jump past both thresholds at once and close a peer that was never asked.
+    if (now_ms - last_read_ms_ >= limits_.idle_timeout_ms && last_ping_ms_ > last_read_ms_) {
         // Nothing heard, not even a pong: the peer is most likely gone. Say so anyway (a peer
         // that is merely stuck learns why), then give up after the close timeout.
         close_now(close_code::policy, "idle timeout: no pong");
