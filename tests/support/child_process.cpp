@@ -322,6 +322,14 @@ std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) 
         const pid_t reaped = ::waitpid(pid_, &raw, WNOHANG);
         if (reaped == pid_) {
             status_ = ExitStatus{raw};
+            // The drain thread may not have read the child's last lines yet: a caller that
+            // reads output() right after wait() must see all of it. Bounded, because a
+            // grandchild could keep the pipe open.
+            if (output_) {
+                std::unique_lock lock(output_->mutex);
+                output_->changed.wait_until(lock, std::max(deadline, clock::now() + std::chrono::seconds(1)),
+                                            [this] { return output_->ended; });
+            }
             return status_;
         }
         if (reaped < 0 && errno != EINTR) return std::nullopt;  // not our child: a bug
