@@ -146,6 +146,7 @@ int run_create(int argc, char** argv) {
     bool urgent = false;
     bool subgroups = false;
     bool waitlist = false;
+    std::string client_msg_id;
     auto options = make_options("muster-cli duty create");
     options.add_options()("group,g", po::value(&group)->required(), "group the call is for")(
         "title", po::value(&title)->required(), "what to do")(
@@ -156,7 +157,9 @@ int run_create(int argc, char** argv) {
         "slots", po::value(&slots)->default_value(1), "how many people")(
         "urgent", po::bool_switch(&urgent), "URGENT instead of ROUTINE")(
         "subgroups", po::bool_switch(&subgroups), "the group's whole subtree")(
-        "waitlist", po::bool_switch(&waitlist), "keep late accepts on a waiting list");
+        "waitlist", po::bool_switch(&waitlist), "keep late accepts on a waiting list")(
+        "id", po::value(&client_msg_id),
+        "client_msg_id: creating again with the same id returns the first call");
     network.add_to(options);
     po::variables_map values;
     if (auto exit = parse_command_line(argc, argv, options, {},
@@ -175,6 +178,7 @@ int run_create(int argc, char** argv) {
     create->set_urgency(urgent ? v1::DutyCall::URGENT : v1::DutyCall::ROUTINE);
     create->set_include_subgroups(subgroups);
     create->set_waitlist(waitlist);
+    create->set_client_msg_id(client_msg_id);
     for (auto [text, name, setter] :
          {std::tuple{&starts, "--starts", &v1::DutyCreate::set_starts_at_ms},
           std::tuple{&ends, "--ends", &v1::DutyCreate::set_ends_at_ms},
@@ -191,7 +195,8 @@ int run_create(int argc, char** argv) {
     if (!session) return report(session.failure());
     auto reply = session->call_as<v1::DutyCreateReply>(std::move(frame));
     if (!reply) return report(reply.failure());
-    print_line(reply->call_id() + " (seq " + std::to_string(reply->seq()) + ")");
+    print_line(reply->call_id() + " (seq " + std::to_string(reply->seq()) + ")" +
+               (reply->duplicate() ? " created before" : ""));
     (void)session->connection().close();
     return exit_ok;
 }

@@ -104,12 +104,15 @@ int schedule(int argc, char** argv) {
     std::string at;
     std::vector<std::string> agenda;
     std::vector<std::string> co_hosts;
+    std::string client_msg_id;
     auto options = make_options("muster-cli meeting schedule");
     options.add_options()("group,g", po::value(&group)->required(), "the branch's group")(
         "title", po::value(&title)->required(), "what the meeting is")(
         "at", po::value(&at), "when: Unix ms or local \"YYYY-MM-DD HH:MM\" (default: now)")(
         "agenda", po::value(&agenda)->composing(), "an agenda item, repeatable, in order")(
-        "co-host", po::value(&co_hosts)->composing(), "a member who shares host powers");
+        "co-host", po::value(&co_hosts)->composing(), "a member who shares host powers")(
+        "id", po::value(&client_msg_id),
+        "client_msg_id: scheduling again with the same id returns the first meeting");
     network.add_to(options);
     po::variables_map values;
     if (auto exit = parse_command_line(
@@ -123,6 +126,7 @@ int schedule(int argc, char** argv) {
     auto* command = frame.mutable_meeting_schedule();
     command->set_group(group);
     command->set_title(title);
+    command->set_client_msg_id(client_msg_id);
     if (!at.empty()) {
         const auto when = parse_time(at);
         if (!when) return report("--at must be Unix ms or \"YYYY-MM-DD HH:MM\"");

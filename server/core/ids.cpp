@@ -3,12 +3,18 @@
 #include <array>
 #include <stdexcept>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 namespace muster {
 
+namespace {
+
+constexpr char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+}  // namespace
+
 std::string new_id(std::string_view prefix, std::int64_t now_ms) {
-    static constexpr char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
     std::array<unsigned char, 10> random{};
     if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
         throw std::runtime_error("RAND_bytes failed");
@@ -25,6 +31,31 @@ std::string new_id(std::string_view prefix, std::int64_t now_ms) {
         bits = (bits << 8) | byte;
         have += 8;
         while (have >= 5) {
+            have -= 5;
+            id.push_back(alphabet[(bits >> have) & 31U]);
+        }
+    }
+    return id;
+}
+
+std::string keyed_id(std::string_view prefix, std::string_view owner, std::string_view key) {
+    std::string input(owner);
+    input.push_back('\0');  // ("ab", "c") and ("a", "bc") are different keys
+    input.append(key);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha256(), nullptr) !=
+        1) {
+        throw std::runtime_error("EVP_Digest failed");
+    }
+    std::string id(prefix);
+    id.reserve(prefix.size() + 26);
+    std::uint64_t bits = 0;
+    int have = 0;
+    for (unsigned int i = 0; id.size() < prefix.size() + 26 && i < length; ++i) {
+        bits = (bits << 8) | digest[i];
+        have += 8;
+        while (have >= 5 && id.size() < prefix.size() + 26) {
             have -= 5;
             id.push_back(alphabet[(bits >> have) & 31U]);
         }

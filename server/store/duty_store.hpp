@@ -55,6 +55,7 @@ struct DutyCreation {
 struct DutyCreated {
     std::uint64_t seq = 0;     // of the DutyCall event in the call's group
     std::uint32_t pushed = 0;  // push intents recorded
+    bool duplicate = false;    // the call existed, by the same creator: a retry, nothing written
 };
 
 struct DutyAnswer {
@@ -123,7 +124,8 @@ class DutyStore {
     virtual ~DutyStore() = default;
 
     // Stores the call and appends its DutyCall event to every target group. NOT_FOUND if a
-    // target group does not exist; CONFLICT if the call id is taken.
+    // target group does not exist. When the call id exists already: by the same creator, a
+    // retry (duplicate = true, the original seq, nothing written); else CONFLICT.
     virtual void create(DutyCreation creation, Done<DutyCreated> done) = 0;
 
     // Records an answer (the user's last answer wins) and appends the DutyUpdate with the new

@@ -68,6 +68,9 @@ struct MeetingApplied {
     std::uint64_t seq = 0;             // of the appended MeetingUpdate; 0 when nothing was appended
     muster::v1::MeetingRecord record;  // after the change
     MeetingChange change;
+    // create() only: the meeting existed, by the same host. Nothing was written; `seq` is the
+    // seq of its SCHEDULED event and `record` the stored one.
+    bool duplicate = false;
 };
 
 // What a report is computed from, read in one snapshot.
@@ -82,7 +85,8 @@ class MeetingStore {
     virtual ~MeetingStore() = default;
 
     // Stores a new meeting (record.state().meeting_id()) and appends `first` (SCHEDULED) to its
-    // group's log, in one transaction. NOT_FOUND for no such group; CONFLICT if the id exists.
+    // group's log, in one transaction. NOT_FOUND for no such group. When the id exists in the
+    // same group with the same host: a retry (duplicate, see MeetingApplied); else CONFLICT.
     virtual void create(muster::v1::MeetingRecord record, MeetingChange first,
                         Done<MeetingApplied> done) = 0;
 

@@ -45,12 +45,19 @@ std::string read_only_duty(std::string_view body) {
 //   own ARGV: body (DutyCall as announced), slots, waitlist (0|1), deadline, created_by,
 //   created_at, title, the target groups "\n"-joined, push title, body, data, the outbox's
 //   bound, then the users to push to.
-// Returns {0, seq in the call's group, intents recorded}, -5 or -6 with nothing written.
+// Returns {0, seq in the call's group, intents recorded, 0}; for a retry by the creator of the
+// call with this id, {0, the original seq, 0, 1}; -5 or -6 (the id is someone else's) with
+// nothing written.
 const redis::Script& duty_create() {
     static const redis::Script script(with_duty_libraries(R"lua(
 local targets, at = duty_targets()
 local id = ARGV[4]
-if redis.call('HEXISTS', KEYS[4], id) == 1 then return {-6} end
+if redis.call('HEXISTS', KEYS[4], id) == 1 then
+  -- A retry of a keyed create by its creator (core/ids.hpp keyed_id): the original seq.
+  local origin = redis.call('HMGET', KEYS[1], 'created_by', 'seq')
+  if origin[1] == ARGV[at + 4] then return {0, tonumber(origin[2]) or 0, 0, 1} end
+  return {-6}
+end
 for i, target in ipairs(targets) do
   if redis.call('EXISTS', target.seq) == 0 then return {-5, i} end
 end
@@ -65,6 +72,7 @@ redis.call('ZADD', KEYS[6], deadline, id)
 redis.call('HSET', KEYS[7], id, OPEN)
 for _, target in ipairs(targets) do redis.call('ZADD', target.calls, created, id) end
 local seq = duty_announce(targets, 11, body)
+redis.call('HSET', KEYS[1], 'seq', seq)
 local pushed = 0
 if #ARGV >= at + 12 then
   local c = {created_by = creator}
@@ -77,7 +85,7 @@ if #ARGV >= at + 12 then
   pushed = duty_push(audience, to, ARGV[at + 8], ARGV[at + 9], ARGV[at + 10], tonumber(created),
                      tonumber(ARGV[at + 11]))
 end
-return {0, seq, pushed}
+return {0, seq, pushed, 0}
 )lua"));
     return script;
 }

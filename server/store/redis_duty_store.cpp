@@ -238,6 +238,7 @@ void RedisDutyStore::create(DutyCreation creation, Done<DutyCreated> done) {
                     DutyCreated created;
                     created.seq = static_cast<std::uint64_t>(integer_at(*reply, 1));
                     created.pushed = static_cast<std::uint32_t>(integer_at(*reply, 2));
+                    created.duplicate = integer_at(*reply, 3) == 1;
                     done(created);
                 });
 }

@@ -9,7 +9,8 @@
 // [4] {meetings}:unfinished  [5] the group's seq  [6] its log (all but 3 and 4 under the
 // group's tag).
 // Replies: {0, seq (0: no event)}; {-1} no such meeting, {-5} no such group, {-6} the id is
-// taken, {-7} changed since it was read.
+// taken (with the record and its SCHEDULED seq when in the same group), {-7} changed since it
+// was read.
 
 #include <string>
 
@@ -47,10 +48,18 @@ std::string with_write(std::string_view body) {
 // A new meeting (version 1) and its first event.   ARGV[8] the group.
 const redis::Script& meeting_create() {
     static const redis::Script script(with_write(R"lua(
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return {-6} end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then
+  -- The record and SCHEDULED seq, if it is in this group: the node decides whether this is
+  -- a retry by the same host.
+  local earlier = redis.call('HMGET', KEYS[1], 'record', 'scheduled_seq')
+  if earlier[1] then return {-6, earlier[1], earlier[2] or '0'} end
+  return {-6}
+end
 if redis.call('EXISTS', KEYS[5]) == 0 then return {-5} end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[8])
-return {0, meeting_write(1)}
+local seq = meeting_write(1)
+redis.call('HSET', KEYS[1], 'scheduled_seq', seq)
+return {0, seq}
 )lua"));
     return script;
 }

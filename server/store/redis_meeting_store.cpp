@@ -196,6 +196,16 @@ void RedisMeetingStore::create(v1::MeetingRecord record, MeetingChange first,
                 return;
             }
             if (code == -6) {
+                // A retry by the same host in the same group gets the meeting it scheduled.
+                MeetingApplied earlier;
+                if (reply->elements.size() >= 3 &&
+                    earlier.record.ParseFromString(reply->elements[1].str) &&
+                    earlier.record.state().host() == record.state().host()) {
+                    earlier.seq = static_cast<std::uint64_t>(integer_at(*reply, 2));
+                    earlier.duplicate = true;
+                    done(std::move(earlier));
+                    return;
+                }
                 done(Status{errc::conflict, "meeting " + id + " exists"});
                 return;
             }

@@ -50,6 +50,10 @@ CREATE TABLE duty_responses (
     PRIMARY KEY (call_id, user_id)
 ) WITHOUT ROWID;
 )sql",
+    // 2: the seq of the DutyCall event in the call's group, for the reply to a retried create.
+    R"sql(
+ALTER TABLE duty_calls ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 Status no_such_call(const std::string& call_id) {
@@ -77,6 +81,23 @@ Result<std::optional<CallRow>> load_call(Transaction& txn, const std::string& ca
     call.reminders_sent = static_cast<std::uint32_t>(select->int64(3));
     call.last_reminder_ms = select->int64(4);
     return std::optional<CallRow>(std::move(call));
+}
+
+Result<std::optional<Origin>> load_origin(Transaction& txn, const std::string& call_id) {
+    auto select = txn.prepare("SELECT created_by, seq FROM duty_calls WHERE call_id = ?1");
+    if (!select) return select.status();
+    select->bind_text(1, call_id);
+    auto row = select->step();
+    if (!row) return row.status();
+    if (!*row) return std::optional<Origin>{};
+    return std::optional<Origin>(Origin{select->text(0), select->seq(1)});
+}
+
+Status save_announcement(Transaction& txn, const std::string& call_id, std::uint64_t seq) {
+    auto update = txn.prepare("UPDATE duty_calls SET seq = ?2 WHERE call_id = ?1");
+    if (!update) return update.status();
+    update->bind_text(1, call_id).bind_seq(2, seq);
+    return update->run();
 }
 
 Result<std::optional<ResponseRow>> load_response(Transaction& txn, const std::string& call_id,

@@ -36,6 +36,12 @@ struct ResponseRow {
     std::uint64_t seq = 0;  // the event that recorded this answer
 };
 
+// Who created a call, and the seq of its announcement in its group.
+struct Origin {
+    std::string created_by;
+    std::uint64_t seq = 0;
+};
+
 Status no_such_call(const std::string& call_id);
 bool is_active(muster::v1::DutyCall::State state);  // OPEN or FILLED
 
@@ -43,7 +49,9 @@ bool is_active(muster::v1::DutyCall::State state);  // OPEN or FILLED
 Result<std::optional<CallRow>> load_call(Transaction& txn, const std::string& call_id);
 Result<std::optional<ResponseRow>> load_response(Transaction& txn, const std::string& call_id,
                                                  const std::string& user);
+Result<std::optional<Origin>> load_origin(Transaction& txn, const std::string& call_id);
 Status insert_call(Transaction& txn, const muster::v1::DutyCall& call);
+Status save_announcement(Transaction& txn, const std::string& call_id, std::uint64_t seq);
 Status save_state(Transaction& txn, const std::string& call_id, muster::v1::DutyCall::State state,
                   const std::string& reason, std::int64_t now_ms);
 

@@ -70,11 +70,23 @@ Result<DutyCreated> SqliteDutyStore::create_in(Transaction& txn, DutyCreation& c
     const v1::DutyCall& call = creation.call;
     if (call.target_groups_size() == 0 || call.target_groups(0) != call.group())
         return Status(errc::internal, "a duty call's first target must be its group");
+    // A retry of a keyed create names the call it created (core/ids.hpp keyed_id).
+    auto origin = load_origin(txn, call.call_id());
+    if (!origin) return origin.status();
+    if (*origin) {
+        if ((*origin)->created_by != call.created_by())
+            return Status(errc::conflict, "duty call " + call.call_id() + " exists already");
+        DutyCreated repeated;
+        repeated.seq = (*origin)->seq;
+        repeated.duplicate = true;
+        return repeated;
+    }
     if (Status s = insert_call(txn, call); !s) return s;
     const std::int64_t now = call.created_at_ms();
     auto seq = announce(txn, log_, call, creation.actor, now,
                         [&call](v1::Event& event) { *event.mutable_duty_call() = call; });
     if (!seq) return seq.status();
+    if (Status s = save_announcement(txn, call.call_id(), *seq); !s) return s;
     DutyCreated created;
     created.seq = *seq;
     if (!creation.push.to.empty()) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <future>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -34,6 +35,45 @@ CREATE TABLE IF NOT EXISTS meeting_attendance (
 );
 CREATE INDEX IF NOT EXISTS meeting_attendance_by_meeting ON meeting_attendance(meeting_id);
 )sql";
+
+// Step 2: the seq of the SCHEDULED event, for the reply to a retried meeting_schedule.
+constexpr const char* scheduled_seq_sql =
+    "ALTER TABLE meetings ADD COLUMN scheduled_seq INTEGER NOT NULL DEFAULT 0";
+
+Status add_scheduled_seq(Transaction& txn) {
+    auto column =
+        txn.prepare("SELECT 1 FROM pragma_table_info('meetings') WHERE name = 'scheduled_seq'");
+    if (!column) return column.status();
+    auto found = column->step();
+    if (!found) return found.status();
+    if (*found) return ok_status();
+    return txn.db().exec(scheduled_seq_sql);
+}
+
+// The meeting with this id as a retry of `record`'s schedule sees it: nullopt when there is
+// none, CONFLICT when it is not the same host's in the same group.
+Result<std::optional<MeetingApplied>> earlier_schedule(Transaction& txn,
+                                                       const v1::MeetingRecord& record) {
+    const auto& state = record.state();
+    auto select = txn.prepare("SELECT record, scheduled_seq FROM meetings WHERE id = ?1");
+    if (!select) return select.status();
+    select->bind_text(1, state.meeting_id());
+    auto row = select->step();
+    if (!row) return row.status();
+    if (!*row) return std::optional<MeetingApplied>{};
+    MeetingApplied earlier;
+    if (!earlier.record.ParseFromString(select->blob(0))) {
+        return Status{errc::internal,
+                      "meeting " + state.meeting_id() + ": stored record does not parse"};
+    }
+    if (earlier.record.state().host() != state.host() ||
+        earlier.record.state().group() != state.group()) {
+        return Status{errc::conflict, "meeting " + state.meeting_id() + " exists"};
+    }
+    earlier.seq = select->seq(1);
+    earlier.duplicate = true;
+    return std::optional<MeetingApplied>(std::move(earlier));
+}
 
 Status no_such_meeting(const std::string& id) {
     return {errc::not_found, "no such meeting: " + id};
@@ -82,6 +122,7 @@ SqliteMeetingStore::SqliteMeetingStore(SqliteDatabase& db, SqliteEventLog& log, 
     db_.write(
         [&created](Transaction& txn) -> Status {
             Status status = txn.db().exec(schema_sql);
+            if (status) status = add_scheduled_seq(txn);
             if (status) txn.after_commit([&created] { created.set_value(ok_status()); });
             return status;
         },
@@ -137,9 +178,20 @@ void SqliteMeetingStore::create(v1::MeetingRecord record, MeetingChange first,
                                 Done<MeetingApplied> done) {
     auto job = [this, record = std::move(record), first = std::move(first),
                 done](Transaction& txn) mutable -> Status {
+        auto earlier = earlier_schedule(txn, record);
+        if (!earlier) return earlier.status();
+        if (*earlier) {
+            txn.after_commit(
+                [done, applied = std::move(**earlier)]() mutable { done(std::move(applied)); });
+            return ok_status();
+        }
         const std::int64_t now = clock_.now_ms();
         auto seq = commit_change(txn, record, first, now, /*insert=*/true);
         if (!seq) return seq.status();
+        auto remember = txn.prepare("UPDATE meetings SET scheduled_seq = ?2 WHERE id = ?1");
+        if (!remember) return remember.status();
+        remember->bind_text(1, record.state().meeting_id()).bind_seq(2, *seq);
+        if (auto status = remember->run(); !status) return status;
         // Registered after the event's delivery: the caller hears back once it is on its way.
         txn.after_commit(
             [done, applied = MeetingApplied{*seq, std::move(record), std::move(first)}]() mutable {

@@ -72,7 +72,11 @@ asio::awaitable<Result<v1::DutyCreateReply>> DutyCalls::create(const node::Calle
 
     store::DutyCreation creation;
     v1::DutyCall& announced = creation.call;
-    announced.set_call_id(new_id("dc_", now));
+    // With a client_msg_id, the id is the key's: a retry names the same call, and the store
+    // answers it with the original (on any node).
+    announced.set_call_id(request.client_msg_id().empty()
+                              ? new_id("dc_", now)
+                              : keyed_id("dc_", caller.user(), request.client_msg_id()));
     announced.set_group(request.group());
     announced.set_title(request.title());
     announced.set_location(request.location());
@@ -113,6 +117,13 @@ asio::awaitable<Result<v1::DutyCreateReply>> DutyCalls::create(const node::Calle
         store_.create(std::move(creation), std::move(done));
     });
     if (!created) co_return created.status();
+    if (created->duplicate) {
+        v1::DutyCreateReply original;
+        original.set_call_id(timers.call_id);
+        original.set_seq(created->seq);
+        original.set_duplicate(true);
+        co_return original;
+    }
     schedule_.track(timers);
     duty_metrics::created().inc();
     duty_metrics::pushes("call").inc(created->pushed);

@@ -36,7 +36,8 @@ asio::awaitable<HttpResponse> post_call(DutyCalls& calls, HttpCall& call) {
     if (Status s = parse_body(call, request); !s) co_return error_response(s);
     auto reply = co_await calls.create(*call.caller, request);
     if (!reply) co_return error_response(reply.status());
-    co_return node::json_response(201, *reply);
+    // A retry (same clientMsgId) created nothing: 200 with "duplicate": true.
+    co_return node::json_response(reply->duplicate() ? 200 : 201, *reply);
 }
 
 asio::awaitable<HttpResponse> get_call(DutyCalls& calls, HttpCall& call) {

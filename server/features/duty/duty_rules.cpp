@@ -20,6 +20,11 @@ Status check_create(const v1::DutyCreate& request, const Config& config, std::in
     const auto& limits = config.limits;
     const auto& duty = config.duty;
     if (Status s = check_id("group", request.group(), limits.max_id_bytes); !s) return s;
+    if (Status s =
+            node::check_optional_id("client_msg_id", request.client_msg_id(), limits.max_id_bytes);
+        !s) {
+        return s;
+    }
     if (Status s = check_text("title", request.title(), duty.max_title_bytes, true); !s) return s;
     if (Status s = check_text("location", request.location(), duty.max_title_bytes, false); !s)
         return s;

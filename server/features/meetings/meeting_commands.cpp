@@ -86,6 +86,11 @@ asio::awaitable<Result<v1::ServerFrame>> schedule(MeetingFeature& feature, Clien
     const auto& limits = services.config().limits;
     const auto& config = services.config().meeting;
     if (Status s = node::check_id("group", command.group(), limits.max_id_bytes); !s) co_return s;
+    if (Status s =
+            node::check_optional_id("client_msg_id", command.client_msg_id(), limits.max_id_bytes);
+        !s) {
+        co_return s;
+    }
     if (Status s = node::check_text("title", command.title(), limits.max_text_bytes, true); !s)
         co_return s;
     if (command.scheduled_at_ms() < 0) {
@@ -117,7 +122,12 @@ asio::awaitable<Result<v1::ServerFrame>> schedule(MeetingFeature& feature, Clien
 
     const std::int64_t now = services.clock().now_ms();
     const Actor host{caller.user(), caller.name(), store::Role::coordinator};
-    v1::MeetingRecord record = new_meeting(host, new_id("mt_", now), command, now);
+    // With a client_msg_id, the id is the key's: a retry names the same meeting, and the store
+    // answers it with the original (on any node).
+    const std::string id = command.client_msg_id().empty()
+                               ? new_id("mt_", now)
+                               : keyed_id("mt_", caller.user(), command.client_msg_id());
+    v1::MeetingRecord record = new_meeting(host, id, command, now);
     const std::string meeting_id = record.state().meeting_id();
     store::MeetingChange first = scheduled(host);
     Result<store::MeetingApplied> created =
@@ -126,6 +136,7 @@ asio::awaitable<Result<v1::ServerFrame>> schedule(MeetingFeature& feature, Clien
     v1::ServerFrame frame;
     frame.mutable_meeting_schedule()->set_meeting_id(meeting_id);
     frame.mutable_meeting_schedule()->set_seq(created->seq);
+    frame.mutable_meeting_schedule()->set_duplicate(created->duplicate);
     co_return frame;
 }
 

@@ -194,7 +194,7 @@ asio::awaitable<Result<store::MeetingApplied>> MeetingFeature::create(v1::Meetin
             store_.create(std::move(record), std::move(first), std::move(done));
         },
         asio::use_awaitable);
-    if (applied) after(*applied);
+    if (applied && !applied->duplicate) after(*applied);
     co_return applied;
 }
 

@@ -79,6 +79,52 @@ TEST_P(DutyCreateTest, a_call_without_subgroups_stays_in_its_group) {
                          v1::Error::FORBIDDEN);
 }
 
+TEST_P(DutyCreateTest, a_retried_create_with_the_same_client_msg_id_announces_one_call) {
+    start();
+    auto liming = TestClient::connect(server(), "liming");
+    liming.subscribe("chonghua");
+    v1::ClientFrame frame = create_frame("chonghua", 2);
+    frame.mutable_duty_create()->set_client_msg_id("gate-2026-12-01");
+
+    std::string first_id;
+    std::uint64_t first_seq = 0;
+    {
+        auto wangxg = TestClient::connect(server(), "wangxg");
+        const auto first = wangxg.expect_reply<v1::DutyCreateReply>(frame);
+        EXPECT_FALSE(first.duplicate());
+        first_id = first.call_id();
+        first_seq = first.seq();
+    }
+    // The coordinator's phone lost the reply with the connection and sends it again.
+    auto wangxg = TestClient::connect(server(), "wangxg");
+    const auto retry = wangxg.expect_reply<v1::DutyCreateReply>(frame);
+    EXPECT_TRUE(retry.duplicate());
+    EXPECT_EQ(retry.call_id(), first_id);
+    EXPECT_EQ(retry.seq(), first_seq);
+    // Over HTTP too: 200 instead of 201, the same call.
+    const auto again = http_call(server(), "POST", "/api/v1/duty-calls",
+                                 client::to_json(frame.duty_create()), server().token("wangxg"));
+    ASSERT_EQ(again.status, 200) << again.body;
+    v1::DutyCreateReply over_http;
+    ASSERT_TRUE(client::from_json(again.body, over_http));
+    EXPECT_TRUE(over_http.duplicate());
+    EXPECT_EQ(over_http.call_id(), first_id);
+
+    // Members heard of it once.
+    const auto announced = liming.next_log_event();
+    ASSERT_TRUE(announced.has_duty_call());
+    EXPECT_EQ(announced.duty_call().call_id(), first_id);
+    liming.expect_quiet(liming, "chonghua");
+    // The key is the creator's: another coordinator's call with the same key is a new one.
+    auto zhouli = TestClient::connect(server(), "zhouli");
+    const auto other = zhouli.expect_reply<v1::DutyCreateReply>(frame);
+    EXPECT_FALSE(other.duplicate());
+    EXPECT_NE(other.call_id(), first_id);
+    // A key the protocol does not allow is refused.
+    frame.mutable_duty_create()->set_client_msg_id("no spaces");
+    wangxg.expect_error(frame, v1::Error::INVALID_ARGUMENT);
+}
+
 TEST_P(DutyCreateTest, only_coordinators_of_the_group_or_above_may_create_and_close) {
     start();
     auto liming = TestClient::connect(server(), "liming");

@@ -117,6 +117,45 @@ TEST_P(MeetingLifecycleTest, a_member_who_reconnects_gets_the_state_then_live_up
     expect_update(bob, Change::AGENDA_ITEM);  // then live
 }
 
+TEST_P(MeetingLifecycleTest, a_retried_schedule_with_the_same_client_msg_id_makes_one_meeting) {
+    start();
+    branch({{"alice", "王丽"}});
+    add_member(server(), "branch", "deputy", "coordinator", "Deputy");
+    auto alice = connect("alice", "王丽");
+    v1::ClientFrame frame;
+    auto* command = frame.mutable_meeting_schedule();
+    command->set_group("branch");
+    command->set_title("月度组织生活会");
+    command->set_client_msg_id("2026-12-monthly");
+
+    v1::MeetingScheduleReply first;
+    {
+        auto host = TestClient::connect(server(), "secretary");
+        first = host.expect_reply<v1::MeetingScheduleReply>(frame);
+        EXPECT_FALSE(first.duplicate());
+    }
+    EXPECT_EQ(expect_update(alice, Change::SCHEDULED, "secretary").meeting_id(),
+              first.meeting_id());
+    // The host's phone lost the reply with the connection and sends it again, on a new one.
+    auto host = TestClient::connect(server(), "secretary");
+    const auto retry = host.expect_reply<v1::MeetingScheduleReply>(frame);
+    EXPECT_TRUE(retry.duplicate());
+    EXPECT_EQ(retry.meeting_id(), first.meeting_id());
+    EXPECT_EQ(retry.seq(), first.seq());
+    alice.expect_quiet(alice, "branch");  // no second notice
+
+    // Still the same meeting once it runs; another coordinator's key is theirs.
+    meeting_call(host, start_frame(first.meeting_id()));
+    EXPECT_EQ(expect_update(alice, Change::STARTED).meeting_id(), first.meeting_id());
+    EXPECT_EQ(host.expect_reply<v1::MeetingScheduleReply>(frame).meeting_id(), first.meeting_id());
+    auto deputy = TestClient::connect(server(), "deputy");
+    const auto other = deputy.expect_reply<v1::MeetingScheduleReply>(frame);
+    EXPECT_FALSE(other.duplicate());
+    EXPECT_NE(other.meeting_id(), first.meeting_id());
+    command->set_client_msg_id("no spaces");
+    host.expect_error(frame, v1::Error::INVALID_ARGUMENT);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MeetingLifecycleTest, testing::ValuesIn(all_backends()),
                          backend_name);
 

@@ -145,8 +145,17 @@ TEST_F(SqliteDutyStoreTest, create_announces_in_every_target_group_and_pushes_to
     const auto r = record("dc_1");
     EXPECT_EQ(r.call().state(), v1::DutyCall::OPEN);
     EXPECT_EQ(r.tally().pending(), 4U);  // u1..u4; the creator is not asked
+    // The same id by the same creator is a retry: the first seq, nothing announced or pushed.
     auto again = create(creation("dc_1", 2));
-    EXPECT_EQ(again.status().code(), errc::conflict);
+    ASSERT_TRUE(again.ok()) << again.status().message();
+    EXPECT_TRUE(again->duplicate);
+    EXPECT_EQ(again->seq, 1U);
+    EXPECT_EQ(again->pushed, 0U);
+    EXPECT_EQ(recorder_.seqs("root"), std::vector<std::uint64_t>{1});
+    // By someone else: taken.
+    auto taken = creation("dc_1", 2);
+    taken.call.set_created_by("someone");
+    EXPECT_EQ(create(std::move(taken)).status().code(), errc::conflict);
 }
 
 TEST_F(SqliteDutyStoreTest, create_in_a_missing_group_stores_nothing) {

@@ -42,10 +42,12 @@ class SqliteMeetingStoreTest : public ::testing::Test {
         open();
     }
 
-    Result<MeetingApplied> create(const std::string& id, const std::string& group = "branch") {
+    Result<MeetingApplied> create(const std::string& id, const std::string& group = "branch",
+                                  const std::string& host = "host") {
         v1::MeetingRecord record;
         record.mutable_state()->set_meeting_id(id);
         record.mutable_state()->set_group(group);
+        record.mutable_state()->set_host(host);
         record.mutable_state()->set_phase(v1::MeetingState::SCHEDULED);
         MeetingChange first;
         first.change = v1::MeetingUpdate::SCHEDULED;
@@ -68,7 +70,7 @@ class SqliteMeetingStoreTest : public ::testing::Test {
     std::unique_ptr<SqliteMeetingStore> meetings_;
 };
 
-TEST_F(SqliteMeetingStoreTest, create_appends_the_scheduled_update_and_refuses_a_duplicate_id) {
+TEST_F(SqliteMeetingStoreTest, create_appends_the_scheduled_update_and_answers_a_retry) {
     auto created = create("mt_1");
     ASSERT_TRUE(created.ok()) << created.status().message();
     EXPECT_EQ(created->seq, 1U);
@@ -79,7 +81,15 @@ TEST_F(SqliteMeetingStoreTest, create_appends_the_scheduled_update_and_refuses_a
     EXPECT_EQ(event.sender(), "host");
     EXPECT_EQ(event.time_ms(), start_ms);
 
-    EXPECT_EQ(create("mt_1").status().code(), errc::conflict);
+    // The same id by the same host: a retry, answered with the first SCHEDULED seq.
+    auto retry = create("mt_1");
+    ASSERT_TRUE(retry.ok()) << retry.status().message();
+    EXPECT_TRUE(retry->duplicate);
+    EXPECT_EQ(retry->seq, 1U);
+    EXPECT_EQ(retry->record.state().host(), "host");
+    // By another host, or for another group: taken.
+    EXPECT_EQ(create("mt_1", "branch", "someone").status().code(), errc::conflict);
+    EXPECT_EQ(create("mt_1", "other").status().code(), errc::conflict);
     EXPECT_EQ(create("mt_2", "no-such-group").status().code(), errc::not_found);
     EXPECT_EQ(handler_.seqs("branch").size(), 1U);  // nothing appended by the failures
 }
