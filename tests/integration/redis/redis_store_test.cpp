@@ -488,6 +488,12 @@ TEST_F(RedisStoreTest, presence_is_decided_across_nodes_and_a_dead_nodes_users_e
             [&](Done<bool> d) { store(1).presence().is_connected(user, std::move(d)); });
         return r.ok() && *r;
     };
+    // connection_opened() reports nothing back: node 1 sees it once node 0's write reached
+    // Redis. Poll for that (the deadline only matters when it never does).
+    const auto opened = std::chrono::steady_clock::now();
+    while (!connected("bob") && std::chrono::steady_clock::now() - opened < 30s) {
+        std::this_thread::sleep_for(20ms);
+    }
     EXPECT_TRUE(connected("bob"));
     stores_[0]->close();
     EXPECT_EQ(list(1), (std::vector<std::string>{"bob/Name bob"}));
