@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (auto encoding : {muster::protocol::Encoding::binary, muster::protocol::Encoding::json}) {
         muster::v1::ClientFrame frame;
         const bool text = encoding == muster::protocol::Encoding::json;
-        const muster::Status status = muster::protocol::decode_client_frame(payload, text, encoding, frame);
+        const muster::Status status =
+            muster::protocol::decode_client_frame(payload, text, encoding, frame);
         if (!status.ok() && status.code() != muster::errc::bad_frame) std::abort();
         if (status.ok()) {
             muster::v1::ServerFrame reply;

@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string buffer(reinterpret_cast<const char*>(data), size);
     std::size_t offset = 0;
     while (offset < buffer.size()) {
-        const auto r = muster::net::parse_client_frame(buffer.data() + offset, buffer.size() - offset, 1 << 16);
+        const auto r = muster::net::parse_client_frame(buffer.data() + offset,
+                                                       buffer.size() - offset, 1 << 16);
         if (r.status != muster::net::ParseStatus::frame) {
             if (r.status == muster::net::ParseStatus::error && r.close_code == 0) std::abort();
             break;

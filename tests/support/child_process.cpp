@@ -327,8 +327,9 @@ std::optional<ExitStatus> ChildProcess::wait(std::chrono::milliseconds timeout) 
             // grandchild could keep the pipe open.
             if (output_) {
                 std::unique_lock lock(output_->mutex);
-                output_->changed.wait_until(lock, std::max(deadline, clock::now() + std::chrono::seconds(1)),
-                                            [this] { return output_->ended; });
+                output_->changed.wait_until(
+                    lock, std::max(deadline, clock::now() + std::chrono::seconds(1)),
+                    [this] { return output_->ended; });
             }
             return status_;
         }

@@ -30,8 +30,8 @@ TEST_P(CliTest, listen_sees_what_send_sends) {
     send.env = {{"MUSTER_JWT_SECRET", server().jwt_secret()}};
     ASSERT_TRUE(sender.spawn(send, error)) << error;
     // Its output line first (wait() may reap it before the last line is read), then its exit.
-    const auto seq_line =
-        sender.wait_for_line([](std::string_view l) { return l.rfind("seq ", 0) == 0; }, default_wait);
+    const auto seq_line = sender.wait_for_line(
+        [](std::string_view l) { return l.rfind("seq ", 0) == 0; }, default_wait);
     ASSERT_TRUE(seq_line) << sender.output();
     EXPECT_EQ(*seq_line, "seq 1");
     const auto sent = sender.wait(default_wait);
