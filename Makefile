@@ -41,7 +41,7 @@ integration: build
 # Only what the benchmarks run is built (a Release build of everything takes much longer).
 bench: bootstrap-bench
 	cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
-	cmake --build build-release -j $(JOBS) --target musterd muster-loadgen
+	cmake --build build-release -j $(JOBS) --target musterd muster-loadgen muster-bench-floor
 	bench/run.sh build-release
 
 format:

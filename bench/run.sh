@@ -17,6 +17,10 @@
 #   BENCH_DURATION=3        seconds of each publishing phase
 #   BENCH_PEERS=1           0: Muster only (no Node.js needed)
 #
+# The raw floor (bench/floor, muster-bench-floor: epoll and one write() per socket per message,
+# nothing else) runs beside Muster whenever it is built: what any server's delivery costs here
+# when every message is its own write.
+#
 # How to read the numbers: bench/README.md (and ../shared/docs/BENCH.md): the load generator
 # shares the machine's cores with the server, so servers are compared by server CPU time per
 # delivery at a fixed rate, read from /proc/PID/stat around the measured phase.
@@ -26,6 +30,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build-release}
 MUSTERD=$BUILD_DIR/bin/musterd
 LOADGEN=$BUILD_DIR/bin/muster-loadgen
+FLOOR=$BUILD_DIR/bin/muster-bench-floor  # optional: the raw floor (bench/floor)
 SCALE=${BENCH_SCALE:-full}
 REPS=${BENCH_REPS:-3}
 DURATION=${BENCH_DURATION:-3}
@@ -130,7 +135,7 @@ wait_listening() {  # PREFIX: waits for the server's "PREFIX host:port" stdout l
     return 1
 }
 
-start_server() {  # muster|ws|socketio [extra musterd options...]
+start_server() {  # muster|floor|ws|socketio [extra musterd options...]
     local kind=$1
     shift
     local dir
@@ -144,6 +149,12 @@ start_server() {  # muster|ws|socketio [extra musterd options...]
             SERVER_PID=$!
             BENCH_OVERRIDES=$(muster_overrides_json "$@")
             wait_listening "musterd listening on "
+            ;;
+        floor)
+            "$FLOOR" 0 >"$SERVER_LOG" 2>"$SERVER_LOG.err" &
+            SERVER_PID=$!
+            BENCH_OVERRIDES="[]"
+            wait_listening "listening on "
             ;;
         ws | socketio)
             local script=ws-server.js
@@ -209,10 +220,10 @@ proc_sample() {
 }
 CLK_TCK=$(getconf CLK_TCK)
 
-protocol_args() {  # muster|ws|socketio
+protocol_args() {  # muster|floor|ws|socketio
     case $1 in
         muster) echo "--protocol=muster --encoding=binary --secret=$SECRET" ;;
-        ws) echo "--protocol=ws-json" ;;
+        ws | floor) echo "--protocol=ws-json" ;;
         socketio) echo "--protocol=socketio" ;;
     esac
 }
@@ -248,9 +259,11 @@ run_case() {
     stop_server
 }
 
-servers_for() {  # REP: Muster and ws every repetition (the targets compare them), Socket.IO once
+# REP: Muster, the raw floor and ws every repetition (the targets compare them), Socket.IO once.
+servers_for() {
     local rep=$1
     echo muster
+    [[ -x $FLOOR ]] && echo floor
     if [[ $PEERS == 1 ]]; then
         echo ws
         ((rep == 1)) && echo socketio

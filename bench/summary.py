@@ -99,6 +99,16 @@ def main():
     if mu is not None and ws:
         checks.append(("server CPU per delivery at 100k/s <= 0.5 x Node ws",
                        "%.2f vs %.2f us (%.2fx)" % (mu, ws, mu / ws), mu <= 0.5 * ws))
+    floor = med("fanout-1k-rate-100k", "floor", "phase.server.cpu_us_per_delivery")
+    mu = med("fanout-1k-rate-100k", "muster", "phase.server.cpu_us_per_delivery")
+    if floor and ws:
+        checks.append(("(context) the raw floor, one write() per socket per message, vs ws",
+                       "%.2f vs %.2f us (%.2fx); Muster is %.2fx the floor" % (
+                           floor, ws, floor / ws, (mu or 0) / floor), None))
+        floor_p99 = med("fanout-1k-rate-100k", "floor", "latency_ms.p99")
+        if floor_p99 is not None:
+            checks.append(("(context) the raw floor's p99 at 100k deliveries/s",
+                           "%.2f ms" % floor_p99, None))
     mu = med("fanout-1k-flood", "muster", "deliveries_per_s")
     ws = med("fanout-1k-flood", "ws", "deliveries_per_s")
     if mu is not None and ws:
