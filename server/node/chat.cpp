@@ -20,6 +20,10 @@ asio::awaitable<Result<store::Appended>> publish_chat(NodeServices& services, co
     if (Status s = check_text("text", post.text, limits.max_text_bytes, true); !s) co_return s;
     if (Status s = require_role(*services.tree(), caller, post.group, store::Role::member); !s)
         co_return s;
+    if (!post.meeting_id.empty() && services.chat_tag_check()) {
+        if (Status s = co_await services.chat_tag_check()(post.group, post.meeting_id); !s)
+            co_return s;
+    }
 
     store::AppendRequest request;
     auto& event = request.event;

@@ -58,6 +58,8 @@ class Node final : public NodeServices,
     void memberships_changed(const std::string& user, Done<Unit> done) override;
     void groups_changed(Done<Unit> done) override;
     void on_client_closed(std::function<void(const Client&)> observer) override;
+    void set_chat_tag_check(ChatTagCheck check) override { chat_tag_check_ = std::move(check); }
+    [[nodiscard]] const ChatTagCheck& chat_tag_check() const override { return chat_tag_check_; }
     void client_closed(const Client& client) override;
     void publish_presence(const std::string& group, const std::string& user,
                           const std::string& name, bool online) override;
@@ -103,6 +105,7 @@ class Node final : public NodeServices,
     HttpRouter router_;
     std::vector<std::unique_ptr<Feature>> features_;
     std::vector<std::function<void(const Client&)>> close_observers_;
+    ChatTagCheck chat_tag_check_;
 
     mutable std::mutex tree_mutex_;
     SharedTree tree_;

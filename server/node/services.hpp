@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "bus/bus.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -22,6 +24,11 @@ namespace muster::node {
 
 class Client;
 class HttpRouter;
+
+// Checks the meeting a chat message is tagged with (in-session chat): ok, or the error the
+// publish is answered with. The meetings feature installs it; the node knows no meetings.
+using ChatTagCheck =
+    std::function<boost::asio::awaitable<Status>(std::string group, std::string meeting_id)>;
 
 class NodeServices {
   public:
@@ -56,6 +63,10 @@ class NodeServices {
     // A transient presence change to every subscriber of the group, on every node.
     virtual void publish_presence(const std::string& group, const std::string& user,
                                   const std::string& name, bool online) = 0;
+
+    // Set once, at install; without one, meeting tags on chat are not checked.
+    virtual void set_chat_tag_check(ChatTagCheck check) = 0;
+    [[nodiscard]] virtual const ChatTagCheck& chat_tag_check() const = 0;
 };
 
 // A feature adds commands and HTTP routes, and may run timers; installed before the node starts.

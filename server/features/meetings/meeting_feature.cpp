@@ -70,6 +70,9 @@ void MeetingFeature::install(node::NodeServices& services, node::CommandRegistry
     services.on_client_closed([this](const node::Client& client) {
         connection_closed(client.caller().user(), client.session_id());
     });
+    services.set_chat_tag_check([this](std::string group, std::string meeting_id) {
+        return check_chat_tag(std::move(group), std::move(meeting_id));
+    });
 }
 
 void MeetingFeature::start() {
@@ -194,7 +197,10 @@ asio::awaitable<Result<store::MeetingApplied>> MeetingFeature::create(v1::Meetin
             store_.create(std::move(record), std::move(first), std::move(done));
         },
         asio::use_awaitable);
-    if (applied && !applied->duplicate) after(*applied);
+    if (applied) {
+        groups_.remember(applied->record.state().meeting_id(), applied->record.state().group());
+        if (!applied->duplicate) after(*applied);
+    }
     co_return applied;
 }
 
@@ -202,6 +208,21 @@ asio::awaitable<Result<v1::MeetingRecord>> MeetingFeature::get(std::string meeti
     co_return co_await async_call<v1::MeetingRecord>(
         [&](Done<v1::MeetingRecord> done) { store_.get(std::move(meeting_id), std::move(done)); },
         asio::use_awaitable);
+}
+
+asio::awaitable<Status> MeetingFeature::check_chat_tag(std::string group, std::string meeting_id) {
+    std::optional<std::string> known = groups_.group_of(meeting_id);
+    if (!known) {
+        Result<v1::MeetingRecord> record = co_await get(meeting_id);
+        if (!record) co_return record.status();
+        known = record->state().group();
+        groups_.remember(meeting_id, *known);
+    }
+    if (*known != group) {
+        co_return Status{errc::invalid_argument,
+                         "meeting " + meeting_id + " is not a meeting of group " + group};
+    }
+    co_return Status{};
 }
 
 asio::awaitable<Result<std::vector<store::MemberInfo>>> MeetingFeature::members(std::string group) {

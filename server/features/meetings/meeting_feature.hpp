@@ -15,6 +15,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "features/meetings/joined_sessions.hpp"
+#include "features/meetings/meeting_groups.hpp"
 #include "node/http_router.hpp"
 #include "node/services.hpp"
 #include "store/meeting_store.hpp"
@@ -55,8 +56,14 @@ class MeetingFeature final : public node::Feature {
     boost::asio::awaitable<Result<muster::v1::MeetingRecord>> get(std::string meeting_id);
     // The group's direct members.
     boost::asio::awaitable<Result<std::vector<store::MemberInfo>>> members(std::string group);
+    // In-session chat: the tag must name a meeting of the group the message is published to
+    // (NOT_FOUND for no such meeting, INVALID_ARGUMENT for one of another group).
+    boost::asio::awaitable<Status> check_chat_tag(std::string group, std::string meeting_id);
 
   private:
+    // Meetings whose group this node remembers (a few hundred bytes each at most).
+    static constexpr std::size_t max_known_meetings = 10'000;
+
     void after(const store::MeetingApplied& applied);
     // Forgets the connections of processes not in `live` (and, with `orphans`, puts every
     // participant without a connection on grace) in every unfinished meeting that has any.
@@ -79,6 +86,7 @@ class MeetingFeature final : public node::Feature {
     store::MeetingStore& store_;
     node::NodeServices* services_ = nullptr;
     JoinedSessions sessions_;
+    MeetingGroups groups_{max_known_meetings};
     std::atomic<bool> stopping_{false};
     // Liveness reports (shared stores): the processes alive at the last one; whether a
     // recovery failed and must be tried again.

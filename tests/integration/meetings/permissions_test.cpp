@@ -106,6 +106,42 @@ TEST_P(MeetingPermissionsTest, bad_input_is_refused_with_the_right_code) {
     EXPECT_EQ(meeting_call(alice, get_frame(id)).state().phase(), v1::MeetingState::ENDED);
 }
 
+TEST_P(MeetingPermissionsTest, in_session_chat_must_name_a_meeting_of_its_group) {
+    start();
+    branch({{"alice", "Alice"}});
+    create_group(server(), "second", "第二党支部");
+    add_member(server(), "second", "secretary", "coordinator", "Secretary");
+    add_member(server(), "second", "alice", "member", "Alice");
+    auto host = connect("secretary");
+    auto alice = connect("alice");
+    const std::string here = schedule(host);
+    v1::ClientFrame other_meeting;
+    other_meeting.mutable_meeting_schedule()->set_group("second");
+    other_meeting.mutable_meeting_schedule()->set_title("另一个会");
+    const std::string there =
+        host.expect_reply<v1::MeetingScheduleReply>(other_meeting).meeting_id();
+
+    auto chat = [](const std::string& meeting) {
+        v1::ClientFrame frame;
+        frame.mutable_publish()->set_group("branch");
+        frame.mutable_publish()->set_text("我想发言");
+        frame.mutable_publish()->set_meeting_id(meeting);
+        return frame;
+    };
+    alice.expect_error(chat("mt_nope"), v1::Error::NOT_FOUND);
+    alice.expect_error(chat(there), v1::Error::INVALID_ARGUMENT);  // a meeting of "second"
+    const auto said = alice.expect_reply<v1::PublishReply>(chat(here));
+    EXPECT_GT(said.seq(), 0U);
+    // Over HTTP the same.
+    const auto refused =
+        http_call(server(), "POST", "/api/v1/groups/branch/messages",
+                  R"({"text":"hi","meetingId":")" + there + R"("})", server().token("alice"));
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    // Untagged chat is not checked at all.
+    v1::ClientFrame plain = chat("");
+    EXPECT_GT(alice.expect_reply<v1::PublishReply>(plain).seq(), said.seq());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MeetingPermissionsTest, testing::ValuesIn(all_backends()),
                          backend_name);
 
