@@ -124,6 +124,7 @@ po::options_description describe(Config& c) {
     add("redis.health_interval_ms",
         po::value(&r.health_interval_ms)->default_value(r.health_interval_ms), "");
     add("redis.presence_ttl_s", po::value(&r.presence_ttl_s)->default_value(r.presence_ttl_s), "");
+    add("redis.startup_wait_s", po::value(&r.startup_wait_s)->default_value(r.startup_wait_s), "");
     add("redis.key_prefix", po::value(&r.key_prefix)->default_value(r.key_prefix), "");
 
     auto& du = c.duty;

@@ -87,6 +87,7 @@ struct RedisConfig {
     std::uint32_t reconnect_max_ms = 5000;
     std::uint32_t health_interval_ms = 1000;  // subscriber health check publish
     std::uint32_t presence_ttl_s = 30;  // a dead node's presence and meeting joins lapse after this
+    std::uint32_t startup_wait_s = 60;  // at start, wait this long for Redis (starting, loading)
     std::string key_prefix = "muster";
 };
 

@@ -5,6 +5,7 @@
 #include <future>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -155,13 +156,36 @@ SharedTree Node::tree() const {
 }
 
 void Node::load_tree_blocking() {
-    auto groups =
-        wait_for<std::vector<store::GroupInfo>>([this](Done<std::vector<store::GroupInfo>> done) {
-            store_->directory().list_groups(std::move(done));
-        });
-    if (!groups) throw std::runtime_error("cannot load groups: " + groups.status().message());
-    std::lock_guard lock(tree_mutex_);
-    tree_ = std::make_shared<const GroupTree>(std::move(*groups));
+    // A store that is not there yet is waited for: nodes and Redis are often started together,
+    // and a Redis that has just started answers LOADING until its data is in memory.
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(config_.redis.startup_wait_s);
+    bool waiting = false;
+    for (;;) {
+        auto groups = wait_for<std::vector<store::GroupInfo>>(
+            [this](Done<std::vector<store::GroupInfo>> done) {
+                store_->directory().list_groups(std::move(done));
+            });
+        if (groups) {
+            if (waiting) {
+                MUSTER_LOG_INFO("node") << "the store answers";
+            }
+            std::lock_guard lock(tree_mutex_);
+            tree_ = std::make_shared<const GroupTree>(std::move(*groups));
+            return;
+        }
+        if (groups.status().code() != errc::unavailable ||
+            std::chrono::steady_clock::now() >= deadline) {
+            throw std::runtime_error("cannot load groups: " + groups.status().message());
+        }
+        if (!waiting) {
+            MUSTER_LOG_WARN("node") << "waiting up to " << config_.redis.startup_wait_s
+                                    << " s for the store: " << groups.status().message();
+            waiting = true;
+        }
+        // Start-up, on the main thread: no loop runs yet.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
 }
 
 asio::ip::tcp::endpoint Node::start() {

@@ -3,6 +3,8 @@
 // UNAVAILABLE, live sessions stay open), recover by themselves, and no acknowledged event is
 // lost: sessions that stayed connected catch up from the log, clients that dropped resume.
 
+#include <csignal>
+#include <fstream>
 #include <map>
 
 #include "cluster_fixture.hpp"
@@ -146,6 +148,42 @@ TEST_F(RedisRestartTest, nodes_recover_by_themselves_and_no_acknowledged_event_i
     const auto marker = marker_client.publish("g", "marker").seq();
     EXPECT_EQ(sue.next_log_event().seq(), marker);
     EXPECT_EQ(back.next_log_event().seq(), marker);
+}
+
+// Nodes and Redis are often started together (compose, systemd, a rebooted host): a node
+// whose Redis is not up yet waits for it (redis.startup_wait_s), then serves.
+TEST_F(RedisRestartTest, a_node_started_before_redis_waits_for_it) {
+    redis_.kill();
+    TempDir dir("musterd");
+    const auto log = dir.path() / "musterd.log";
+    SpawnSpec spec;
+    spec.program = bin_path("musterd").string();
+    spec.args = {"--server.listen=127.0.0.1:0", "--server.data_dir=" + dir.path().string(),
+                 "--auth.jwt_secret=s", "--redis.url=" + redis_.url(),
+                 "--redis.reconnect_max_ms=500"};
+    spec.stderr_path = log;
+    ChildProcess node;
+    std::string error;
+    ASSERT_TRUE(node.spawn(spec, error)) << error;
+    auto log_says = [&](std::string_view words) {
+        std::ifstream in(log);
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        return text.find(words) != std::string::npos;
+    };
+    ASSERT_TRUE(poll_until([&] { return log_says("waiting up to 60 s for the store"); }))
+        << "no word of waiting; exited: " << node.has_exited();
+    EXPECT_FALSE(node.has_exited());
+
+    ASSERT_TRUE(redis_.restart());
+    std::string why;
+    const auto listening = node.wait_for_line(
+        [](std::string_view line) { return line.starts_with("musterd listening on "); }, 30s, &why);
+    ASSERT_TRUE(listening.has_value()) << why;
+    EXPECT_TRUE(log_says("the store answers"));
+    node.signal(SIGTERM);
+    const auto status = node.wait(30s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(status->clean()) << status->describe();
 }
 
 }  // namespace
