@@ -8,7 +8,7 @@ level=${1:-build}
 build_pkgs=(
   g++ cmake make ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libhiredis-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev
+  libhiredis-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev liburing-dev
 )
 test_pkgs=(libgtest-dev libgmock-dev googletest redis-server python3)
 bench_pkgs=(libbenchmark-dev nodejs npm)

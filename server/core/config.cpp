@@ -26,6 +26,8 @@ po::options_description describe(Config& c) {
     add("server.listen", po::value(&s.listen)->default_value(s.listen), "host:port to listen on");
     add("server.threads", po::value(&s.threads)->default_value(s.threads),
         "network threads (0 = cores)");
+    add("server.io_uring", po::value(&s.io_uring)->default_value(s.io_uring),
+        "batch each loop turn's socket writes in one io_uring submission (if the kernel allows)");
     add("server.node_id", po::value(&s.node_id)->default_value(s.node_id),
         "node name (empty = host-pid)");
     add("server.data_dir", po::value(&s.data_dir)->default_value(s.data_dir),

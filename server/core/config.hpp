@@ -15,12 +15,13 @@ namespace muster {
 struct ServerConfig {
     std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
     unsigned threads = 0;                   // network threads; 0 = one per core
-    std::string node_id;                    // empty = hostname-pid
-    std::string data_dir = "./var";         // SQLite database and other local state
-    std::string log_level = "info";         // debug | info | warn | error | off
-    std::string demo_data;                  // JSON organisation loaded at start (make run)
-    std::string ready_file;                 // written with "host:port" once listening (tests)
-    unsigned shutdown_grace_ms = 5000;      // SIGTERM: time to flush sessions before closing
+    bool io_uring = true;  // a loop turn's socket writes in one io_uring submission, if allowed
+    std::string node_id;   // empty = hostname-pid
+    std::string data_dir = "./var";     // SQLite database and other local state
+    std::string log_level = "info";     // debug | info | warn | error | off
+    std::string demo_data;              // JSON organisation loaded at start (make run)
+    std::string ready_file;             // written with "host:port" once listening (tests)
+    unsigned shutdown_grace_ms = 5000;  // SIGTERM: time to flush sessions before closing
 };
 
 struct AuthConfig {

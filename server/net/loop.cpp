@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "net/batched_send.hpp"
 #include "net/ws_connection.hpp"
 
 namespace muster::net {
@@ -27,9 +28,19 @@ void Loop::schedule_flush(std::shared_ptr<WsConnection> connection) {
     if (flush_list_.size() == 1) boost::asio::post(io_, [this] { run_flushes(); });
 }
 
+bool Loop::enable_batched_send() {
+    batched_ = BatchedSender::create();
+    return batched_ != nullptr;
+}
+
 void Loop::run_flushes() {
     flushing_.swap(flush_list_);
-    for (auto& connection : flushing_) connection->flush();
+    // One socket: a plain write is one system call either way.
+    if (batched_ && flushing_.size() > 1 && !batched_->failed()) {
+        batched_->send_all(flushing_);
+    } else {
+        for (auto& connection : flushing_) connection->flush();
+    }
     flushing_.clear();
 }
 

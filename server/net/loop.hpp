@@ -20,6 +20,7 @@
 
 namespace muster::net {
 
+class BatchedSender;
 class WsConnection;
 
 // Monotonic milliseconds, for timeouts.
@@ -59,6 +60,9 @@ class Loop {
     // Flushes the connection's queue at the end of this loop turn (once, however many frames
     // were queued for it meanwhile).
     void schedule_flush(std::shared_ptr<WsConnection> connection);
+    // Sends each turn's writes in one io_uring submission (net/batched_send.hpp) when the
+    // kernel allows it; false when it does not (the loop writes socket by socket). Before run.
+    bool enable_batched_send();
 
     // Connections visited by the sweep. The loop holds them until they detach.
     void attach(std::shared_ptr<WsConnection> connection);
@@ -85,6 +89,7 @@ class Loop {
     std::size_t read_buffer_bytes_;
     std::unique_ptr<char[]> read_buffer_;
     std::array<boost::asio::const_buffer, 64> iov_scratch_;
+    std::unique_ptr<BatchedSender> batched_;
     std::vector<std::shared_ptr<WsConnection>> flush_list_;
     std::vector<std::shared_ptr<WsConnection>> flushing_;
     std::vector<std::shared_ptr<WsConnection>> connections_;

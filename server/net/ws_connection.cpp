@@ -1,6 +1,7 @@
 #include "net/ws_connection.hpp"
 
 #include <array>
+#include <cerrno>
 
 #include <boost/asio/post.hpp>
 
@@ -248,6 +249,43 @@ void WsConnection::flush() {
         LoopStats::add(loop_.stats().writes, 1);
         LoopStats::add(loop_.stats().bytes_out, n);
         consume(n);
+    }
+    queue_emptied();
+}
+
+std::size_t WsConnection::gather(std::span<iovec> out) {
+    flush_scheduled_ = false;
+    if (state_ == State::closed || write_waiting_) return 0;
+    if (head_ >= queue_.size()) {
+        queue_emptied();
+        return 0;
+    }
+    std::size_t count = 0;
+    for (std::size_t i = head_; i < queue_.size() && count < out.size(); ++i) {
+        const std::string& frame = *queue_[i];
+        const std::size_t offset = i == head_ ? front_offset_ : 0;
+        // iovec wants a mutable pointer; sendmsg only reads through it.
+        out[count++] = iovec{const_cast<char*>(frame.data() + offset), frame.size() - offset};
+    }
+    return count;
+}
+
+void WsConnection::sent(int result) {
+    if (state_ == State::closed) return;
+    if (result == -EAGAIN || result == -EWOULDBLOCK) {
+        wait_writable();
+        return;
+    }
+    if (result < 0) {
+        teardown();
+        return;
+    }
+    LoopStats::add(loop_.stats().writes, 1);
+    LoopStats::add(loop_.stats().bytes_out, static_cast<std::uint64_t>(result));
+    consume(static_cast<std::size_t>(result));
+    if (head_ < queue_.size()) {
+        flush();  // a partial write, or more frames than one gather: the usual path goes on
+        return;
     }
     queue_emptied();
 }

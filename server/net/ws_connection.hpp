@@ -17,8 +17,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <sys/uio.h>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -81,6 +83,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
 
   private:
     friend class Loop;
+    friend class BatchedSender;
     enum class State : std::uint8_t { open, closing, closed };
 
     void wait_readable();
@@ -96,6 +99,11 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
     bool enqueue(SharedBytes frame, bool control);
     void request_flush();
     void flush();  // called by the loop
+    // A flush in two halves, for BatchedSender: what is queued as iovecs (at most out.size();
+    // 0: nothing to send now), then the outcome (bytes sent, or -errno).
+    std::size_t gather(std::span<iovec> out);
+    void sent(int result);
+    int native_fd() { return socket_.native_handle(); }
     void wait_writable();
     void consume(std::size_t written);
     void queue_emptied();

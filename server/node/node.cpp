@@ -91,9 +91,15 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
         config_.server.threads != 0 ? config_.server.threads : std::thread::hardware_concurrency();
     threads = std::clamp(threads, 1U, 64U);
     std::vector<net::Loop*> loops;
+    bool batched = config_.server.io_uring;
     for (unsigned i = 0; i < threads; ++i) {
         loops_.push_back(std::make_unique<net::Loop>(i));
         loops.push_back(loops_.back().get());
+        if (batched) batched = loops_.back()->enable_batched_send();
+    }
+    if (config_.server.io_uring) {
+        MUSTER_LOG_INFO("node") << (batched ? "socket writes batched with io_uring"
+                                            : "io_uring unavailable: one write per socket");
     }
     hub_ = std::make_unique<hub::Hub>(loops, *bus_);
     timers_ = std::make_unique<Timers>(loops_.front()->io().get_executor(), clock_);
