@@ -11,6 +11,21 @@ namespace muster {
 namespace {
 
 constexpr char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+constexpr std::size_t id_chars = 26;
+
+// Appends `chars` base32 characters taken from the leading bits of `bytes`.
+void append_base32(std::string& id, const unsigned char* bytes, std::size_t chars) {
+    std::uint64_t bits = 0;
+    int have = 0;
+    for (std::size_t done = 0; done < chars; ++done) {
+        if (have < 5) {
+            bits = (bits << 8) | *bytes++;
+            have += 8;
+        }
+        have -= 5;
+        id.push_back(alphabet[(bits >> have) & 31U]);
+    }
+}
 
 }  // namespace
 
@@ -20,21 +35,11 @@ std::string new_id(std::string_view prefix, std::int64_t now_ms) {
         throw std::runtime_error("RAND_bytes failed");
     }
     std::string id(prefix);
-    id.reserve(prefix.size() + 26);
+    id.reserve(prefix.size() + id_chars);
     // 48 bits of time in 10 characters (the top 2 bits of the first are zero).
     const auto time = static_cast<std::uint64_t>(now_ms) & 0xFFFFFFFFFFFFULL;
     for (int shift = 45; shift >= 0; shift -= 5) id.push_back(alphabet[(time >> shift) & 31U]);
-    // 80 random bits in 16 characters.
-    std::uint64_t bits = 0;
-    int have = 0;
-    for (unsigned char byte : random) {
-        bits = (bits << 8) | byte;
-        have += 8;
-        while (have >= 5) {
-            have -= 5;
-            id.push_back(alphabet[(bits >> have) & 31U]);
-        }
-    }
+    append_base32(id, random.data(), 16);  // 80 random bits
     return id;
 }
 
@@ -49,17 +54,8 @@ std::string keyed_id(std::string_view prefix, std::string_view owner, std::strin
         throw std::runtime_error("EVP_Digest failed");
     }
     std::string id(prefix);
-    id.reserve(prefix.size() + 26);
-    std::uint64_t bits = 0;
-    int have = 0;
-    for (unsigned int i = 0; id.size() < prefix.size() + 26 && i < length; ++i) {
-        bits = (bits << 8) | digest[i];
-        have += 8;
-        while (have >= 5 && id.size() < prefix.size() + 26) {
-            have -= 5;
-            id.push_back(alphabet[(bits >> have) & 31U]);
-        }
-    }
+    id.reserve(prefix.size() + id_chars);
+    append_base32(id, digest.data(), id_chars);  // 130 of SHA-256's 256 bits
     return id;
 }
 

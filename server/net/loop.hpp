@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <sys/uio.h>
 #include <vector>
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -54,8 +54,8 @@ class Loop {
 
     // The receive buffer shared by this loop's connections. Valid until the next read.
     std::span<char> read_buffer() { return {read_buffer_.get(), read_buffer_bytes_}; }
-    // Scratch iovecs for one gathered write (64: Asio's limit per call).
-    std::span<boost::asio::const_buffer> iov_scratch() { return iov_scratch_; }
+    // Scratch iovecs for one gathered write.
+    std::span<iovec> iov_scratch() { return iov_scratch_; }
 
     // Flushes the connection's queue at the end of this loop turn (once, however many frames
     // were queued for it meanwhile).
@@ -88,7 +88,7 @@ class Loop {
     boost::asio::io_context io_{1};  // one thread: Asio may skip locking
     std::size_t read_buffer_bytes_;
     std::unique_ptr<char[]> read_buffer_;
-    std::array<boost::asio::const_buffer, 64> iov_scratch_;
+    std::array<iovec, 64> iov_scratch_{};
     std::unique_ptr<BatchedSender> batched_;
     std::vector<std::shared_ptr<WsConnection>> flush_list_;
     std::vector<std::shared_ptr<WsConnection>> flushing_;

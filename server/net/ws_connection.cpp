@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cerrno>
+#include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
 
@@ -224,33 +225,10 @@ void WsConnection::request_flush() {
 }
 
 void WsConnection::flush() {
-    flush_scheduled_ = false;
-    if (state_ == State::closed || write_waiting_) return;
-    std::span<asio::const_buffer> buffers = loop_.iov_scratch();
-    while (head_ < queue_.size()) {
-        std::size_t count = 0;
-        for (std::size_t i = head_; i < queue_.size() && count < buffers.size(); ++i) {
-            const std::string& frame = *queue_[i];
-            const std::size_t offset = i == head_ ? front_offset_ : 0;
-            buffers[count++] = asio::buffer(frame.data() + offset, frame.size() - offset);
-        }
-        error_code ec;
-        // One frame (the common case at a steady rate): send(2), without sendmsg's iovec.
-        const std::size_t n = count == 1 ? socket_.write_some(buffers[0], ec)
-                                         : socket_.write_some(buffers.first(count), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            wait_writable();
-            return;
-        }
-        if (ec) {
-            teardown();
-            return;
-        }
-        LoopStats::add(loop_.stats().writes, 1);
-        LoopStats::add(loop_.stats().bytes_out, n);
-        consume(n);
+    const std::span<iovec> slots = loop_.iov_scratch();
+    for (std::size_t count = gather(slots); count != 0; count = gather(slots)) {
+        if (!wrote(write_now(slots.first(count)))) return;
     }
-    queue_emptied();
 }
 
 std::size_t WsConnection::gather(std::span<iovec> out) {
@@ -270,24 +248,43 @@ std::size_t WsConnection::gather(std::span<iovec> out) {
     return count;
 }
 
-void WsConnection::sent(int result) {
-    if (state_ == State::closed) return;
+std::int64_t WsConnection::write_now(std::span<iovec> slots) {
+    constexpr int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+    const int fd = socket_.native_handle();
+    ssize_t n = 0;
+    do {
+        if (slots.size() == 1) {
+            // One frame (the common case at a steady rate): send(2), without sendmsg's iovec.
+            n = ::send(fd, slots[0].iov_base, slots[0].iov_len, flags);
+        } else {
+            msghdr header{};
+            header.msg_iov = slots.data();
+            header.msg_iovlen = slots.size();
+            n = ::sendmsg(fd, &header, flags);
+        }
+    } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+bool WsConnection::wrote(std::int64_t result) {
+    if (state_ == State::closed) return false;
     if (result == -EAGAIN || result == -EWOULDBLOCK) {
         wait_writable();
-        return;
+        return false;
     }
     if (result < 0) {
         teardown();
-        return;
+        return false;
     }
     LoopStats::add(loop_.stats().writes, 1);
     LoopStats::add(loop_.stats().bytes_out, static_cast<std::uint64_t>(result));
     consume(static_cast<std::size_t>(result));
-    if (head_ < queue_.size()) {
-        flush();  // a partial write, or more frames than one gather: the usual path goes on
-        return;
-    }
-    queue_emptied();
+    return true;
+}
+
+void WsConnection::sent(int result) {
+    // A partial write, or more frames than one gather: the plain path goes on.
+    if (wrote(result)) flush();
 }
 
 void WsConnection::wait_writable() {

@@ -98,10 +98,15 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
 
     bool enqueue(SharedBytes frame, bool control);
     void request_flush();
-    void flush();  // called by the loop
-    // A flush in two halves, for BatchedSender: what is queued as iovecs (at most out.size();
-    // 0: nothing to send now), then the outcome (bytes sent, or -errno).
+    void flush();  // called by the loop: gather, write_now and wrote until nothing is left
+    // What is queued, as iovecs (at most out.size()); 0 when there is nothing to send now
+    // (closed, waiting for the socket, or the queue is empty: then it is reset).
     std::size_t gather(std::span<iovec> out);
+    // One send(2) / sendmsg(2) of gathered frames: bytes written, or -errno.
+    std::int64_t write_now(std::span<iovec> slots);
+    // Accounts for a write's outcome; true when the socket took it all and more may be queued.
+    bool wrote(std::int64_t result);
+    // The outcome of a write BatchedSender made for this connection.
     void sent(int result);
     int native_fd() { return socket_.native_handle(); }
     void wait_writable();

@@ -121,11 +121,11 @@ void RedisPresence::connection_opened(const std::string& user) {
     client_.loop().post([this, user] {
         if (connections_[user]++ > 0) return;
         stale_users_.erase(user);
-        redis_scripts::user_connect().run(client_.connection(), {keys_.user_nodes(user)},
-                                          {node_id_, ttl_ms_, "add"},
-                                          [](const Result<redis::Reply>&) {
-                                              // A failure is repaired by the next heartbeat.
-                                          });
+        redis_scripts::live_entry().run(client_.connection(), {keys_.user_nodes(user)},
+                                        {node_id_, ttl_ms_, "add"},
+                                        [](const Result<redis::Reply>&) {
+                                            // A failure is repaired by the next heartbeat.
+                                        });
     });
 }
 
@@ -134,11 +134,11 @@ void RedisPresence::connection_closed(const std::string& user) {
         const auto it = connections_.find(user);
         if (it == connections_.end() || --it->second > 0) return;
         connections_.erase(it);
-        redis_scripts::user_connect().run(client_.connection(), {keys_.user_nodes(user)},
-                                          {node_id_, ttl_ms_, "remove"},
-                                          [this, user](const Result<redis::Reply>& reply) {
-                                              if (!reply) stale_users_.insert(user);
-                                          });
+        redis_scripts::live_entry().run(client_.connection(), {keys_.user_nodes(user)},
+                                        {node_id_, ttl_ms_, "remove"},
+                                        [this, user](const Result<redis::Reply>& reply) {
+                                            if (!reply) stale_users_.insert(user);
+                                        });
     });
 }
 
@@ -154,7 +154,7 @@ void RedisPresence::stop_heartbeat() {
     timer_.cancel();
     // Stopping cleanly: not alive any more, at once rather than after the TTL.
     if (client_.connection().ready()) {
-        redis_scripts::node_alive().run(client_.connection(), {keys_.nodes_alive()},
+        redis_scripts::live_entry().run(client_.connection(), {keys_.nodes_alive()},
                                         {node_id_, ttl_ms_, "remove"},
                                         [](const Result<redis::Reply>&) {});
     }
@@ -189,7 +189,7 @@ void RedisPresence::schedule_heartbeat() {
 void RedisPresence::heartbeat() {
     if (!client_.connection().ready()) return;
     // This process is alive (meetings recover the connections of the dead ones).
-    redis_scripts::node_alive().run(client_.connection(), {keys_.nodes_alive()},
+    redis_scripts::live_entry().run(client_.connection(), {keys_.nodes_alive()},
                                     {node_id_, ttl_ms_, "add"}, [](const Result<redis::Reply>&) {});
     std::set<std::string> groups;
     for (const auto& [group, users] : groups_) groups.insert(group);
@@ -199,19 +199,19 @@ void RedisPresence::heartbeat() {
     for (const auto& group : groups) refresh_group(group);
 
     for (const auto& [user, count] : connections_) {
-        redis_scripts::user_connect().run(client_.connection(), {keys_.user_nodes(user)},
-                                          {node_id_, ttl_ms_, "add"},
-                                          [](const Result<redis::Reply>&) {});
+        redis_scripts::live_entry().run(client_.connection(), {keys_.user_nodes(user)},
+                                        {node_id_, ttl_ms_, "add"},
+                                        [](const Result<redis::Reply>&) {});
     }
     auto stale_users = std::move(stale_users_);
     stale_users_.clear();
     for (const auto& user : stale_users) {
         if (connections_.contains(user)) continue;
-        redis_scripts::user_connect().run(client_.connection(), {keys_.user_nodes(user)},
-                                          {node_id_, ttl_ms_, "remove"},
-                                          [this, user](const Result<redis::Reply>& reply) {
-                                              if (!reply) stale_users_.insert(user);
-                                          });
+        redis_scripts::live_entry().run(client_.connection(), {keys_.user_nodes(user)},
+                                        {node_id_, ttl_ms_, "remove"},
+                                        [this, user](const Result<redis::Reply>& reply) {
+                                            if (!reply) stale_users_.insert(user);
+                                        });
     }
 }
 

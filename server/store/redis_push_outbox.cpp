@@ -4,25 +4,14 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "store/push_outbox_metrics.hpp"
 #include "store/redis_scripts.hpp"
 
 namespace muster::store {
 namespace {
 
-// The same series as SqlitePushOutbox's: one outbox per node, whichever the store.
-metrics::Counter& enqueued_total() {
-    static auto& counter = metrics::registry().counter(
-        "muster_push_intents_enqueued_total",
-        "Push notifications recorded in the outbox for users with no connection");
-    return counter;
-}
-
-metrics::Counter& dropped_total() {
-    static auto& counter = metrics::registry().counter(
-        "muster_push_intents_dropped_total",
-        "Push intents dropped by outbox retention (too old, or over the bound) before delivery");
-    return counter;
-}
+using push_outbox_metrics::dropped_total;
+using push_outbox_metrics::enqueued_total;
 
 Status malformed(const char* what) {
     return {errc::internal, std::string("redis: unexpected reply to ") + what};

@@ -308,10 +308,12 @@ return 1
     return script;
 }
 
-// Where a user is connected: this node has (ARGV[3] = 'add', also the heartbeat) or no longer
-// has ('remove') a connection of the user.
-//   KEYS[1] user_nodes   ARGV[1] node  ARGV[2] TTL (ms)  ARGV[3] 'add' | 'remove'.  Returns 1.
-const redis::Script& user_connect() {
+// A node's entry in a sorted set of live entries, scored by when it expires (Redis' clock):
+// where a user is connected (user_nodes), or which node processes are alive (nodes_alive).
+// 'add' (also the heartbeat) puts or refreshes it and drops expired ones; 'remove' takes it
+// out. The key expires with its last entry.
+//   KEYS[1] the set   ARGV[1] node  ARGV[2] TTL (ms)  ARGV[3] 'add' | 'remove'.  Returns 1.
+const redis::Script& live_entry() {
     static const redis::Script script(R"lua(
 if ARGV[3] == 'remove' then
   redis.call('ZREM', KEYS[1], ARGV[1])
@@ -338,24 +340,6 @@ return 0
     return script;
 }
 
-// Which node processes are alive: each refreshes its entry with the presence heartbeat and
-// removes it when it stops; a dead one's entry expires (its score, Redis' clock).
-//   KEYS[1] nodes   ARGV[1] node  ARGV[2] TTL (ms)  ARGV[3] 'add' | 'remove'.  Returns 1.
-const redis::Script& node_alive() {
-    static const redis::Script script(R"lua(
-if ARGV[3] == 'remove' then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 1
-end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-return 1
-)lua");
-    return script;
-}
-
 //   KEYS[1] nodes.   Returns the nodes whose entry has not expired.
 const redis::Script& nodes_alive() {
     static const redis::Script script(R"lua(#!lua flags=no-writes
@@ -367,15 +351,15 @@ return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
 }
 
 std::vector<const redis::Script*> all() {
-    return {&append(),         &read_range(),     &trim_by_age(),   &put_group(),
-            &list_groups(),    &put_member(),     &remove_member(), &members_of(),
-            &presence_join(),  &presence_leave(), &presence_list(), &presence_refresh(),
-            &user_connect(),   &user_connected(), &node_alive(),    &nodes_alive(),
-            &duty_create(),    &duty_respond(),   &duty_close(),    &duty_expire(),
-            &duty_remind(),    &duty_read(),      &duty_list(),     &duty_audience(),
-            &meeting_create(), &meeting_swap(),   &meeting_read(),  &outbox_enqueue(),
-            &outbox_list(),    &outbox_remove(),  &outbox_sweep(),  &device_put(),
-            &device_remove(),  &devices_list()};
+    return {&append(),        &read_range(),     &trim_by_age(),    &put_group(),
+            &list_groups(),   &put_member(),     &remove_member(),  &members_of(),
+            &presence_join(), &presence_leave(), &presence_list(),  &presence_refresh(),
+            &live_entry(),    &user_connected(), &nodes_alive(),    &duty_create(),
+            &duty_respond(),  &duty_close(),     &duty_expire(),    &duty_remind(),
+            &duty_read(),     &duty_list(),      &duty_audience(),  &meeting_create(),
+            &meeting_swap(),  &meeting_read(),   &outbox_enqueue(), &outbox_list(),
+            &outbox_remove(), &outbox_sweep(),   &device_put(),     &device_remove(),
+            &devices_list()};
 }
 
 }  // namespace muster::store::redis_scripts

@@ -34,12 +34,11 @@ const redis::Script& presence_join();
 const redis::Script& presence_leave();
 const redis::Script& presence_list();
 const redis::Script& presence_refresh();
-const redis::Script& user_connect();
 const redis::Script& user_connected();
 
-// Which node processes are alive.
-const redis::Script& node_alive();
+// Which node processes are alive; a node's entry in either (a user's nodes, the live nodes).
 const redis::Script& nodes_alive();
+const redis::Script& live_entry();
 
 // Duty calls.
 const redis::Script& duty_create();

@@ -5,10 +5,14 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "store/push_outbox_metrics.hpp"
 #include "store/sqlite_feature_schema.hpp"
 
 namespace muster::store {
 namespace {
+
+using push_outbox_metrics::dropped_total;
+using push_outbox_metrics::enqueued_total;
 
 const std::vector<std::string_view> migrations = {
     // 1: the queue. AUTOINCREMENT: an id is never reused, so a worker's "after_id" cursor
@@ -26,20 +30,6 @@ CREATE INDEX push_outbox_by_user ON push_outbox(user_id, id);
 CREATE INDEX push_outbox_by_time ON push_outbox(created_ms);
 )sql",
 };
-
-metrics::Counter& enqueued_total() {
-    static auto& counter = metrics::registry().counter(
-        "muster_push_intents_enqueued_total",
-        "Push notifications recorded in the outbox for users with no connection");
-    return counter;
-}
-
-metrics::Counter& dropped_total() {
-    static auto& counter = metrics::registry().counter(
-        "muster_push_intents_dropped_total",
-        "Push intents dropped by outbox retention (too old, or over the bound) before delivery");
-    return counter;
-}
 
 }  // namespace
 
