@@ -9,9 +9,14 @@ build_pkgs=(
   g++ cmake make ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libhiredis-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev liburing-dev
+  libcurl4-openssl-dev libqrencode-dev libjemalloc-dev nodejs npm
 )
-test_pkgs=(libgtest-dev libgmock-dev googletest redis-server python3)
-bench_pkgs=(libbenchmark-dev nodejs npm)
+# Tests start real peers: Redis (and a Redis Cluster), nginx, Chromium (CJK fonts), coturn and
+# Janus for meeting media; clang for the sanitizer and fuzz builds; luacheck for the Lua scripts.
+test_pkgs=(libgtest-dev libgmock-dev googletest redis-server redis-tools python3
+  clang-14 libclang-rt-14-dev lua-check nginx chromium fonts-wqy-microhei openssl iproute2
+  systemd coturn janus libjs-janus-gateway libjs-webrtc-adapter)
+bench_pkgs=(libbenchmark-dev)
 
 wanted=("${build_pkgs[@]}")
 case "$level" in
@@ -28,7 +33,7 @@ for pkg in "${wanted[@]}"; do
 done
 
 # nodejs/npm may come from elsewhere than Debian (a preinstalled Node.js); accept any working node.
-if [[ "$level" == bench ]] && command -v node >/dev/null && command -v npm >/dev/null; then
+if command -v node >/dev/null && command -v npm >/dev/null; then
   filtered=()
   for pkg in "${missing[@]}"; do [[ "$pkg" == nodejs || "$pkg" == npm ]] || filtered+=("$pkg"); done
   missing=("${filtered[@]+"${filtered[@]}"}")
