@@ -274,16 +274,20 @@ export class MusterClient extends CommandHelpers {
     }
   }
 
+  // The reply is handled synchronously, not through a promise: the events that follow it may
+  // be in the same socket read and must find the subscription already positioned.
   #sendSubscribe(sub: Subscription): void {
-    this.#enqueue('subscribe', sub.wireRequest(), 'drop').then(
-      (reply: SubscribeReply) => {
+    this.#submit({
+      order: this.#order++, command: 'subscribe', body: sub.wireRequest(), onLoss: 'drop',
+      resolve: (reply: SubscribeReply) => {
         if (this.#subscriptions.get(sub.group) === sub) sub.accepted(reply);
       },
-      (error: MusterError) => {
+      reject: (error: MusterError) => {
         if (error.code === 'CLOSED' || this.#subscriptions.get(sub.group) !== sub) return;
         this.#subscriptions.delete(sub.group);
         sub.failed(error);
-      });
+      },
+    });
   }
 
   // ---- commands -------------------------------------------------------------------------------
@@ -343,10 +347,14 @@ export class MusterClient extends CommandHelpers {
   #enqueue(command: CommandName, body: object, onLoss: OnLoss): Promise<any> {
     if (this.#closed) return Promise.reject(new MusterError('CLOSED', 'the client was closed'));
     return new Promise((resolve, reject) => {
-      const pending: Pending = { order: this.#order++, command, body, onLoss, resolve, reject };
-      if (this.#conn?.ready) this.#send(this.#conn, pending);
-      else this.#queue.push(pending);
+      this.#submit({ order: this.#order++, command, body, onLoss, resolve, reject });
     });
+  }
+
+  #submit(pending: Pending): void {
+    if (this.#closed) pending.reject(new MusterError('CLOSED', 'the client was closed'));
+    else if (this.#conn?.ready) this.#send(this.#conn, pending);
+    else this.#queue.push(pending);
   }
 
   #send(conn: Connection, pending: Pending): void {
