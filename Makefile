@@ -7,7 +7,8 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 RUN_CONFIG ?= deploy/muster.dev.conf
 
-.PHONY: all build run test unit integration bench format tidy clean bootstrap-build bootstrap-test bootstrap-bench
+.PHONY: all build run test unit integration asan fuzz fuzz-smoke bench format tidy clean \
+	bootstrap-build bootstrap-test bootstrap-bench
 
 all: build
 
@@ -38,6 +39,21 @@ unit: build
 integration: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE unit
 
+# One sanitizer build (clang, ASan+UBSan, libFuzzer coverage; -O1, little debug info) serves
+# both: `make asan` runs the unit and integration tests in it (the bench smoke tests are left
+# out), `make fuzz` runs every libFuzzer target for FUZZ_SECONDS from the committed corpus
+# (tests/fuzz/corpus; new inputs go to $(SANITIZE_DIR)/corpus, crashes to .../artifacts).
+# `make fuzz-smoke` is the short run of CI. Any failure or sanitizer report fails them
+# (scripts/sanitize.sh).
+SANITIZE_DIR ?= build-sanitize
+FUZZ_SECONDS ?= 600
+asan: bootstrap-test
+	scripts/sanitize.sh asan $(SANITIZE_DIR) $(JOBS)
+fuzz: bootstrap-test
+	scripts/sanitize.sh fuzz $(SANITIZE_DIR) $(JOBS) $(FUZZ_SECONDS)
+fuzz-smoke: bootstrap-test
+	scripts/sanitize.sh fuzz $(SANITIZE_DIR) $(JOBS) 30
+
 # Only what the benchmarks run is built (a Release build of everything takes much longer).
 bench: bootstrap-bench
 	cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
@@ -51,4 +67,4 @@ tidy: $(BUILD_DIR)/build.ninja
 	run-clang-tidy -quiet -p $(BUILD_DIR) 'server/|clients/' >/dev/null
 
 clean:
-	rm -rf $(BUILD_DIR) build-release
+	rm -rf $(BUILD_DIR) build-release $(SANITIZE_DIR)
