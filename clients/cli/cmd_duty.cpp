@@ -75,11 +75,13 @@ constexpr const char* time_help = "Unix ms, +90m / +2h / +1d from now, or YYYY-M
 // The HTTP API with the resolved token; a response with an error body is a failure.
 client::Outcome<client::HttpResponse> http(const NetworkOptions& network,
                                            const std::string& target) {
-    auto where = network.endpoint();
-    if (!where) return std::move(where).failure();
     auto token = network.resolve_token(/*required=*/true);
     if (!token) return std::move(token).failure();
-    auto response = client::http_request(where->host, where->port, "GET", target, *token);
+    client::HttpRequest request;
+    request.method = "GET";
+    request.target = target;
+    request.bearer_token = *token;
+    auto response = network.http(std::move(request));
     if (!response) return response;
     if (response->status >= 400) {
         v1::Error error;

@@ -35,19 +35,15 @@ int run_http(int argc, char** argv) {
     }
     if (body == "-") body.assign(std::istreambuf_iterator<char>(std::cin), {});
 
-    auto where = network.endpoint();
-    if (!where) return report(where.failure());
     auto token = network.resolve_token(/*required=*/false);  // /healthz needs none
     if (!token) return report(token.failure());
     client::HttpRequest request;
-    request.host = where->host;
-    request.port = where->port;
     request.method = method;
     request.target = path;
     request.bearer_token = *token;
     request.body = body;
     request.content_type = content_type;
-    auto response = client::http_request(request);
+    auto response = network.http(std::move(request));
     if (!response) return report(response.failure());
 
     if (!body_only) std::cout << "HTTP " << response->status << '\n';

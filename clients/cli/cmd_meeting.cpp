@@ -292,17 +292,13 @@ int attendance(int argc, char** argv) {
     }
     if (format != "table" && format != "json" && format != "csv")
         return report("--format must be table, json or csv");
-    auto where = action.network.endpoint();
-    if (!where) return report(where.failure());
     auto token = action.network.resolve_token(/*required=*/true);
     if (!token) return report(token.failure());
     client::HttpRequest request;
-    request.host = where->host;
-    request.port = where->port;
     request.target = "/api/v1/meetings/" + action.meeting +
                      "/attendance?format=" + (format == "csv" ? "csv" : "json");
     request.bearer_token = *token;
-    auto response = client::http_request(request);
+    auto response = action.network.http(std::move(request));
     if (!response) return report(response.failure());
     if (response->status != 200) {
         v1::Error error;

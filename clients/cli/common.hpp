@@ -39,19 +39,34 @@ client::Outcome<std::string> resolve_secret(const TokenOptions& options);
 client::Outcome<std::string> mint(const TokenOptions& options);
 
 // --server, --token, --user (+ TokenOptions), --encoding.
+//
+// Servers: -s is repeatable and takes comma lists ("-s a:8080,b:8080 -s c:8080"); without it,
+// MUSTER_SERVER (also a list), else `listen` under [server] of --config (an address that
+// listens everywhere, 0.0.0.0 or [::], is reached on the loopback), else 127.0.0.1:8080.
+// Commands try the servers in order and go to the next one when a server cannot be reached
+// (connection refused or reset, no WebSocket upgrade, a 502/503/504 from a proxy); an answer
+// from a server (an Error, an HTTP error) is final.
 struct NetworkOptions {
-    std::string server;  // default: MUSTER_SERVER, else 127.0.0.1:8080
-    std::string token;   // default: MUSTER_TOKEN
+    std::vector<std::string> servers;  // as given with -s
+    std::string token;                 // default: MUSTER_TOKEN
     std::string encoding = "proto";
     TokenOptions minting;
 
     void add_to(po::options_description& options);
-    [[nodiscard]] client::Outcome<client::Endpoint> endpoint() const;
+    // Every server to try, in order; a failure when none is usable.
+    [[nodiscard]] client::Outcome<std::vector<client::Endpoint>> endpoints() const;
+    // `request` (host and port are filled in) to the first server that answers.
+    [[nodiscard]] client::Outcome<client::HttpResponse> http(client::HttpRequest request) const;
     // --user mints a fresh token (on each call: a reconnect gets one that is not expired);
     // else --token, else MUSTER_TOKEN. Without any: "" when not `required`, else a failure.
     [[nodiscard]] client::Outcome<std::string> resolve_token(bool required) const;
-    [[nodiscard]] client::Outcome<client::ConnectOptions> connect_options() const;
+    // The connect options for `where` (the encoding checked).
+    [[nodiscard]] client::Outcome<client::ConnectOptions> connect_options(
+        const client::Endpoint& where) const;
 };
+
+// Whether a failure to reach a server is worth trying the next one for.
+bool unreachable(const client::Failure& failure);
 
 // An options_description that already has --help.
 po::options_description make_options(std::string_view caption);
