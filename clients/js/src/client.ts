@@ -333,6 +333,16 @@ export class MusterClient extends CommandHelpers {
     return readJsonResponse<T>(response);
   }
 
+  /** The server's HTTP base: options.httpUrl, or derived from url (wss://h/ws -> https://h). */
+  get httpBase(): string {
+    return this.#httpUrl();
+  }
+
+  /** The fetch given in the options, if any (the helpers of push.ts reuse it). */
+  get fetchImpl(): typeof globalThis.fetch | undefined {
+    return this.#options.fetch;
+  }
+
   #httpUrl(): string {
     if (this.#options.httpUrl) return this.#options.httpUrl.replace(/\/$/, '');
     return httpBaseOf(this.#options.url);

@@ -14,6 +14,31 @@ export {
 } from './client.js';
 export { Subscription, type Gap, type SubscribeOptions, type SubscriptionState } from './subscription.js';
 export { MusterError } from './errors.js';
+export {
+  DeviceSession,
+  redeemInvitation,
+  refreshSession,
+  type DeviceSessionOptions,
+  type HttpOptions,
+  type SessionTokens,
+  type TokenStorage,
+} from './auth.js';
+export {
+  base64UrlToBytes,
+  disableWebPush,
+  enableWebPush,
+  getVapidPublicKey,
+  listDevices,
+  registerDevice,
+  removeDevice,
+  webPushDeviceId,
+  type Device,
+  type DeviceSpec,
+  type PushKind,
+  type PushRegistrationLike,
+  type PushSubscriptionLike,
+  type WebPushOptions,
+} from './push.js';
 export { SUBPROTOCOL, decodeServerFrame, encodeClientFrame, fromCanonicalJson, toCanonicalJson, type Encoding } from './codec.js';
 export { randomId } from './ids.js';
 export { COMMAND_FIELDS, type CommandName, type Commands } from './gen/commands.js';
