@@ -10,8 +10,8 @@
 # Environment:
 #   BENCH_SCALE=full|small  small: tiny sizes, short phases, one repetition: tries the script
 #                           end to end in about a minute; its results are printed, not kept
-#   BENCH_ONLY="..."        scenarios to run, from: fanout chat idle resume-storm durability
-#                           cross-node
+#   BENCH_ONLY="..."        scenarios to run, from: fanout chat idle resume-storm large-group
+#                           durability cross-node
 #   BENCH_REPS=3            repetitions of the cases the issue's targets are judged on (Muster
 #                           and Node ws interleaved; Socket.IO once)
 #   BENCH_DURATION=3        seconds of each publishing phase
@@ -35,7 +35,7 @@ SCALE=${BENCH_SCALE:-full}
 REPS=${BENCH_REPS:-3}
 DURATION=${BENCH_DURATION:-3}
 PEERS=${BENCH_PEERS:-1}
-ONLY=${BENCH_ONLY:-fanout chat idle resume-storm durability cross-node}
+ONLY=${BENCH_ONLY:-fanout chat idle resume-storm large-group durability cross-node}
 SECRET=bench-secret-not-for-production
 RESULTS=bench/results
 
@@ -289,6 +289,7 @@ if [[ $SCALE == small ]]; then
     IDLE_CASE=idle-100-400-small
     STORM="-n 200 -m 20 --missed 20"
     STORM_CASE=resume-storm-200-small
+    LARGE_GROUP=500
     TAG="-small"
 else
     FANOUT_SIZES="1000:$REPS 10000:1"
@@ -297,6 +298,7 @@ else
     IDLE_CASE=idle-2k-18k
     STORM="-n 10000 -m 100 --missed 100"
     STORM_CASE=resume-storm-10k
+    LARGE_GROUP=10000
     TAG=""
 fi
 size_name() { if (($1 >= 1000)); then echo "$(($1 / 1000))k"; else echo "$1"; fi; }
@@ -381,6 +383,25 @@ stop_redis() {
     wait "$REDIS_PID" 2>/dev/null || true
     REDIS_PID=
 }
+
+# ---- 4b. large group join: 10,000 distinct users join one group at once ---------------------
+# Presence is what a join costs the others: every arrival is announced to the subscribers
+# already there. The target: at most 50 MB of presence to all subscribers together, and
+# everyone joined within 3 s. On the embedded node and on a node on Redis (presence in Redis).
+if wants large-group; then
+    echo "bench: large group join"
+    for rep in $(seq 1 "$REPS"); do
+        run_case large-group "large-group-join-$(size_name "$LARGE_GROUP")$TAG" muster "$rep" \
+            --scenario=large-group-join -n "$LARGE_GROUP" --connect-concurrency=2000 --settle=1
+    done
+    if command -v redis-server >/dev/null; then
+        start_redis everysec
+        run_case large-group "large-group-join-$(size_name "$LARGE_GROUP")-redis$TAG" muster 1 \
+            --server-options --redis.url="redis://127.0.0.1:$REDIS_PORT" -- \
+            --scenario=large-group-join -n "$LARGE_GROUP" --connect-concurrency=2000 --settle=1
+        stop_redis
+    fi
+fi
 
 # ---- 5. durability: publishes acknowledged after commit -------------------------------------
 if wants durability; then

@@ -362,6 +362,9 @@ void Engine::on_message(Conn& c, std::string_view payload) {
         case Incoming::Kind::event: {
             if (in.seq == 0) {
                 ++transient_;
+                // As it crossed the wire: the server's frame header (unmasked) and the payload.
+                const std::size_t n = payload.size();
+                handler_.on_transient(c, in, n + (n < 126 ? 2 : n < 65536 ? 4 : 10));
                 return;
             }
             const std::int64_t group = handler_.group_index(in.group);

@@ -50,6 +50,9 @@ class Handler {
     // `fresh`: counted once (not a duplicate).
     virtual void on_event(Conn& /*conn*/, Subscription& /*sub*/, const Incoming& /*event*/,
                           bool /*fresh*/) {}
+    // A transient event (seq 0: presence) of `wire_bytes` (WebSocket header and payload).
+    virtual void on_transient(Conn& /*conn*/, const Incoming& /*event*/,
+                              std::size_t /*wire_bytes*/) {}
     // A reply (or an error reply) to a command sent after `ready`.
     virtual void on_reply(Conn& /*conn*/, const Incoming& /*reply*/) {}
     // The connection is gone (failed, or closed by the server); not called for close().

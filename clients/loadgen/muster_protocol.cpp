@@ -88,7 +88,7 @@ void read_connect_reply(std::string_view bytes, Incoming& in) {
     }
 }
 
-// Event: group = 1, seq = 2, chat = 10 { text = 1 }.
+// Event: group = 1, seq = 2, chat = 10 { text = 1 }, presence_count = 21 { online = 2 }.
 void read_event(std::string_view bytes, Incoming& in) {
     wire::Reader r(bytes);
     std::uint32_t f = 0;
@@ -105,6 +105,18 @@ void read_event(std::string_view bytes, Incoming& in) {
             while (c.next(f, t)) {
                 if (f == 1 && t == wire::length) {
                     c.read_bytes(in.text);
+                } else {
+                    c.skip(t);
+                }
+            }
+        } else if (f == 21 && t == wire::length) {
+            std::string_view count;
+            if (!r.read_bytes(count)) break;
+            in.presence_count = true;
+            wire::Reader c(count);
+            while (c.next(f, t)) {
+                if (f == 2 && t == wire::varint) {
+                    c.read_varint(in.online);
                 } else {
                     c.skip(t);
                 }

@@ -19,7 +19,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     d.add_options()
         ("help,h", "this text")
         ("scenario", po::value(&o.scenario)->default_value(o.scenario),
-         "fanout | chat | idle | resume-storm | publish-ack")
+         "fanout | chat | idle | resume-storm | publish-ack | large-group-join")
         ("protocol", po::value(&o.protocol)->default_value(o.protocol), "muster | ws-json | socketio")
         ("encoding", po::value(&o.encoding)->default_value(o.encoding), "muster: binary | json")
         ("server", po::value(&server)->default_value(server), "HOST:PORT (IPv4)")

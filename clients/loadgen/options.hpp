@@ -8,7 +8,8 @@
 namespace muster::loadgen {
 
 struct Options {
-    std::string scenario = "fanout";  // fanout | chat | idle | resume-storm | publish-ack
+    std::string scenario = "fanout";  // fanout | chat | idle | resume-storm | publish-ack |
+                                      // large-group-join
     std::string protocol = "muster";  // muster | ws-json | socketio
     std::string encoding = "binary";  // muster: binary | json
     std::string host = "127.0.0.1";

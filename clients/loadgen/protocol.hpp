@@ -41,6 +41,8 @@ struct Incoming {
     bool duplicate = false;           // publish reply: an idempotent repeat
     std::uint32_t nested_errors = 0;  // connect reply: resume entries that failed
     std::string_view error;           // error code / reason
+    bool presence_count = false;      // event: a PresenceCount (Muster binary)
+    std::uint64_t online = 0;         // ... and how many it says are online
 };
 
 // A subscription to restore at connect (Muster's `connect.resume`), or to subscribe to.

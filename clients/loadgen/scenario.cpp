@@ -228,6 +228,7 @@ std::unique_ptr<Scenario> make_traffic(const Options& options, const Protocol& p
 std::unique_ptr<Scenario> make_idle(const Options& options, const Protocol& protocol);
 std::unique_ptr<Scenario> make_resume_storm(const Options& options, const Protocol& protocol);
 std::unique_ptr<Scenario> make_publish_ack(const Options& options, const Protocol& protocol);
+std::unique_ptr<Scenario> make_large_group_join(const Options& options, const Protocol& protocol);
 
 std::unique_ptr<Scenario> make_scenario(const Options& options, const Protocol& protocol) {
     if (options.scenario == "fanout" || options.scenario == "chat") {
@@ -236,6 +237,7 @@ std::unique_ptr<Scenario> make_scenario(const Options& options, const Protocol& 
     if (options.scenario == "idle") return make_idle(options, protocol);
     if (options.scenario == "resume-storm") return make_resume_storm(options, protocol);
     if (options.scenario == "publish-ack") return make_publish_ack(options, protocol);
+    if (options.scenario == "large-group-join") return make_large_group_join(options, protocol);
     return nullptr;
 }
 
