@@ -40,6 +40,8 @@ po::options_description describe(Config& c) {
         "file to write host:port to");
     add("server.shutdown_grace_ms",
         po::value(&s.shutdown_grace_ms)->default_value(s.shutdown_grace_ms), "");
+    add("server.web_root", po::value(&s.web_root)->default_value(s.web_root),
+        "built web app folder served at / (empty = installed or source tree's)");
 
     auto& a = c.auth;
     add("auth.jwt_algorithm", po::value(&a.jwt_algorithm)->default_value(a.jwt_algorithm),

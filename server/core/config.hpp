@@ -22,6 +22,9 @@ struct ServerConfig {
     std::string demo_data;              // JSON organisation loaded at start (make run)
     std::string ready_file;             // written with "host:port" once listening (tests)
     unsigned shutdown_grace_ms = 5000;  // SIGTERM: time to flush sessions before closing
+    // The built web app served at / (clients/web/dist); empty = the app installed beside musterd
+    // (<bin>/../share/muster/web), else the source tree's clients/web/dist
+    std::string web_root;
 };
 
 struct AuthConfig {

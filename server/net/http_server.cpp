@@ -139,9 +139,17 @@ struct Server::Impl {
             const std::string_view target(request.target().data(), request.target().size());
             const std::string_view path = target.substr(0, target.find('?'));
 
-            if (path == options.ws_path && request.find(http::field::upgrade) != request.end()) {
-                co_await upgrade(loop, stream, buffer, request);
-                co_return;
+            if (path == options.ws_path) {
+                if (request.find(http::field::upgrade) != request.end()) {
+                    co_await upgrade(loop, stream, buffer, request);
+                    co_return;
+                }
+                // A plain GET of the WebSocket endpoint: say what it needs (RFC 9110 426).
+                auto refused = error_response(426, "BAD_FRAME", "WebSocket upgrade required");
+                refused.headers.emplace_back("Upgrade", "websocket");
+                if (!co_await write(stream, refused, request.keep_alive()) || !request.keep_alive())
+                    break;
+                continue;
             }
 
             HttpRequest r;

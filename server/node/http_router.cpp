@@ -123,6 +123,9 @@ asio::awaitable<net::HttpResponse> HttpRouter::dispatch(NodeServices& services,
             response.status = 405;
             co_return response;
         }
+        if (static_) {
+            if (auto file = static_->serve(request.method, segments)) co_return std::move(*file);
+        }
         co_return error_response({errc::not_found, "no such route: " + std::string(url->path())});
     }
 

@@ -14,6 +14,7 @@
 #include "net/http.hpp"
 #include "node/caller.hpp"
 #include "node/services.hpp"
+#include "node/static_files.hpp"
 
 namespace google::protobuf {
 class Message;
@@ -43,6 +44,9 @@ class HttpRouter {
     boost::asio::awaitable<net::HttpResponse> dispatch(NodeServices& services,
                                                        net::HttpRequest request) const;
 
+    // GET/HEAD requests that match no route are served from the web app's files, if any.
+    void set_static_files(std::shared_ptr<const StaticFiles> files) { static_ = std::move(files); }
+
   private:
     struct Route {
         std::string method;
@@ -51,6 +55,7 @@ class HttpRouter {
         HttpRoute handler;
     };
     std::vector<Route> routes_;
+    std::shared_ptr<const StaticFiles> static_;
 };
 
 // Responses in the wire contract's shapes.

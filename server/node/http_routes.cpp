@@ -193,6 +193,24 @@ void register_core_routes(HttpRouter& router, NodeServices& services) {
                    }
                    co_return json_response(200, out);
                });
+    router.add("GET", "/api/v1/me", HttpAuth::bearer,
+               [s](HttpCall& c) -> asio::awaitable<HttpResponse> {
+                   const SharedTree tree = s->tree();
+                   v1::Profile out;
+                   out.set_user_id(c.caller->user());
+                   out.set_name(c.caller->name());
+                   for (const auto& role : c.caller->claims.roles) out.add_roles(role);
+                   for (const auto& g : tree->all()) {
+                       const Role role = effective_role(*tree, *c.caller, g.id);
+                       if (role == Role::none) continue;
+                       auto* group = out.add_groups();
+                       group->set_id(g.id);
+                       group->set_name(g.name);
+                       group->set_parent(g.parent);
+                       group->set_role(std::string(store::role_name(role)));
+                   }
+                   co_return json_response(200, out);
+               });
     router.add("PUT", "/api/v1/groups/{}", HttpAuth::bearer,
                [s](HttpCall& c) { return put_group(*s, c); });
     router.add("GET", "/api/v1/groups/{}/members", HttpAuth::bearer,

@@ -111,6 +111,8 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
         });
     register_session_commands(commands_);
     register_core_routes(router_, *this);
+    router_.set_static_files(
+        std::make_shared<const StaticFiles>(resolve_web_root(config_.server.web_root)));
     bus_->set_handler(this);
 
     register_error_metrics();
