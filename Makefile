@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 RUN_CONFIG ?= deploy/muster.dev.conf
 
 .PHONY: all build run test unit integration asan fuzz fuzz-smoke bench format tidy clean \
-	bootstrap-build bootstrap-test bootstrap-bench
+	bootstrap-build bootstrap-test bootstrap-bench web
 
 all: build
 
@@ -25,8 +25,15 @@ $(BUILD_DIR)/build.ninja:
 build: bootstrap-build $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# One node on embedded defaults (SQLite under ./var, in-process bus) with the demo organisation.
-run: build
+# The web app (clients/web on the SDK in clients/js): npm ci from the committed lock files, then
+# a build into clients/web/dist, which musterd serves at /. The browser test (ctest web_e2e)
+# builds it the same way.
+web: bootstrap-build
+	clients/web/scripts/build.sh
+
+# One node on embedded defaults (SQLite under ./var, in-process bus) with the demo organisation,
+# and the web app at http://127.0.0.1:8080/.
+run: build web
 	@scripts/run-dev.sh $(BUILD_DIR) $(RUN_CONFIG)
 
 test: bootstrap-test $(BUILD_DIR)/build.ninja
