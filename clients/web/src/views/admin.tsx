@@ -37,7 +37,7 @@ function Invitations({ group }: { group: string }) {
   const [fresh, setFresh] = useState<any>(null);
   const load = () =>
     api('GET', `/api/v1/invitations?group=${encodeURIComponent(group)}`).then(
-      (r) => setList(r.invitations || []),
+      (r) => setList((r.invitations || []).filter((i: any) => !i.revoked)),
       (e) => model.error(e),
     );
   useEffect(() => {
