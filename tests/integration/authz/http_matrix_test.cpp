@@ -30,6 +30,7 @@ const Row http_table[] = {
     {"GET /readyz",                                             {200,     200,    200,       200,      200,   200,          200,        200}},
     {"GET /metrics",                                            {200,     200,    200,       200,      200,   200,          200,        200}},
     {"GET /api/v1/groups",                                      {401,     401,    401,       200,      200,   200,          200,        200}},
+    {"GET /api/v1/me",                                          {401,     401,    401,       200,      200,   200,          200,        200}},
     {"PUT /api/v1/groups/{} (a new subgroup of branch)",        {401,     401,    401,       403,      403,   403,          403,        200}},
     {"GET /api/v1/groups/{}/members",                           {401,     401,    401,       403,      200,   200,          200,        200}},
     {"PUT /api/v1/groups/{}/members/{} (a new member)",         {401,     401,    401,       403,      403,   200,          200,        200}},
@@ -77,6 +78,7 @@ class HttpMatrixTest : public AuthzTest {
         if (route == "GET /readyz") return {"/readyz", {}};
         if (route == "GET /metrics") return {"/metrics", {}};
         if (route == "GET /api/v1/groups") return {"/api/v1/groups", {}};
+        if (route == "GET /api/v1/me") return {"/api/v1/me", {}};
         if (route == "PUT /api/v1/groups/{}")
             return {"/api/v1/groups/" + fresh("sub"), R"({"name":"小组","parent":"branch"})"};
         if (route == "GET /api/v1/groups/{}/members") return {"/api/v1/groups/branch/members", {}};
