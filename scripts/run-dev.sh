@@ -12,6 +12,10 @@ cat <<MSG
 Muster: one node on $listen, SQLite under ./var, in-process bus, demo organisation
 (南京西路街道: residential areas, "two new" organisations, office branches, liaison groups).
 
+The web app: http://$listen/ — open it signed in as a demo user with a development token, e.g.
+  http://$listen/#token=\$($cli token --config $config --user wangxg)
+(王晓光, coordinator of 重华: he makes invitation links for volunteers under 管理).
+
 In other terminals:
   # a token (the dev secret is in $config)
   $cli token --config $config --user wangxg
