@@ -111,8 +111,7 @@ std::size_t WsConnection::parse(char* data, std::size_t size) {
 void WsConnection::handle_frame(const ClientFrame& frame) {
     switch (frame.opcode) {
         case Opcode::ping:
-            if (state_ == State::open)
-                enqueue(make_shared_bytes(make_frame(Opcode::pong, frame.payload)), true);
+            if (state_ == State::open) answer_ping(frame.payload);
             return;
         case Opcode::pong:
             return;  // its arrival already counted as activity
@@ -163,11 +162,18 @@ void WsConnection::protocol_failure(std::uint16_t code, const char* reason) {
 void WsConnection::peer_closed(std::string_view payload) {
     peer_close_received_ = true;
     if (state_ == State::open) {
-        // Echo the peer's code (RFC 6455 §5.5.1), then close the TCP connection once it is out.
+        // Echo the peer's code (RFC 6455 §5.5.1), then close the TCP connection once it is out;
+        // a close frame that breaks §7.4 is answered 1002 (or 1007 for its reason) instead.
         std::uint16_t code = close_code::normal;
+        if (payload.size() == 1)
+            return protocol_failure(close_code::protocol_error, "close frame of one byte");
         if (payload.size() >= 2) {
             code = static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
                                               static_cast<unsigned char>(payload[1]));
+            if (!valid_received_close_code(code))
+                return protocol_failure(close_code::protocol_error, "invalid close code");
+            if (!valid_utf8(payload.substr(2)))
+                return protocol_failure(close_code::invalid_payload, "close reason is not UTF-8");
         }
         close(code, {});
         return;
@@ -202,9 +208,36 @@ bool WsConnection::send_message(std::string_view payload, bool text) {
     return send_frame(make_shared_bytes(make_frame(text ? Opcode::text : Opcode::binary, payload)));
 }
 
-bool WsConnection::enqueue(SharedBytes frame, bool control) {
+void WsConnection::answer_ping(std::string_view payload) {
+    char header[max_frame_header];
+    const std::size_t header_size = write_frame_header(Opcode::pong, payload.size(), header);
+    // A pong still waiting in the queue (none of it written) answers this ping instead: only
+    // the latest ping is answered (RFC 6455 §5.5.3), so a client that pings and never reads
+    // holds one pong here, not one per ping.
+    const bool waiting = pong_ && pong_slot_ >= head_ && pong_slot_ < queue_.size() &&
+                         queue_[pong_slot_].get() == pong_.get() &&
+                         (pong_slot_ != head_ || front_offset_ == 0);
+    if (waiting) {
+        queued_bytes_ -= pong_->size();
+        pong_->assign(header, header_size).append(payload);
+        queued_bytes_ += pong_->size();
+        return;
+    }
+    // The buffer is reused once the last pong has left (nobody else holds it), so steady
+    // pinging allocates nothing; control frames carry at most 125 bytes.
+    if (!pong_ || pong_.use_count() != 1) {
+        pong_ = std::make_shared<std::string>();
+        pong_->reserve(max_frame_header + 125);
+    }
+    pong_->assign(header, header_size).append(payload);
+    if (enqueue(pong_, false)) pong_slot_ = queue_.size() - 1;
+}
+
+bool WsConnection::enqueue(SharedBytes frame, bool close_frame) {
     if (state_ == State::closed) return false;
-    if (!control && queued_bytes_ + frame->size() > limits_.outbound_queue_bytes) {
+    // Every frame but our close counts against the bound, pongs and pings included: a client
+    // cannot grow the queue by sending control frames it never reads the answers to.
+    if (!close_frame && queued_bytes_ + frame->size() > limits_.outbound_queue_bytes) {
         static auto& slow =
             metrics::registry().counter("muster_slow_consumer_closes_total",
                                         "Connections closed because their outbound queue was full");
@@ -377,7 +410,7 @@ void WsConnection::tick(std::int64_t now_ms) {
     }
     if (now_ms - std::max(last_read_ms_, last_ping_ms_) >= limits_.ping_interval_ms) {
         last_ping_ms_ = now_ms;
-        enqueue(make_shared_bytes(make_frame(Opcode::ping, {})), true);
+        enqueue(make_shared_bytes(make_frame(Opcode::ping, {})), false);
     }
     on_tick(now_ms);
 }
@@ -391,6 +424,7 @@ void WsConnection::teardown() {
     queue_.clear();
     std::vector<SharedBytes>().swap(queue_);
     queued_bytes_ = 0;
+    pong_.reset();
     std::string().swap(pending_);
     std::string().swap(message_);
     loop_.detach(*this);

@@ -9,7 +9,12 @@
 //   Asio operation when the kernel takes the bytes at once, and waits for writability only
 //   when it does not.
 // - The outbound queue is bounded in bytes: past limits().outbound_queue_bytes the connection is
-//   closed with 4000 (slow consumer); the client resumes from the log, losing nothing.
+//   closed with 4000 (slow consumer); the client resumes from the log, losing nothing. Pongs and
+//   pings count too (only our close frame does not); a ping is answered by rewriting a pong
+//   still waiting in the queue, so pings never read hold one pong, not one per ping.
+// - Close frames from the peer are checked (RFC 6455 §7.4): a one-byte payload or a code that
+//   may not be sent (0, 1005, 1006, 1015, ...) is answered 1002, a reason that is not UTF-8
+//   1007; a valid code is echoed.
 // - Lifetime: the loop holds the connection until it is closed; pending operations hold it
 //   through shared_from_this.
 //
@@ -96,7 +101,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
     void protocol_failure(std::uint16_t code, const char* reason);
     void peer_closed(std::string_view payload);
 
-    bool enqueue(SharedBytes frame, bool control);
+    void answer_ping(std::string_view payload);
+    bool enqueue(SharedBytes frame, bool close_frame);
     void request_flush();
     void flush();  // called by the loop: gather, write_now and wrote until nothing is left
     // What is queued, as iovecs (at most out.size()); 0 when there is nothing to send now
@@ -124,6 +130,10 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
     std::uint32_t head_ = 0;
     std::uint32_t front_offset_ = 0;
     std::size_t queued_bytes_ = 0;
+
+    // The last pong queued, and where: rewritten in place while none of it is written.
+    std::shared_ptr<std::string> pong_;
+    std::size_t pong_slot_ = 0;
 
     std::string pending_;  // an incomplete frame (only between reads)
     std::string message_;  // a fragmented message being assembled

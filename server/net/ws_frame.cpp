@@ -106,6 +106,11 @@ ParseResult parse_client_frame(char* data, std::size_t size, std::size_t max_pay
     return result;
 }
 
+bool valid_received_close_code(std::uint16_t code) {
+    if (code >= 3000 && code <= 4999) return true;
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014);
+}
+
 bool valid_utf8(std::string_view text) {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();

@@ -68,6 +68,11 @@ struct ParseResult {
 // (1009) as soon as its header is read, before any of it is buffered.
 ParseResult parse_client_frame(char* data, std::size_t size, std::size_t max_payload);
 
+// Whether a peer may send this close code (RFC 6455 §7.4.1, IANA registry): 1000-1003,
+// 1007-1014 and the application range 3000-4999. 0-999, 1004-1006, 1015 and the rest of
+// 1016-2999 are refused with 1002.
+bool valid_received_close_code(std::uint16_t code);
+
 // RFC 3629 UTF-8, as RFC 6455 requires of text messages (and of close reasons).
 bool valid_utf8(std::string_view text);
 

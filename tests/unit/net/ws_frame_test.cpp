@@ -129,5 +129,14 @@ TEST(WsFrame, utf8_validation_follows_rfc3629) {
     EXPECT_FALSE(valid_utf8("\xFF"));
 }
 
+TEST(WsFrame, close_codes_a_peer_may_send) {
+    for (std::uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
+                               1014, 3000, 3999, 4000, 4999})
+        EXPECT_TRUE(valid_received_close_code(code)) << code;
+    for (std::uint16_t code :
+         {0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535})
+        EXPECT_FALSE(valid_received_close_code(code)) << code;
+}
+
 }  // namespace
 }  // namespace muster::net
