@@ -100,7 +100,7 @@ inline RawHttp raw_http(const ServerProcess& server, const std::string& bytes,
 }
 
 class NetTest : public testing::Test {
-  protected:
+  public:
     void start(std::vector<std::string> args = {}) {
         ServerOptions options;
         options.args = std::move(args);
