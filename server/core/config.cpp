@@ -91,6 +91,20 @@ po::options_description describe(Config& c) {
     add("limits.http_idle_timeout_s",
         po::value(&l.http_idle_timeout_s)->default_value(l.http_idle_timeout_s), "");
     add("limits.max_id_bytes", po::value(&l.max_id_bytes)->default_value(l.max_id_bytes), "");
+    add("limits.max_http_connections",
+        po::value(&l.max_http_connections)->default_value(l.max_http_connections), "");
+    add("limits.connections_per_ip_per_second",
+        po::value(&l.connections_per_ip_per_second)->default_value(l.connections_per_ip_per_second),
+        "");
+    add("limits.connection_burst_per_ip",
+        po::value(&l.connection_burst_per_ip)->default_value(l.connection_burst_per_ip), "");
+    add("limits.handshakes_per_ip_per_second",
+        po::value(&l.handshakes_per_ip_per_second)->default_value(l.handshakes_per_ip_per_second),
+        "");
+    add("limits.handshake_burst_per_ip",
+        po::value(&l.handshake_burst_per_ip)->default_value(l.handshake_burst_per_ip), "");
+    add("limits.per_ip_limits_on_loopback",
+        po::value(&l.per_ip_limits_on_loopback)->default_value(l.per_ip_limits_on_loopback), "");
 
     auto& g = c.log;
     add("log.retention_events", po::value(&g.retention_events)->default_value(g.retention_events),
@@ -244,6 +258,12 @@ Status validate(const Config& c) {
     }
     if (c.limits.idle_timeout_s <= c.limits.ping_interval_s) {
         return bad("limits.idle_timeout_s must exceed limits.ping_interval_s");
+    }
+    if (c.limits.max_http_connections == 0)
+        return bad("limits.max_http_connections must be positive");
+    if (c.limits.connections_per_ip_per_second <= 0 || c.limits.handshakes_per_ip_per_second <= 0 ||
+        c.limits.connection_burst_per_ip == 0 || c.limits.handshake_burst_per_ip == 0) {
+        return bad("limits.*_per_ip_per_second and limits.*_burst_per_ip must be positive");
     }
     if (c.log.replay_page == 0) return bad("log.replay_page must be positive");
     if (c.log.retention_events == 0) return bad("log.retention_events must be positive");

@@ -60,6 +60,16 @@ struct LimitsConfig {
     std::uint32_t http_max_body_bytes = 1024 * 1024;  // over: HTTP 413
     std::uint32_t http_idle_timeout_s = 30;  // keep-alive HTTP connections idle longer are closed
     std::uint32_t max_id_bytes = 128;        // group ids, user ids, client_msg_id
+    // Connections not (yet) upgraded to WebSocket, at once; at the cap the one idle the longest
+    // is closed for a newcomer (503 when none is idle). At most a quarter of the fd limit.
+    std::uint32_t max_http_connections = 4096;
+    double connections_per_ip_per_second = 50;    // new TCP connections per client address
+    std::uint32_t connection_burst_per_ip = 200;  // over rate and burst: HTTP 429 and close
+    double handshakes_per_ip_per_second = 20;     // WebSocket upgrades per client address
+    std::uint32_t handshake_burst_per_ip = 100;   // over rate and burst: HTTP 429
+    // Loopback peers are exempt from the per-IP rates unless set: behind a reverse proxy on the
+    // same host every client is 127.0.0.1 (limit in the proxy then).
+    bool per_ip_limits_on_loopback = false;
 };
 
 struct LogConfig {

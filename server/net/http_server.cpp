@@ -3,6 +3,9 @@
 
 #include <array>
 #include <atomic>
+#include <optional>
+#include <sys/resource.h>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -66,6 +69,53 @@ Result<tcp::endpoint> parse_endpoint(const std::string& listen) {
     return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
+// Transfer-Encoding, as RFC 9112 §6.1 and §6.3 want it read: only "chunked" is decoded here.
+// Codings before it (gzip, chunked) are 501; a last coding that is not chunked leaves the
+// body's length unknown: 400. Beast already refuses chunked with Content-Length or repeated.
+std::optional<HttpResponse> transfer_encoding_refusal(
+    const http::request<http::string_body>& request) {
+    bool present = false;
+    std::size_t codings = 0;
+    bool chunked_last = false;
+    for (const auto& field : request) {  // every Transfer-Encoding line, in order
+        if (field.name() != http::field::transfer_encoding) continue;
+        present = true;
+        for (const auto coding : http::token_list{field.value()}) {
+            ++codings;
+            chunked_last = beast::iequals(coding, "chunked");
+        }
+    }
+    if (!present) return std::nullopt;
+    if (!chunked_last)
+        return error_response(
+            400, "BAD_FRAME",
+            "Transfer-Encoding must end with chunked: the body length is unknown");
+    if (codings > 1)
+        return error_response(501, "BAD_FRAME", "Transfer-Encoding: only chunked is supported");
+    return std::nullopt;
+}
+
+// The descriptor limit raised to its hard maximum, and the pre-upgrade cap kept to a quarter
+// of it: the rest is for WebSocket connections, the store, Redis and the log.
+AdmissionLimits clamped(AdmissionLimits limits) {
+    rlimit fds{};
+    if (::getrlimit(RLIMIT_NOFILE, &fds) != 0) return limits;
+    if (fds.rlim_cur < fds.rlim_max) {
+        rlimit raised = fds;
+        raised.rlim_cur = fds.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) fds = raised;
+    }
+    if (fds.rlim_cur == RLIM_INFINITY) return limits;
+    const std::size_t quarter = std::max<std::size_t>(16, fds.rlim_cur / 4);
+    if (limits.max_pending > quarter) {
+        MUSTER_LOG_WARN("net") << "limits.max_http_connections " << limits.max_pending
+                               << " is more than a quarter of the descriptor limit " << fds.rlim_cur
+                               << ": using " << quarter;
+        limits.max_pending = quarter;
+    }
+    return limits;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -78,6 +128,7 @@ struct Server::Impl {
     std::size_t next_loop = 0;
     std::atomic<bool> accepting{false};
     std::atomic<std::size_t> http_sessions{0};
+    Admission admission;
 
     Impl(std::vector<Loop*> l, ServerOptions o, HttpHandler& h, WsFactory& w)
         : loops(std::move(l))
@@ -85,7 +136,8 @@ struct Server::Impl {
         , http_handler(h)
         , ws_factory(w)
         , acceptor(loops.front()->io())
-        , backoff(loops.front()->io()) {}
+        , backoff(loops.front()->io())
+        , admission(clamped(options.admission)) {}
 
     void accept_next() {
         if (!accepting) return;
@@ -101,12 +153,53 @@ struct Server::Impl {
                 });
                 return;
             }
-            asio::co_spawn(loop.io(), session(loop, std::move(socket)), asio::detached);
+            error_code peer_ec;
+            const auto peer = socket.remote_endpoint(peer_ec);
+            std::shared_ptr<Admission::Ticket> ticket;
+            const Admission::Verdict verdict =
+                peer_ec ? Admission::Verdict::full : admission.admit(peer.address(), ticket);
+            if (verdict == Admission::Verdict::admitted) {
+                asio::co_spawn(loop.io(), session(loop, std::move(socket), std::move(ticket)),
+                               asio::detached);
+            } else if (!peer_ec) {
+                asio::co_spawn(loop.io(), refuse(std::move(socket), verdict), asio::detached);
+            }
             accept_next();
         });
     }
 
-    asio::awaitable<void> session(Loop& loop, tcp::socket socket) {
+    // Over the rate (429) or full with nobody idle (503): one short answer, then close.
+    asio::awaitable<void> refuse(tcp::socket socket, Admission::Verdict verdict) {
+        beast::tcp_stream stream(std::move(socket));
+        stream.expires_after(std::chrono::seconds(5));
+        const bool over_rate = verdict == Admission::Verdict::rate_limited;
+        co_await write(
+            stream,
+            over_rate
+                ? error_response(429, "RATE_LIMITED", "too many connections from this address")
+                : error_response(503, "UNAVAILABLE", "too many connections in progress"),
+            false);
+        co_await close_gracefully(stream);
+    }
+
+    // Closes without a reset: our answer is out (FIN), and what the client still sends is read
+    // and dropped (bounded in bytes and time) until it closes too. Closing with unread bytes
+    // sends an RST, which can destroy the answer before the client has read it.
+    static asio::awaitable<void> close_gracefully(beast::tcp_stream& stream) {
+        error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream.expires_after(std::chrono::seconds(2));
+        std::array<char, 4096> sink{};
+        std::size_t drained = 0;
+        while (!ec && drained < 64 * 1024) {
+            auto [read_ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+            ec = read_ec;
+            drained += n;
+        }
+    }
+
+    asio::awaitable<void> session(Loop& loop, tcp::socket socket,
+                                  std::shared_ptr<Admission::Ticket> ticket) {
         http_sessions.fetch_add(1);
         struct Count {
             std::atomic<std::size_t>& n;
@@ -115,11 +208,37 @@ struct Server::Impl {
 
         beast::tcp_stream stream(std::move(socket));
         beast::flat_buffer buffer;
+        // Evicted (idle the longest when a newcomer needed the place): closing the socket ends
+        // the read this session waits in.
+        ticket->on_evict(
+            [&loop](std::function<void()> fn) { asio::post(loop.io(), std::move(fn)); },
+            [&stream] {
+                error_code ignored;
+                // A request arrived meanwhile (not read yet): not idle after all, spared.
+                if (stream.socket().available(ignored) > 0) return;
+                stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                stream.socket().close(ignored);
+            });
         for (;;) {
             http::request_parser<http::string_body> parser;
             parser.body_limit(options.max_body_bytes);
             stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
-            auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+            ticket->idle();
+            auto [header_ec, header_n] =
+                co_await http::async_read_header(stream, buffer, parser, use_tuple);
+            ticket->busy();
+            error_code ec = header_ec;
+            if (!ec) {
+                // Before any body is read: a coding we would not decode means we cannot know
+                // where this request ends, and whatever we took for its end could be read as
+                // a second request (smuggling). Answer and close.
+                if (const auto refusal = transfer_encoding_refusal(parser.get())) {
+                    co_await write(stream, *refusal, false);
+                    break;
+                }
+                std::tie(ec, std::ignore) =
+                    co_await http::async_read(stream, buffer, parser, use_tuple);
+            }
             if (ec == http::error::body_limit) {
                 co_await write(stream, error_response(413, "TOO_LARGE", "request body too large"),
                                false);
@@ -141,7 +260,17 @@ struct Server::Impl {
 
             if (path == options.ws_path) {
                 if (request.find(http::field::upgrade) != request.end()) {
-                    co_await upgrade(loop, stream, buffer, request);
+                    error_code peer_ec;
+                    const auto peer = stream.socket().remote_endpoint(peer_ec);
+                    if (peer_ec || !admission.allow_handshake(peer.address())) {
+                        co_await write(
+                            stream,
+                            error_response(429, "RATE_LIMITED",
+                                           "too many WebSocket handshakes from this address"),
+                            false);
+                        break;
+                    }
+                    co_await upgrade(loop, stream, buffer, request, ticket);
                     co_return;
                 }
                 // A plain GET of the WebSocket endpoint: say what it needs (RFC 9110 426).
@@ -171,8 +300,7 @@ struct Server::Impl {
             stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
             if (!co_await write(stream, *response, keep_alive) || !keep_alive) break;
         }
-        error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        if (stream.socket().is_open()) co_await close_gracefully(stream);
     }
 
     asio::awaitable<bool> write(beast::tcp_stream& stream, const HttpResponse& r, bool keep_alive) {
@@ -189,7 +317,8 @@ struct Server::Impl {
     }
 
     asio::awaitable<void> upgrade(Loop& loop, beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                  http::request<http::string_body>& request) {
+                                  http::request<http::string_body>& request,
+                                  std::shared_ptr<Admission::Ticket>& ticket) {
         auto header = [&request](http::field f) {
             const auto s = request[f];
             return std::string_view(s.data(), s.size());
@@ -221,6 +350,7 @@ struct Server::Impl {
         if (ec) co_return;
         // Bytes the client sent right behind its request belong to the WebSocket stream.
         std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
+        ticket.reset();  // a WebSocket now: counted by the application's connection limit
         auto connection = ws_factory.make_ws(loop, stream.release_socket(), decision.protocol);
         if (connection) connection->start(std::move(leftover));
     }

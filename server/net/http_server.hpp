@@ -1,6 +1,12 @@
 #pragma once
 // The listener: accepts TCP connections (round-robin over the loops), serves HTTP/1.1 with
 // keep-alive, and hands WebSocket upgrades on /ws to the application's WsFactory.
+//
+// Connections before the upgrade are admitted by net/admission.hpp: at most
+// options.admission.max_pending at once (the one idle the longest is closed to make room for
+// a new one: /healthz keeps answering when idle sockets pile up; 503 when none is idle), new
+// connections and handshakes per client address rate-limited (429). A Transfer-Encoding other
+// than chunked is answered 400 or 501 and the connection closed, before any body is read.
 
 #include <functional>
 #include <memory>
@@ -9,6 +15,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "net/admission.hpp"
 #include "net/http.hpp"
 #include "net/loop.hpp"
 #include "net/ws_connection.hpp"
@@ -30,6 +37,9 @@ struct ServerOptions {
     std::size_t max_body_bytes = 1024 * 1024;
     unsigned idle_timeout_s = 30;
     std::string ws_path = "/ws";
+    // Connections before the upgrade: their cap (clamped at start to a quarter of the
+    // descriptor limit) and per-IP rates. See net/admission.hpp.
+    AdmissionLimits admission;
 };
 
 class Server {

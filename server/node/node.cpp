@@ -216,6 +216,12 @@ asio::ip::tcp::endpoint Node::start() {
     options.listen = config_.server.listen;
     options.max_body_bytes = config_.limits.http_max_body_bytes;
     options.idle_timeout_s = config_.limits.http_idle_timeout_s;
+    options.admission.max_pending = config_.limits.max_http_connections;
+    options.admission.connections_per_ip_per_s = config_.limits.connections_per_ip_per_second;
+    options.admission.connection_burst_per_ip = config_.limits.connection_burst_per_ip;
+    options.admission.handshakes_per_ip_per_s = config_.limits.handshakes_per_ip_per_second;
+    options.admission.handshake_burst_per_ip = config_.limits.handshake_burst_per_ip;
+    options.admission.limit_loopback = config_.limits.per_ip_limits_on_loopback;
     std::vector<net::Loop*> loops;
     for (auto& loop : loops_) loops.push_back(loop.get());
     server_ = std::make_unique<net::Server>(loops, options, *this, *this);
