@@ -17,15 +17,18 @@
 #include "features/devices/devices_feature.hpp"
 #include "features/duty/duty_feature.hpp"
 #include "features/meetings/meeting_feature.hpp"
+#include "features/signin/signin_feature.hpp"
 #include "node/node.hpp"
 #include "protocol/protobuf_log.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/keys.hpp"
+#include "store/redis/redis_signin_store.hpp"
 #include "store/redis_device_store.hpp"
 #include "store/redis_duty_store.hpp"
 #include "store/redis_meeting_store.hpp"
 #include "store/redis_push_outbox.hpp"
 #include "store/redis_store.hpp"
+#include "store/sqlite/sqlite_signin_store.hpp"
 #include "store/sqlite_device_store.hpp"
 #include "store/sqlite_duty_store.hpp"
 #include "store/sqlite_meeting_store.hpp"
@@ -153,6 +156,8 @@ int main(int argc, char** argv) {
             node.add_feature(std::make_unique<features::DevicesFeature>(
                 std::make_unique<store::RedisDeviceStore>(client, keys), *push_outbox));
             node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
+            auto signin_store = std::make_unique<store::RedisSigninStore>(client, keys, *clock);
+            node.add_feature(std::make_unique<features::signin::SigninFeature>(*signin_store));
             serve(node);
             return 0;
         }
@@ -167,11 +172,13 @@ int main(int argc, char** argv) {
         auto duty_store = std::make_unique<store::SqliteDutyStore>(
             store->database(), store->sqlite_log(), *push_outbox, *clock);
         auto device_store = std::make_unique<store::SqliteDeviceStore>(store->database());
+        auto signin_store = std::make_unique<store::SqliteSigninStore>(store->database(), *clock);
         node::Node node(*config, *clock, std::move(store), std::move(bus));
         node.add_feature(std::make_unique<features::DutyFeature>(std::move(duty_store)));
         node.add_feature(
             std::make_unique<features::DevicesFeature>(std::move(device_store), *push_outbox));
         node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
+        node.add_feature(std::make_unique<features::signin::SigninFeature>(*signin_store));
 
         serve(node);
     } catch (const std::exception& e) {

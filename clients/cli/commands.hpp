@@ -14,5 +14,7 @@ int run_presence(int argc, char** argv);
 int run_http(int argc, char** argv);
 int run_duty(int argc, char** argv);
 int run_meeting(int argc, char** argv);
+int run_invite(int argc, char** argv);
+int run_sessions(int argc, char** argv);
 
 }  // namespace muster::cli

@@ -26,6 +26,9 @@ constexpr Command commands[] = {
     {"duty", "create, answer, close, show and list duty calls", muster::cli::run_duty},
     {"meeting", "schedule, run, join a meeting; print its attendance report",
      muster::cli::run_meeting},
+    {"invite", "create, list and revoke invitation links (--qr: as a QR code)",
+     muster::cli::run_invite},
+    {"sessions", "list and revoke signed-in devices", muster::cli::run_sessions},
 };
 
 void usage(std::FILE* out) {

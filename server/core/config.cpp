@@ -42,6 +42,8 @@ po::options_description describe(Config& c) {
         po::value(&s.shutdown_grace_ms)->default_value(s.shutdown_grace_ms), "");
     add("server.web_root", po::value(&s.web_root)->default_value(s.web_root),
         "built web app folder served at / (empty = installed or source tree's)");
+    add("server.public_url", po::value(&s.public_url)->default_value(s.public_url),
+        "base URL of invitation links (empty = http://<listen>)");
 
     auto& a = c.auth;
     add("auth.jwt_algorithm", po::value(&a.jwt_algorithm)->default_value(a.jwt_algorithm),
@@ -53,6 +55,20 @@ po::options_description describe(Config& c) {
     add("auth.jwt_audience", po::value(&a.jwt_audience)->default_value(a.jwt_audience), "");
     add("auth.require_exp", po::value(&a.require_exp)->default_value(a.require_exp), "");
     add("auth.leeway_s", po::value(&a.leeway_s)->default_value(a.leeway_s), "");
+    add("auth.signing_key_file", po::value(&a.signing_key_file)->default_value(a.signing_key_file),
+        "ES256 private key (PEM) for the tokens this server issues; empty = HS256");
+    add("auth.access_ttl_s", po::value(&a.access_ttl_s)->default_value(a.access_ttl_s),
+        "lifetime of issued access tokens");
+    add("auth.session_idle_s", po::value(&a.session_idle_s)->default_value(a.session_idle_s),
+        "device sessions not refreshed for this long end");
+    add("auth.redeem_failures_per_minute",
+        po::value(&a.redeem_failures_per_minute)->default_value(a.redeem_failures_per_minute),
+        "failed redeems per address and minute before 429");
+    add("auth.refresh_per_minute",
+        po::value(&a.refresh_per_minute)->default_value(a.refresh_per_minute),
+        "refreshes per address and minute before 429");
+    add("auth.max_name_chars", po::value(&a.max_name_chars)->default_value(a.max_name_chars),
+        "longest display name typed at sign-in (characters)");
 
     auto& l = c.limits;
     add("limits.max_frame_bytes", po::value(&l.max_frame_bytes)->default_value(l.max_frame_bytes),
@@ -242,6 +258,16 @@ Status validate(const Config& c) {
     if (c.auth.jwt_algorithm != "HS256" && c.auth.jwt_public_key_file.empty()) {
         return bad("auth.jwt_public_key_file is required for " + c.auth.jwt_algorithm);
     }
+    if (c.auth.access_ttl_s < 10) return bad("auth.access_ttl_s must be at least 10");
+    if (c.auth.session_idle_s < c.auth.access_ttl_s)
+        return bad("auth.session_idle_s must be at least auth.access_ttl_s");
+    if (c.auth.redeem_failures_per_minute == 0 || c.auth.refresh_per_minute == 0)
+        return bad("auth.redeem_failures_per_minute and auth.refresh_per_minute must be positive");
+    if (c.auth.max_name_chars == 0 || c.auth.max_name_chars > 256)
+        return bad("auth.max_name_chars must be between 1 and 256");
+    if (!c.server.public_url.empty() && c.server.public_url.rfind("http://", 0) != 0 &&
+        c.server.public_url.rfind("https://", 0) != 0)
+        return bad("server.public_url must start with http:// or https://");
     if (c.limits.max_frame_bytes < 256) return bad("limits.max_frame_bytes must be at least 256");
     if (c.limits.outbound_queue_bytes < c.limits.max_frame_bytes) {
         return bad("limits.outbound_queue_bytes must be at least limits.max_frame_bytes");

@@ -25,6 +25,7 @@ struct ServerConfig {
     // The built web app served at / (clients/web/dist); empty = the app installed beside musterd
     // (<bin>/../share/muster/web), else the source tree's clients/web/dist
     std::string web_root;
+    std::string public_url;  // where users reach the server (links); empty = http://<listen>
 };
 
 struct AuthConfig {
@@ -35,6 +36,13 @@ struct AuthConfig {
     std::string jwt_audience;             // checked when set
     bool require_exp = true;              // refuse tokens without an exp claim
     unsigned leeway_s = 0;                // tolerated clock skew for exp and nbf
+    // Tokens this server issues itself (invitations, device sessions).
+    std::string signing_key_file;       // ES256 private key (PEM); empty = HS256 with jwt_secret
+    unsigned access_ttl_s = 900;        // lifetime of an access token
+    unsigned session_idle_s = 7776000;  // a device session not refreshed for this long ends
+    unsigned redeem_failures_per_minute = 10;  // per address; beyond: 429
+    unsigned refresh_per_minute = 60;          // refreshes per address; beyond: 429
+    unsigned max_name_chars = 32;              // display names typed at sign-in
 };
 
 struct LimitsConfig {

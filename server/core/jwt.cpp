@@ -118,6 +118,16 @@ Result<std::shared_ptr<const JwtVerifier>> JwtVerifier::create(JwtVerifierOption
 }
 
 Result<Claims> JwtVerifier::verify(std::string_view token, std::int64_t now_ms) const {
+    Result<Claims> claims = verify_here(token, now_ms);
+    if (claims || !options_.fallback) return claims;
+    Result<Claims> other = options_.fallback->verify(token, now_ms);
+    if (other) return other;
+    // The refusal that speaks of the token: the verifier of its algorithm's.
+    const bool not_ours = claims.status().message().rfind("token algorithm must be", 0) == 0;
+    return not_ours ? other : claims;
+}
+
+Result<Claims> JwtVerifier::verify_here(std::string_view token, std::int64_t now_ms) const {
     const auto dot1 = token.find('.');
     const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
     if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
@@ -180,6 +190,9 @@ Result<Claims> JwtVerifier::verify(std::string_view token, std::int64_t now_ms) 
         claims.name = std::string(name->as_string());
     }
     if (claims.name.empty()) claims.name = claims.subject;
+    if (const auto* sid = object.if_contains("sid"); sid != nullptr && sid->is_string()) {
+        claims.session_id = std::string(sid->as_string());
+    }
 
     if (numeric_date_ms(object, "exp", claims.expires_at_ms)) {
         if (now_ms >= claims.expires_at_ms + options_.leeway_ms) {

@@ -19,10 +19,13 @@ struct Claims {
     std::int64_t expires_at_ms = 0;   // "exp" in ms; 0 = no expiry (only if allowed)
     std::vector<std::string> roles;   // "roles": "admin" may manage groups
     std::vector<std::string> groups;  // "groups": extra groups the user may subscribe to
+    std::string session_id;           // "sid": the device session of a token this server issued
 
     [[nodiscard]] bool is_admin() const;
     [[nodiscard]] bool has_group(std::string_view group) const;
 };
+
+class JwtVerifier;
 
 enum class JwtAlgorithm : std::uint8_t { hs256, rs256, es256 };
 
@@ -34,6 +37,9 @@ struct JwtVerifierOptions {
     std::string audience;        // checked against "aud" when not empty
     bool require_exp = true;
     std::int64_t leeway_ms = 0;  // tolerated clock skew for exp/nbf
+    // Tried when this one refuses a token: the server's own tokens (core/jwt_signer.hpp) beside
+    // an external issuer's. Its own refusal is reported only for tokens of its algorithm.
+    std::shared_ptr<const JwtVerifier> fallback;
 };
 
 class JwtVerifier {
@@ -49,6 +55,7 @@ class JwtVerifier {
 
   private:
     struct Key;
+    [[nodiscard]] Result<Claims> verify_here(std::string_view token, std::int64_t now_ms) const;
     JwtVerifier(JwtVerifierOptions options, std::unique_ptr<Key> key);
     JwtVerifierOptions options_;
     std::unique_ptr<Key> key_;

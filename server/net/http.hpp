@@ -25,6 +25,7 @@ struct HttpRequest {
     std::string authorization;  // the Authorization header, if any
     std::string content_type;
     std::string body;
+    std::string remote_address;  // the TCP peer's IP address (per-address rate limits)
 };
 
 struct HttpResponse {

@@ -287,6 +287,11 @@ struct Server::Impl {
             r.authorization = std::string(request[http::field::authorization]);
             r.content_type = std::string(request[http::field::content_type]);
             r.body = std::move(request.body());
+            {
+                boost::system::error_code peer_ec;
+                const auto peer = stream.socket().remote_endpoint(peer_ec);
+                if (!peer_ec) r.remote_address = peer.address().to_string();
+            }
             const bool keep_alive = request.keep_alive();
             stream.expires_never();
             Result<HttpResponse> response = co_await async_call<HttpResponse>(

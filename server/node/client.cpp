@@ -201,6 +201,12 @@ void Client::on_tick(std::int64_t now_ms) {
     token_expired(0);
 }
 
+void Client::session_ended() {
+    if (!is_open()) return;
+    notify_error({errc::unauthenticated, "session revoked"});
+    close(net::close_code::token_expired, "session revoked");
+}
+
 bool Client::token_expired(std::uint32_t id) {
     const std::int64_t expires = caller_.claims.expires_at_ms;
     if (expires == 0 || services_.clock().now_ms() < expires) return false;

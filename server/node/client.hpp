@@ -42,6 +42,8 @@ class Client final : public net::WsConnection, public hub::Subscriber {
     void reply(std::uint32_t id, muster::v1::ServerFrame frame);
     void reply_error(std::uint32_t id, const Status& status);
     void notify_error(const Status& status);  // id 0: not a reply (expiry, revoked access)
+    // The device session of its token was revoked: UNAUTHENTICATED notice, close with 4001.
+    void session_ended();
 
     // Session commands (node/session_commands.cpp).
     boost::asio::awaitable<void> connect(std::uint32_t id, const muster::v1::Connect& command);

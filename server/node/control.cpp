@@ -8,9 +8,19 @@ namespace json = boost::json;
 
 std::string encode_control(const ControlMessage& message) {
     json::object object;
-    object["kind"] =
-        message.kind == ControlMessage::Kind::groups_changed ? "groups" : "memberships";
+    switch (message.kind) {
+        case ControlMessage::Kind::groups_changed:
+            object["kind"] = "groups";
+            break;
+        case ControlMessage::Kind::memberships_changed:
+            object["kind"] = "memberships";
+            break;
+        case ControlMessage::Kind::session_revoked:
+            object["kind"] = "session_revoked";
+            break;
+    }
     if (!message.user.empty()) object["user"] = message.user;
+    if (!message.session.empty()) object["session"] = message.session;
     return json::serialize(object);
 }
 
@@ -29,6 +39,14 @@ std::optional<ControlMessage> decode_control(const std::string& text) {
         const auto* user = object.if_contains("user");
         if (user == nullptr || !user->is_string()) return std::nullopt;
         message.user = std::string(user->as_string());
+    } else if (kind->as_string() == "session_revoked") {
+        message.kind = ControlMessage::Kind::session_revoked;
+        const auto* user = object.if_contains("user");
+        const auto* session = object.if_contains("session");
+        if (user == nullptr || !user->is_string() || session == nullptr || !session->is_string())
+            return std::nullopt;
+        message.user = std::string(user->as_string());
+        message.session = std::string(session->as_string());
     } else {
         return std::nullopt;
     }

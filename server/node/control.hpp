@@ -8,9 +8,12 @@
 namespace muster::node {
 
 struct ControlMessage {
-    enum class Kind : std::uint8_t { groups_changed, memberships_changed };
+    // session_revoked: a device session (features/signin) has ended; its connections close
+    // with 4001 on every node.
+    enum class Kind : std::uint8_t { groups_changed, memberships_changed, session_revoked };
     Kind kind = Kind::groups_changed;
-    std::string user;  // memberships_changed: whose
+    std::string user;     // memberships_changed, session_revoked: whose
+    std::string session;  // session_revoked: the `sid` of the session's tokens
 };
 
 std::string encode_control(const ControlMessage& message);

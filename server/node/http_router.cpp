@@ -73,16 +73,19 @@ asio::awaitable<Result<Caller>> authenticate(NodeServices& services,
     Result<Claims> claims = services.verifier().verify(
         std::string_view(authorization).substr(scheme.size()), services.clock().now_ms());
     if (!claims) co_return claims.status();
+    if (!claims->session_id.empty() && services.session_check()) {
+        if (Status live = co_await services.session_check()(*claims); !live) co_return live;
+    }
     const std::string user = claims->subject;
-    Result<std::vector<store::Membership>> memberships =
-        co_await async_call<std::vector<store::Membership>>(
-            [&](Done<std::vector<store::Membership>> done) {
-                services.store().directory().memberships_of(user, std::move(done));
-            },
-            asio::use_awaitable);
-    if (!memberships) co_return memberships.status();
+    Result<store::UserProfile> profile = co_await async_call<store::UserProfile>(
+        [&](Done<store::UserProfile> done) {
+            services.store().directory().profile_of(user, std::move(done));
+        },
+        asio::use_awaitable);
+    if (!profile) co_return profile.status();
+    if (!profile->name.empty()) claims->name = profile->name;
     auto map = std::make_shared<Memberships>();
-    for (const auto& m : *memberships) (*map)[m.group] = m.role;
+    for (const auto& m : profile->memberships) (*map)[m.group] = m.role;
     co_return Caller{std::move(*claims), std::move(map)};
 }
 

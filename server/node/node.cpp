@@ -36,7 +36,31 @@ std::string default_node_id() {
     return std::string(host) + "-" + std::to_string(getpid());
 }
 
-std::shared_ptr<const JwtVerifier> make_verifier(const AuthConfig& auth) {
+std::string read_file(const std::string& path, const char* key) {
+    std::ifstream file(path);
+    if (!file) throw std::runtime_error(std::string("cannot read ") + key + " " + path);
+    std::ostringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+// The signer of the node's own tokens: ES256 with auth.signing_key_file, else HS256 with
+// auth.jwt_secret, else none (sign-in is then unavailable).
+std::shared_ptr<const JwtSigner> make_signer(const AuthConfig& auth) {
+    Result<std::shared_ptr<const JwtSigner>> signer = Status{errc::unavailable, ""};
+    if (!auth.signing_key_file.empty()) {
+        signer = JwtSigner::es256(read_file(auth.signing_key_file, "auth.signing_key_file"));
+    } else if (!auth.jwt_secret.empty()) {
+        signer = JwtSigner::hs256(auth.jwt_secret);
+    } else {
+        return nullptr;
+    }
+    if (!signer) throw std::runtime_error(signer.status().message());
+    return *signer;
+}
+
+std::shared_ptr<const JwtVerifier> make_verifier(const AuthConfig& auth,
+                                                 const std::shared_ptr<const JwtSigner>& signer) {
     JwtVerifierOptions options;
     options.algorithm = auth.jwt_algorithm == "RS256"   ? JwtAlgorithm::rs256
                         : auth.jwt_algorithm == "ES256" ? JwtAlgorithm::es256
@@ -55,6 +79,12 @@ std::shared_ptr<const JwtVerifier> make_verifier(const AuthConfig& auth) {
     options.audience = auth.jwt_audience;
     options.require_exp = auth.require_exp;
     options.leeway_ms = static_cast<std::int64_t>(auth.leeway_s) * 1000;
+    // The node's own tokens beside the external issuer's, unless the external verifier
+    // already takes them (HS256 with the same secret, no issuer or audience demanded).
+    const bool same = signer && signer->algorithm() == JwtAlgorithm::hs256 &&
+                      options.algorithm == JwtAlgorithm::hs256 && options.issuer.empty() &&
+                      options.audience.empty();
+    if (signer && !same) options.fallback = signer->verifier();
     auto verifier = JwtVerifier::create(std::move(options));
     if (!verifier) throw std::runtime_error(verifier.status().message());
     return *verifier;
@@ -77,7 +107,8 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
     , bus_(std::move(bus))
     , store_(std::move(store))
     , node_id_(config_.server.node_id.empty() ? default_node_id() : config_.server.node_id)
-    , verifier_(make_verifier(config_.auth))
+    , signer_(make_signer(config_.auth))
+    , verifier_(make_verifier(config_.auth, signer_))
     , users_(config_.limits.max_connections_per_user)
     , tree_(std::make_shared<const GroupTree>(std::vector<store::GroupInfo>{})) {
     const auto& limits = config_.limits;
@@ -227,6 +258,7 @@ asio::ip::tcp::endpoint Node::start() {
     server_ = std::make_unique<net::Server>(loops, options, *this, *this);
     auto endpoint = server_->start();
     if (!endpoint) throw std::runtime_error(endpoint.status().message());
+    bound_port_.store(endpoint->port());
     for (auto& loop : loops_) {
         asio::post(loop->io(), [l = loop.get()] { l->start_sweep(); });
     }
@@ -326,6 +358,32 @@ void Node::groups_changed(Done<Unit> done) {
         make_shared_bytes(encode_control({ControlMessage::Kind::groups_changed, {}})));
 }
 
+void Node::session_revoked(const std::string& user, const std::string& session) {
+    // Through the bus only: it delivers to this node too, and nobody waits for the closing.
+    bus_->publish_control(
+        make_shared_bytes(encode_control({ControlMessage::Kind::session_revoked, user, session})));
+}
+
+void Node::close_session(const std::string& user, const std::string& session) {
+    for (auto& client : users_.clients_of(user)) {
+        asio::post(client->loop().io(), [client, session] {
+            if (client->caller().claims.session_id == session) client->session_ended();
+        });
+    }
+}
+
+std::string Node::public_url() const {
+    std::string url = config_.server.public_url;
+    if (url.empty()) {
+        // host:port of server.listen; an unspecified host means "this machine".
+        std::string host = config_.server.listen.substr(0, config_.server.listen.rfind(':'));
+        if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") host = "127.0.0.1";
+        url = "http://" + host + ':' + std::to_string(bound_port_.load());
+    }
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
 void Node::on_control(SharedBytes message) {
     const auto control = decode_control(*message);
     if (!control) {
@@ -334,6 +392,8 @@ void Node::on_control(SharedBytes message) {
     }
     if (control->kind == ControlMessage::Kind::groups_changed) {
         reload_tree({});
+    } else if (control->kind == ControlMessage::Kind::session_revoked) {
+        close_session(control->user, control->session);
     } else {
         refresh_memberships(control->user, {});
     }

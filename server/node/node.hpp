@@ -52,14 +52,19 @@ class Node final : public NodeServices,
     Users& users() override { return users_; }
     [[nodiscard]] SharedTree tree() const override;
     [[nodiscard]] const JwtVerifier& verifier() const override { return *verifier_; }
+    [[nodiscard]] const JwtSigner* signer() const override { return signer_.get(); }
+    [[nodiscard]] std::string public_url() const override;
     [[nodiscard]] const std::string& node_id() const override { return node_id_; }
     [[nodiscard]] const CommandRegistry& commands() const override { return commands_; }
     [[nodiscard]] const net::WsLimits& ws_limits() const override { return ws_limits_; }
     void memberships_changed(const std::string& user, Done<Unit> done) override;
     void groups_changed(Done<Unit> done) override;
+    void session_revoked(const std::string& user, const std::string& session) override;
     void on_client_closed(std::function<void(const Client&)> observer) override;
     void set_chat_tag_check(ChatTagCheck check) override { chat_tag_check_ = std::move(check); }
     [[nodiscard]] const ChatTagCheck& chat_tag_check() const override { return chat_tag_check_; }
+    void set_session_check(SessionCheck check) override { session_check_ = std::move(check); }
+    [[nodiscard]] const SessionCheck& session_check() const override { return session_check_; }
     void client_closed(const Client& client) override;
     void publish_presence(const std::string& group, const std::string& user,
                           const std::string& name, bool online) override;
@@ -81,6 +86,7 @@ class Node final : public NodeServices,
     void load_tree_blocking();
     void reload_tree(Done<Unit> done);
     void refresh_memberships(const std::string& user, Done<Unit> done);
+    void close_session(const std::string& user, const std::string& session);
     template <class Fn>
     void for_each_client(Fn fn);
     void shutdown();
@@ -93,6 +99,7 @@ class Node final : public NodeServices,
     std::unique_ptr<store::Store> store_;
     std::string node_id_;
     net::WsLimits ws_limits_;
+    std::shared_ptr<const JwtSigner> signer_;
     std::shared_ptr<const JwtVerifier> verifier_;
     std::vector<std::unique_ptr<net::Loop>> loops_;
     std::vector<std::thread> threads_;
@@ -106,6 +113,8 @@ class Node final : public NodeServices,
     std::vector<std::unique_ptr<Feature>> features_;
     std::vector<std::function<void(const Client&)>> close_observers_;
     ChatTagCheck chat_tag_check_;
+    SessionCheck session_check_;
+    std::atomic<std::uint16_t> bound_port_{0};
 
     mutable std::mutex tree_mutex_;
     SharedTree tree_;

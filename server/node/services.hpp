@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/jwt.hpp"
+#include "core/jwt_signer.hpp"
 #include "core/timers.hpp"
 #include "hub/hub.hpp"
 #include "net/ws_connection.hpp"
@@ -30,6 +31,11 @@ class HttpRouter;
 using ChatTagCheck =
     std::function<boost::asio::awaitable<Status>(std::string group, std::string meeting_id)>;
 
+// Checks a token that names a device session (`sid`, issued by sign-in): ok while the session
+// lives, UNAUTHENTICATED once it has ended. The sign-in feature installs it; without one, such
+// tokens are taken on their signature alone.
+using SessionCheck = std::function<boost::asio::awaitable<Status>(Claims claims)>;
+
 class NodeServices {
   public:
     virtual ~NodeServices() = default;
@@ -44,7 +50,14 @@ class NodeServices {
     virtual hub::Hub& hub() = 0;
     virtual Users& users() = 0;
     [[nodiscard]] virtual SharedTree tree() const = 0;
+    // Every token the node accepts: the external issuer's and its own (signer()).
     [[nodiscard]] virtual const JwtVerifier& verifier() const = 0;
+    // The node's own token signer (device sessions); null when neither auth.signing_key_file
+    // nor auth.jwt_secret is set (an external RS256/ES256 issuer alone).
+    [[nodiscard]] virtual const JwtSigner* signer() const = 0;
+    // Where users reach this server: server.public_url, else http://<listen address> (with
+    // the port it bound). No trailing slash.
+    [[nodiscard]] virtual std::string public_url() const = 0;
     [[nodiscard]] virtual const std::string& node_id() const = 0;
     [[nodiscard]] virtual const CommandRegistry& commands() const = 0;
     [[nodiscard]] virtual const net::WsLimits& ws_limits() const = 0;
@@ -54,6 +67,9 @@ class NodeServices {
     // after it is never contradicted by the next request to this node.
     virtual void memberships_changed(const std::string& user, Done<Unit> done) = 0;
     virtual void groups_changed(Done<Unit> done) = 0;
+    // Tells every node (this one included) that a device session ended: the connections that
+    // authenticated with its tokens get UNAUTHENTICATED and close with 4001.
+    virtual void session_revoked(const std::string& user, const std::string& session) = 0;
 
     // Observers called on the client's loop when an authenticated client is gone (meetings
     // close attendance intervals with it).
@@ -67,6 +83,9 @@ class NodeServices {
     // Set once, at install; without one, meeting tags on chat are not checked.
     virtual void set_chat_tag_check(ChatTagCheck check) = 0;
     [[nodiscard]] virtual const ChatTagCheck& chat_tag_check() const = 0;
+    // Set once, at install (see SessionCheck).
+    virtual void set_session_check(SessionCheck check) = 0;
+    [[nodiscard]] virtual const SessionCheck& session_check() const = 0;
 };
 
 // A feature adds commands and HTTP routes, and may run timers; installed before the node starts.

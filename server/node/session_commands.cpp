@@ -51,16 +51,27 @@ asio::awaitable<void> Client::connect(std::uint32_t id, const v1::Connect& comma
     }
     connecting_ = true;
     const std::string user = claims->subject;
-    auto memberships = co_await call<std::vector<store::Membership>>(
-        [&](Done<std::vector<store::Membership>> done) {
-            services_.store().directory().memberships_of(user, std::move(done));
-        });
+    if (!claims->session_id.empty() && services_.session_check()) {
+        const Status live = co_await services_.session_check()(*claims);
+        if (!live) {
+            connecting_ = false;
+            if (!is_open()) co_return;
+            reply_error(id, live);
+            violation_counted_only();
+            co_return;
+        }
+    }
+    auto profile = co_await call<store::UserProfile>([&](Done<store::UserProfile> done) {
+        services_.store().directory().profile_of(user, std::move(done));
+    });
     connecting_ = false;
     if (!is_open()) co_return;
-    if (!memberships) {
-        reply_error(id, memberships.status());
+    if (!profile) {
+        reply_error(id, profile.status());
         co_return;
     }
+    // The directory's name is the one people know (王晓光, not the token's wangxg).
+    if (!profile->name.empty()) claims->name = profile->name;
     if (!services_.users().attach(user, self())) {
         reply_error(
             id, {errc::rate_limited,
@@ -72,7 +83,7 @@ asio::awaitable<void> Client::connect(std::uint32_t id, const v1::Connect& comma
     attached_ = true;
     authenticated_ = true;
     auto map = std::make_shared<Memberships>();
-    for (const auto& m : *memberships) (*map)[m.group] = m.role;
+    for (const auto& m : profile->memberships) (*map)[m.group] = m.role;
     caller_ = Caller{std::move(*claims), std::move(map)};
     session_id_ = new_id("s_", services_.clock().now_ms());
     services_.store().presence().connection_opened(user);
@@ -285,6 +296,10 @@ asio::awaitable<Result<v1::ServerFrame>> Client::refresh(const v1::Refresh& comm
     if (claims->subject != caller_.user()) {
         co_return Status{errc::unauthenticated, "the new token is for another user"};
     }
+    if (!claims->session_id.empty() && services_.session_check()) {
+        if (Status live = co_await services_.session_check()(*claims); !live) co_return live;
+    }
+    claims->name = caller_.claims.name;  // the name stays the directory's (or the first token's)
     caller_.claims = std::move(*claims);
     recheck_access();
     v1::ServerFrame frame;

@@ -173,6 +173,26 @@ std::string Keys::device(std::string_view user, std::string_view id) const {
     return join(prefix_, ":{u:", user, "}:device:") + std::string(id);
 }
 
+std::string Keys::signin_invitation(std::string_view id) const {
+    return join(prefix_, ":{signin}:inv:") + std::string(id);
+}
+
+std::string Keys::signin_codes() const {
+    return prefix_ + ":{signin}:codes";
+}
+
+std::string Keys::signin_group(std::string_view group) const {
+    return join(prefix_, ":{signin}:group:") + std::string(group);
+}
+
+std::string Keys::signin_session(std::string_view id) const {
+    return join(prefix_, ":{signin}:session:") + std::string(id);
+}
+
+std::string Keys::signin_user(std::string_view user) const {
+    return join(prefix_, ":{signin}:user:") + std::string(user);
+}
+
 Status validate_prefix(std::string_view prefix) {
     if (prefix.empty()) return {errc::invalid_argument, "redis.key_prefix is empty"};
     if (prefix.find_first_of("{}") != std::string_view::npos) {

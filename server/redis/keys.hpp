@@ -54,6 +54,12 @@
 //   <p>:{push}:by_user                   zset    "<user>\n<id, 20 digits>", all scored 0 (lex)
 //   <p>:{u:<user>}:devices               zset    device ids, all scored 0 (lex order)
 //   <p>:{u:<user>}:device:<id>           hash    kind, endpoint, p256dh, auth, created
+// Sign-in, under one tag (a redeem writes an invitation, a session and an index together):
+//   <p>:{signin}:inv:<id>                hash    record (Invitation, JSON), version
+//   <p>:{signin}:codes                   hash    SHA-256 of a code -> invitation id
+//   <p>:{signin}:group:<group>           zset    invitation ids by creation time
+//   <p>:{signin}:session:<id>            hash    record (DeviceSession, JSON), version
+//   <p>:{signin}:user:<user>             zset    session ids by creation time
 
 #include <optional>
 #include <string>
@@ -121,6 +127,13 @@ class Keys {
     [[nodiscard]] std::string push_by_user() const;
     [[nodiscard]] std::string devices(std::string_view user) const;
     [[nodiscard]] std::string device(std::string_view user, std::string_view id) const;
+
+    // Sign-in.
+    [[nodiscard]] std::string signin_invitation(std::string_view id) const;
+    [[nodiscard]] std::string signin_codes() const;
+    [[nodiscard]] std::string signin_group(std::string_view group) const;
+    [[nodiscard]] std::string signin_session(std::string_view id) const;
+    [[nodiscard]] std::string signin_user(std::string_view user) const;
 
   private:
     [[nodiscard]] std::string group_tag(std::string_view group) const;

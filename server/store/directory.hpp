@@ -35,6 +35,14 @@ struct MemberInfo {
     std::string name;  // the display name last seen (token or admin API); may be empty
 };
 
+// What the node loads for a user who authenticates: memberships and the display name the
+// directory holds (given with a membership, by an admin or at sign-in; the first non-empty one
+// by group id). `name` is empty when the directory has none: the token's name is used then.
+struct UserProfile {
+    std::vector<Membership> memberships;
+    std::string name;
+};
+
 class Directory {
   public:
     virtual ~Directory() = default;
@@ -51,6 +59,8 @@ class Directory {
     virtual void remove_member(std::string group, std::string user, Done<Unit> done) = 0;
 
     virtual void memberships_of(std::string user, Done<std::vector<Membership>> done) = 0;
+    // Memberships and directory name in one read (see UserProfile).
+    virtual void profile_of(std::string user, Done<UserProfile> done) = 0;
     virtual void members_of(std::string group, Done<std::vector<MemberInfo>> done) = 0;
 
     // Records the display name a user connected with (fire and forget; for reports).

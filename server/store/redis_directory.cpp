@@ -156,6 +156,39 @@ void RedisDirectory::memberships_of(std::string user, Done<std::vector<Membershi
         wait_for_connection);
 }
 
+void RedisDirectory::profile_of(std::string user, Done<UserProfile> done) {
+    memberships_of(user, [this, user, done = std::move(done)](
+                             Result<std::vector<Membership>> memberships) mutable {
+        if (!memberships) {
+            done(memberships.status());
+            return;
+        }
+        UserProfile profile;
+        profile.memberships = std::move(*memberships);
+        if (profile.memberships.empty()) {
+            done(std::move(profile));
+            return;
+        }
+        // The names given with the memberships, in group order: one HGET each, pipelined in
+        // one script.
+        std::vector<std::string> keys;
+        keys.reserve(profile.memberships.size());
+        for (const auto& m : profile.memberships) keys.push_back(keys_.member_names(m.group));
+        client_.run(
+            redis_scripts::first_member_name(), std::move(keys), {user},
+            [profile = std::move(profile),
+             done = std::move(done)](Result<redis::Reply> reply) mutable {
+                if (!reply) {
+                    done(reply.status());
+                    return;
+                }
+                if (reply->is_string()) profile.name = reply->str;
+                done(std::move(profile));
+            },
+            wait_for_connection);
+    });
+}
+
 void RedisDirectory::members_of(std::string group, Done<std::vector<MemberInfo>> done) {
     std::vector<std::string> keys{keys_.groups(), keys_.members(group), keys_.member_names(group),
                                   keys_.users()};

@@ -33,6 +33,7 @@ class RedisDirectory final : public Directory {
     void remove_member(std::string group, std::string user, Done<Unit> done) override;
     // Ordered by group id.
     void memberships_of(std::string user, Done<std::vector<Membership>> done) override;
+    void profile_of(std::string user, Done<UserProfile> done) override;
     // Ordered by user id. NOT_FOUND for no group.
     void members_of(std::string group, Done<std::vector<MemberInfo>> done) override;
     void remember_user(std::string user, std::string name) override;

@@ -206,6 +206,19 @@ return out
     return script;
 }
 
+// The first non-empty name the user was given with a membership.
+//   KEYS[i] member_names:<group i>   ARGV[1] user.   Returns the name, or nil.
+const redis::Script& first_member_name() {
+    static const redis::Script script(R"lua(#!lua flags=no-writes
+for i = 1, #KEYS do
+  local name = redis.call('HGET', KEYS[i], ARGV[1])
+  if name and name ~= '' then return name end
+end
+return false
+)lua");
+    return script;
+}
+
 // ---- presence --------------------------------------------------------------------------------
 // A group's presence: `online` holds "<node>\n<user>" for each node where the user has a
 // connection subscribed, scored by when the entry expires (Redis' clock, ms), refreshed by the

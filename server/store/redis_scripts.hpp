@@ -28,6 +28,7 @@ const redis::Script& list_groups();
 const redis::Script& put_member();
 const redis::Script& remove_member();
 const redis::Script& members_of();
+const redis::Script& first_member_name();
 
 // Presence.
 const redis::Script& presence_join();

@@ -171,6 +171,21 @@ void SqliteDirectory::memberships_of(std::string user, Done<std::vector<Membersh
         });
 }
 
+void SqliteDirectory::profile_of(std::string user, Done<UserProfile> done) {
+    read_value<UserProfile>(
+        db_, std::move(done),
+        [user = std::move(user)](Transaction& txn, UserProfile& out) -> Status {
+            auto list = txn.prepare(
+                "SELECT group_id, role, name FROM members WHERE user_id = ?1 ORDER BY group_id");
+            if (!list) return list.status();
+            list->bind_text(1, user);
+            return each_row(*list, [&](Statement& row) {
+                out.memberships.push_back(Membership{row.text(0), role_of(row.text(1))});
+                if (out.name.empty()) out.name = row.text(2);
+            });
+        });
+}
+
 void SqliteDirectory::members_of(std::string group, Done<std::vector<MemberInfo>> done) {
     read_value<std::vector<MemberInfo>>(
         db_, std::move(done),
