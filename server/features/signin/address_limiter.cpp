@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace muster::features::signin {
 
@@ -29,10 +30,10 @@ AddressLimiter::Bucket& AddressLimiter::bucket_of(const std::string& address, st
         return found->second;
     }
     if (buckets_.size() >= max_addresses_) {
-        std::erase_if(buckets_, [&](auto& entry) {
-            refill(entry.second, now_ms);
-            return entry.second.tokens >= burst_;
-        });
+        for (auto it = buckets_.begin(); it != buckets_.end();) {
+            refill(it->second, now_ms);
+            it = it->second.tokens >= burst_ ? buckets_.erase(it) : std::next(it);
+        }
         if (buckets_.size() >= max_addresses_) buckets_.clear();
     }
     return buckets_.emplace(address, Bucket{burst_, now_ms}).first->second;

@@ -96,7 +96,8 @@ TEST_P(SigninTest, the_directory_name_is_shown_whatever_the_token_says) {
     wang.publish("g1", "收到");
     EXPECT_EQ(watcher.expect_chat("g1", "收到").sender_name(), "王晓光");
     bool listed = false;
-    for (const auto& user : watcher.presence("g1").users()) {
+    const auto presence = watcher.presence("g1");
+    for (const auto& user : presence.users()) {
         if (user.user_id() == "wangxg") {
             EXPECT_EQ(user.name(), "王晓光");
             listed = true;
