@@ -50,6 +50,14 @@ const Row http_table[] = {
     {"DELETE /api/v1/devices/{} (one's own)",                   {401,     401,    401,       204,      204,   204,          204,        204}},
     {"DELETE /api/v1/devices/{} (another user's)",              {401,     401,    401,       404,      404,   404,          404,        404}},
     {"GET /api/v1/push/outbox",                                 {401,     401,    401,       403,      403,   403,          403,        200}},
+    {"POST /api/v1/invitations (to branch)",                    {401,     401,    401,       403,      403,   201,          201,        201}},
+    {"GET /api/v1/invitations (group=branch)",                  {401,     401,    401,       403,      403,   200,          200,        200}},
+    {"DELETE /api/v1/invitations/{}",                           {401,     401,    401,       403,      403,   204,          204,        204}},
+    {"GET /api/v1/invitations/{}/qr.svg",                       {401,     401,    401,       403,      403,   200,          200,        200}},
+    {"POST /api/v1/auth/redeem (a fresh code; a token joins its user)",{201,401,  401,       201,      201,   201,          201,        201}},
+    {"POST /api/v1/auth/refresh (a fresh session's token)",     {200,     200,    200,       200,      200,   200,          200,        200}},
+    {"GET /api/v1/auth/sessions (of a volunteer of branch)",    {401,     401,    401,       403,      403,   200,          200,        200}},
+    {"DELETE /api/v1/auth/sessions/{} (a volunteer's of branch)",{401,    401,    401,       404,      404,   204,          204,        204}},
 };
 // clang-format on
 
@@ -69,6 +77,31 @@ constexpr std::string_view webhook = R"({"kind":"webhook","endpoint":"http://127
 
 class HttpMatrixTest : public AuthzTest {
   protected:
+    // A string member of a JSON body (the first with that name), or "".
+    static std::string field(const std::string& body, const std::string& name) {
+        const std::string key = "\"" + name + "\":\"";
+        const auto at = body.find(key);
+        if (at == std::string::npos) return {};
+        const auto start = at + key.size();
+        return body.substr(start, body.find('"', start) - start);
+    }
+    // A new invitation to branch by its coordinator (the answer's body).
+    std::string invitation() {
+        const auto made =
+            http_call(server(), "POST", "/api/v1/invitations", R"({"group":"branch","maxUses":3})",
+                      server().token("secretary"));
+        EXPECT_EQ(made.status, 201) << made.body;
+        return made.body;
+    }
+    // A new volunteer of branch signed in with an invitation (the redeem's body).
+    std::string volunteer() {
+        const auto redeemed =
+            http_call(server(), "POST", "/api/v1/auth/redeem",
+                      R"({"code":")" + field(invitation(), "code") + R"(","name":"志愿者"})");
+        EXPECT_EQ(redeemed.status, 201) << redeemed.body;
+        return redeemed.body;
+    }
+
     // The row's request on fresh targets, for the column's user.
     Request build(std::string_view row, Who who) {
         const std::string route = route_of(row);
@@ -129,6 +162,25 @@ class HttpMatrixTest : public AuthzTest {
             return {"/api/v1/devices/" + device, {}};
         }
         if (route == "GET /api/v1/push/outbox") return {"/api/v1/push/outbox?user=member", {}};
+        if (route == "POST /api/v1/invitations")
+            return {"/api/v1/invitations", R"({"group":"branch","maxUses":3})"};
+        if (route == "GET /api/v1/invitations") return {"/api/v1/invitations?group=branch", {}};
+        if (route == "DELETE /api/v1/invitations/{}")
+            return {"/api/v1/invitations/" + field(invitation(), "id"), {}};
+        if (route == "GET /api/v1/invitations/{}/qr.svg")
+            return {"/api/v1/invitations/" + field(invitation(), "id") + "/qr.svg", {}};
+        if (route == "POST /api/v1/auth/redeem") {
+            return {"/api/v1/auth/redeem",
+                    R"({"code":")" + field(invitation(), "code") + R"(","name":"李明"})"};
+        }
+        if (route == "POST /api/v1/auth/refresh") {
+            return {"/api/v1/auth/refresh",
+                    R"({"refreshToken":")" + field(volunteer(), "refreshToken") + "\"}"};
+        }
+        if (route == "GET /api/v1/auth/sessions")
+            return {"/api/v1/auth/sessions?user=" + field(volunteer(), "userId"), {}};
+        if (route == "DELETE /api/v1/auth/sessions/{}")
+            return {"/api/v1/auth/sessions/" + field(volunteer(), "sessionId"), {}};
         ADD_FAILURE() << "no set-up for row '" << row << "': add it to build()";
         return {"/", {}};
     }
