@@ -29,11 +29,14 @@ namespace json = boost::json;
 client::Outcome<client::HttpResponse> call(const NetworkOptions& network, const std::string& method,
                                            const std::string& target,
                                            const std::string& body = {}) {
-    auto where = network.endpoint();
-    if (!where) return std::move(where).failure();
     auto token = network.resolve_token(/*required=*/true);
     if (!token) return std::move(token).failure();
-    auto response = client::http_request(where->host, where->port, method, target, *token, body);
+    client::HttpRequest request;
+    request.method = method;
+    request.target = target;
+    request.bearer_token = *token;
+    request.body = body;
+    auto response = network.http(std::move(request));  // the first server that answers
     if (!response) return response;
     if (response->status >= 400) {
         v1::Error error;
