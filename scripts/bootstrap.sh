@@ -10,6 +10,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libhiredis-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev liburing-dev
   libcurl4-openssl-dev libqrencode-dev libjemalloc-dev nodejs npm
+  tzdata ca-certificates  # push: devices' local time (zoneinfo), providers' TLS roots
 )
 # Tests start real peers: Redis (and a Redis Cluster), nginx, Chromium (CJK fonts), coturn and
 # Janus for meeting media; clang for the sanitizer and fuzz builds; luacheck for the Lua scripts.

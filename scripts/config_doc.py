@@ -46,8 +46,14 @@ def parse():
             continue
         fields = []
         pending_comment = []
-        for line in body.splitlines():
-            line = line.strip()
+        for raw in body.splitlines():
+            line = raw.strip()
+            # A comment indented past the fields continues the previous field's own comment.
+            if line.startswith("//") and fields and raw.startswith(" " * 5) and not pending_comment:
+                name, ctype, default, desc = fields[-1]
+                more = line[2:].strip().replace("|", "\\|")
+                fields[-1] = (name, ctype, default, f"{desc} {more}")
+                continue
             if line.startswith("//"):
                 pending_comment.append(line[2:].strip())
                 continue

@@ -20,6 +20,7 @@
 #include "features/signin/signin_feature.hpp"
 #include "node/node.hpp"
 #include "protocol/protobuf_log.hpp"
+#include "push/push_worker.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/keys.hpp"
 #include "store/redis/redis_signin_store.hpp"
@@ -153,12 +154,18 @@ int main(int argc, char** argv) {
             node.add_feature(
                 std::make_unique<features::DutyFeature>(std::make_unique<store::RedisDutyStore>(
                     client, keys, config->log, push_outbox->limits(), *clock)));
+            auto devices = std::make_unique<store::RedisDeviceStore>(client, keys);
+            // Declared last: it stops (joins its thread) before the stores it uses go.
+            push::PushWorker push_worker(config->push, *clock, *push_outbox, *devices,
+                                         node.store().presence(), id);
             node.add_feature(std::make_unique<features::DevicesFeature>(
-                std::make_unique<store::RedisDeviceStore>(client, keys), *push_outbox));
+                *devices, *push_outbox, push_worker.vapid_public_key()));
             node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
             auto signin_store = std::make_unique<store::RedisSigninStore>(client, keys, *clock);
             node.add_feature(std::make_unique<features::signin::SigninFeature>(*signin_store));
+            if (config->push.worker) push_worker.start();
             serve(node);
+            push_worker.stop();
             return 0;
         }
         auto bus = std::make_unique<bus::LocalBus>();
@@ -167,20 +174,24 @@ int main(int argc, char** argv) {
         auto meetings = std::make_unique<store::SqliteMeetingStore>(store->database(),
                                                                     store->sqlite_log(), *clock);
         // The push outbox outlives the node: the duty store writes to it, the push worker
-        // will drain it.
+        // drains it.
         auto push_outbox = std::make_unique<store::SqlitePushOutbox>(store->database(), *clock);
         auto duty_store = std::make_unique<store::SqliteDutyStore>(
             store->database(), store->sqlite_log(), *push_outbox, *clock);
         auto device_store = std::make_unique<store::SqliteDeviceStore>(store->database());
         auto signin_store = std::make_unique<store::SqliteSigninStore>(store->database(), *clock);
         node::Node node(*config, *clock, std::move(store), std::move(bus));
+        push::PushWorker push_worker(config->push, *clock, *push_outbox, *device_store,
+                                     node.store().presence(), process_id(config->server.node_id));
         node.add_feature(std::make_unique<features::DutyFeature>(std::move(duty_store)));
-        node.add_feature(
-            std::make_unique<features::DevicesFeature>(std::move(device_store), *push_outbox));
+        node.add_feature(std::make_unique<features::DevicesFeature>(
+            *device_store, *push_outbox, push_worker.vapid_public_key()));
         node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
         node.add_feature(std::make_unique<features::signin::SigninFeature>(*signin_store));
 
+        if (config->push.worker) push_worker.start();
         serve(node);
+        push_worker.stop();
     } catch (const std::exception& e) {
         return fail(e.what(), 1);
     }

@@ -16,5 +16,6 @@ int run_duty(int argc, char** argv);
 int run_meeting(int argc, char** argv);
 int run_invite(int argc, char** argv);
 int run_sessions(int argc, char** argv);
+int run_push(int argc, char** argv);
 
 }  // namespace muster::cli

@@ -29,6 +29,7 @@ constexpr Command commands[] = {
     {"invite", "create, list and revoke invitation links (--qr: as a QR code)",
      muster::cli::run_invite},
     {"sessions", "list and revoke signed-in devices", muster::cli::run_sessions},
+    {"push", "make a VAPID key pair for Web Push (push vapid-keys)", muster::cli::run_push},
 };
 
 void usage(std::FILE* out) {

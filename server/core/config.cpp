@@ -173,6 +173,39 @@ po::options_description describe(Config& c) {
     add("duty.sweep_interval_s",
         po::value(&du.sweep_interval_s)->default_value(du.sweep_interval_s), "0 = no sweep");
 
+    auto& pu = c.push;
+    for (auto [key, value] : {std::pair{"push.vapid_private_key_file", &pu.vapid_private_key_file},
+                              {"push.vapid_subject", &pu.vapid_subject},
+                              {"push.apns_key_file", &pu.apns_key_file},
+                              {"push.apns_key_id", &pu.apns_key_id},
+                              {"push.apns_team_id", &pu.apns_team_id},
+                              {"push.apns_url", &pu.apns_url},
+                              {"push.fcm_service_account_file", &pu.fcm_service_account_file},
+                              {"push.fcm_url", &pu.fcm_url},
+                              {"push.hms_app_id", &pu.hms_app_id},
+                              {"push.hms_client_secret", &pu.hms_client_secret},
+                              {"push.hms_url", &pu.hms_url},
+                              {"push.hms_token_url", &pu.hms_token_url},
+                              {"push.ca_file", &pu.ca_file}}) {
+        add(key, po::value(value)->default_value(*value), "");
+    }
+    add("push.worker", po::value(&pu.worker)->default_value(pu.worker), "");
+    add("push.allow_http_endpoints",
+        po::value(&pu.allow_http_endpoints)->default_value(pu.allow_http_endpoints), "");
+    for (auto [key, value] : {std::pair{"push.max_attempts", &pu.max_attempts},
+                              {"push.backoff_initial_ms", &pu.backoff_initial_ms},
+                              {"push.backoff_max_ms", &pu.backoff_max_ms},
+                              {"push.lease_s", &pu.lease_s},
+                              {"push.poll_interval_ms", &pu.poll_interval_ms},
+                              {"push.batch", &pu.batch},
+                              {"push.max_in_flight", &pu.max_in_flight},
+                              {"push.provider_concurrency", &pu.provider_concurrency},
+                              {"push.connect_timeout_ms", &pu.connect_timeout_ms},
+                              {"push.request_timeout_ms", &pu.request_timeout_ms},
+                              {"push.ttl_s", &pu.ttl_s}}) {
+        add(key, po::value(value)->default_value(*value), "");
+    }
+
     auto& m = c.meeting;
     add("meeting.drop_grace_s", po::value(&m.drop_grace_s)->default_value(m.drop_grace_s), "");
     add("meeting.max_roll_window_s",
@@ -301,6 +334,22 @@ Status validate(const Config& c) {
     if (c.duty.max_slots == 0 || c.duty.max_title_bytes == 0 || c.duty.max_target_groups == 0)
         return bad(
             "duty.max_slots, duty.max_title_bytes and duty.max_target_groups must be positive");
+    const auto& pu = c.push;
+    if (pu.max_attempts == 0 || pu.lease_s == 0 || pu.poll_interval_ms == 0 || pu.batch == 0 ||
+        pu.max_in_flight == 0 || pu.provider_concurrency == 0 || pu.connect_timeout_ms == 0 ||
+        pu.request_timeout_ms == 0 || pu.backoff_initial_ms == 0) {
+        return bad(
+            "push.max_attempts, lease_s, poll_interval_ms, batch, max_in_flight, "
+            "provider_concurrency, *_timeout_ms and backoff_initial_ms must be positive");
+    }
+    if (pu.backoff_max_ms < pu.backoff_initial_ms)
+        return bad("push.backoff_max_ms must be at least push.backoff_initial_ms");
+    if (pu.request_timeout_ms >= pu.lease_s * 1000ULL) {
+        return bad(
+            "push.request_timeout_ms must be shorter than push.lease_s (a request must "
+            "end while its lease holds)");
+    }
+    if (pu.batch > 10000) return bad("push.batch must be at most 10000");
     return ok_status();
 }
 

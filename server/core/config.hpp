@@ -131,6 +131,36 @@ struct MeetingConfig {
     std::uint32_t max_shared_items = 100;  // per meeting
 };
 
+struct PushConfig {
+    bool worker = true;  // deliver the outbox from this node; false: intents wait in it
+                         // (tests that read it)
+    std::string vapid_private_key_file;  // Web Push: P-256 key (PEM, SEC1 or PKCS#8); empty = off
+    std::string vapid_subject = "mailto:admin@localhost";  // VAPID sub: mailto: or https: URL
+    std::string apns_key_file;  // APNs: the .p8 key (PKCS#8); empty = off
+    std::string apns_key_id;    // APNs: the key's id (JWT kid)
+    std::string apns_team_id;   // APNs: the team id (JWT iss)
+    std::string apns_url;       // empty = Apple's production or sandbox host, as the device says
+    std::string fcm_service_account_file;  // FCM: the service-account JSON; empty = off
+    std::string fcm_url = "https://fcm.googleapis.com";         // FCM HTTP v1 base URL
+    std::string hms_app_id;                                     // HMS Push Kit: app id (client id)
+    std::string hms_client_secret;                              // HMS: the app secret; empty = off
+    std::string hms_url = "https://push-api.cloud.huawei.com";  // HMS v1 base URL
+    std::string hms_token_url = "https://oauth-login.cloud.huawei.com/oauth2/v3/token";
+    std::string ca_file;                // extra trusted CA (PEM), beside the system's
+    bool allow_http_endpoints = false;  // accept http:// device endpoints (loopback tests only)
+    std::uint32_t max_attempts = 8;     // delivery rounds of an intent before it is dropped
+    std::uint32_t backoff_initial_ms = 1000;  // first retry after; doubles each attempt
+    std::uint32_t backoff_max_ms = 600000;    // longest wait between attempts
+    std::uint32_t lease_s = 60;  // a claimed intent is this node's for this long (then anyone's)
+    std::uint32_t poll_interval_ms = 500;      // how often the outbox is read for new intents
+    std::uint32_t batch = 256;                 // intents claimed per read
+    std::uint32_t max_in_flight = 4096;        // intents being delivered by this node at once
+    std::uint32_t provider_concurrency = 256;  // requests in flight per provider
+    std::uint32_t connect_timeout_ms = 5000;   // TCP and TLS set-up of a provider connection
+    std::uint32_t request_timeout_ms = 15000;  // a whole request, connection included
+    std::uint32_t ttl_s = 86400;  // how long a provider keeps an undelivered push (TTL header)
+};
+
 struct DebugConfig {
     bool manual_clock = false;  // time moves only by POST /api/v1/debug/clock (tests only)
     std::int64_t manual_clock_start_ms = 0;  // where the manual clock starts; 0 = system time
@@ -146,6 +176,7 @@ struct Config {
     RedisConfig redis;
     DutyConfig duty;
     MeetingConfig meeting;
+    PushConfig push;
     DebugConfig debug;
 
     [[nodiscard]] std::string sqlite_path() const;

@@ -2,15 +2,22 @@
 // The durable queue of push notifications still to be sent ("outbox").
 //
 // Features that want to reach a user with no connected device (a new duty call, a reminder)
-// record an intent here; the push worker (Web Push, UnifiedPush, webhook: the push issue)
-// drains it: list() the oldest intents, deliver them to the user's devices, then remove() them.
-// Until that worker exists the intents simply wait, bounded by the implementation's retention
-// (an outbox nobody drains must not grow without end).
+// record an intent here; the push worker (push/push_worker.hpp) drains it: it claim()s the
+// oldest intents (a lease per intent, written into the intent's delivery state), delivers them
+// to the user's devices, then remove()s them, or update()s their state to retry later. Intents
+// are bounded by the implementation's retention (an outbox nobody drains must not grow).
+//
+// Delivery state is opaque here: the push worker's rules (push/delivery_state.hpp) read and
+// write it. A rule may run more than once for one intent and must depend on its inputs only;
+// the store writes what it returns only if the state is still the one the rule saw (a SQLite
+// transaction; a compare-and-swap on Redis), so two nodes never both take one lease.
 //
 // Implementations: SqlitePushOutbox (embedded; also joins the transactions of other SQLite
-// stores so that an intent is recorded atomically with what caused it); Redis later.
+// stores so that an intent is recorded atomically with what caused it), RedisPushOutbox.
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +32,13 @@ struct PushIntent {
     std::string body;       // its text
     std::string data_json;  // a JSON object for the app: what to open ({"type","callId",...})
     std::int64_t created_ms = 0;
+    std::string state;  // delivery state (opaque here); empty until a worker claims it
 };
+
+// Given an intent (with its current state) and the store's clock, the state to write, or
+// nothing to leave the intent alone.
+using PushStateRule =
+    std::function<std::optional<std::string>(const PushIntent& intent, std::int64_t now_ms)>;
 
 struct PushQuery {
     std::uint64_t after_id = 0;  // intents with a larger id
@@ -45,6 +58,14 @@ class PushOutbox {
     // Forgets intents that were delivered or given up; unknown ids are ignored. Completes with
     // how many were removed.
     virtual void remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) = 0;
+    // Runs `rule` on the intents list(query) would return and writes the states it returns,
+    // each only if that intent's state did not change meanwhile. Completes with the intents
+    // written (their `state` the new one), ascending id. Intents the rule left alone, or that
+    // another writer changed first, are not in the answer.
+    virtual void claim(PushQuery query, PushStateRule rule, Done<std::vector<PushIntent>> done) = 0;
+    // The same for the given ids (unknown ones are skipped).
+    virtual void update(std::vector<std::uint64_t> ids, PushStateRule rule,
+                        Done<std::vector<PushIntent>> done) = 0;
 };
 
 }  // namespace muster::push

@@ -1,9 +1,11 @@
 #pragma once
-// Push targets: the devices (Web Push subscriptions, UnifiedPush endpoints, webhooks) a user
-// registered with PUT /api/v1/devices/{id}. The push worker reads them to deliver the outbox.
+// Push targets: the devices (Web Push subscriptions, UnifiedPush endpoints, APNs/FCM/HMS tokens,
+// webhooks) a user registered with PUT /api/v1/devices/{id}, with what each wants pushed and
+// when. The push worker reads them to deliver the outbox and removes those whose provider
+// says the token is dead.
 //
 // A device id is the app's own (an installation id) and is scoped to its user: two users may
-// use the same id without meeting. Implementations: SqliteDeviceStore; Redis later.
+// use the same id without meeting. Implementations: SqliteDeviceStore, RedisDeviceStore.
 
 #include <cstdint>
 #include <string>
@@ -16,11 +18,20 @@ namespace muster::store {
 struct DeviceInfo {
     std::string id;
     std::string user;
-    std::string kind;             // "webpush", "unifiedpush" or "webhook"
-    std::string endpoint;         // the push service URL
-    std::string p256dh;           // Web Push: the client's public key (base64url)
-    std::string auth;             // Web Push: the client's auth secret (base64url)
-    std::int64_t created_ms = 0;  // first registration; kept when the device is updated
+    std::string kind;                // webpush, unifiedpush, apns, fcm, hms or webhook
+    std::string endpoint;            // webpush/unifiedpush/webhook: the URL to post to
+    std::string p256dh;              // Web Push: the client's public key (base64url)
+    std::string auth;                // Web Push: the client's auth secret (base64url)
+    std::int64_t created_ms = 0;     // first registration; kept when the device is updated
+    std::string token;               // apns, fcm, hms: the provider's device token
+    std::string topic;               // apns: the app's bundle id
+    std::string environment;         // apns: production | sandbox
+    std::string secret;              // webhook: the HMAC-SHA256 key
+    std::string locale;              // zh-CN | en; empty: zh-CN
+    std::string timezone;            // IANA name; empty: UTC
+    std::string quiet_start;         // "HH:MM" local; both empty: no quiet hours
+    std::string quiet_end;           // "HH:MM" local
+    std::vector<std::string> kinds;  // duty, reminder, meeting, chat, mention; empty: all but chat
 };
 
 struct DevicePut {

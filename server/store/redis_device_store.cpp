@@ -1,5 +1,6 @@
 #include "store/redis_device_store.hpp"
 
+#include "store/device_extra.hpp"
 #include "store/redis_scripts.hpp"
 
 namespace muster::store {
@@ -20,7 +21,8 @@ void RedisDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
                                   device.p256dh,
                                   device.auth,
                                   std::to_string(device.created_ms),
-                                  std::to_string(request.max_per_user)};
+                                  std::to_string(request.max_per_user),
+                                  encode_device_extra(device)};
     client_.run(
         redis_scripts::device_put(), std::move(keys), std::move(args),
         [device = std::move(device), max = request.max_per_user,
@@ -79,12 +81,12 @@ void RedisDeviceStore::devices_of(std::string user, Done<std::vector<DeviceInfo>
                 return;
             }
             auto& items = reply->elements;
-            if (!reply->is_array() || items.size() % 6 != 0) {
+            if (!reply->is_array() || items.size() % 7 != 0) {
                 done(malformed("devices list"));
                 return;
             }
             std::vector<DeviceInfo> out;
-            for (std::size_t i = 0; i < items.size(); i += 6) {
+            for (std::size_t i = 0; i < items.size(); i += 7) {
                 DeviceInfo device;
                 device.id = std::move(items[i].str);
                 device.user = user;
@@ -93,6 +95,7 @@ void RedisDeviceStore::devices_of(std::string user, Done<std::vector<DeviceInfo>
                 device.p256dh = std::move(items[i + 3].str);
                 device.auth = std::move(items[i + 4].str);
                 redis::as_integer(items[i + 5], device.created_ms);
+                decode_device_extra(items[i + 6].str, device);
                 out.push_back(std::move(device));
             }
             done(std::move(out));

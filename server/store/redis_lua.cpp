@@ -90,7 +90,7 @@ local function outbox_forget(k, id)
   redis.call('ZREM', k.ids, id)
   if not packed then return 0 end
   local intent = cmsgpack.unpack(packed)
-  redis.call('HDEL', k.data, id)
+  redis.call('HDEL', k.data, id, 's' .. id)
   redis.call('ZREM', k.by_user, outbox_entry(intent[1], tonumber(id)))
   return 1
 end

@@ -1,6 +1,7 @@
 #include "store/redis_push_outbox.hpp"
 
 #include <future>
+#include <memory>
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -80,38 +81,119 @@ void RedisPushOutbox::enqueue(std::vector<push::PushIntent> intents, Done<Unit> 
                 });
 }
 
+namespace {
+
+// The reply of outbox_list / outbox_get: 7 items per intent.
+Result<std::vector<push::PushIntent>> intents_of(Result<redis::Reply> reply, const char* what) {
+    if (!reply) return reply.status();
+    auto& items = reply->elements;
+    if (!reply->is_array() || items.size() % 7 != 0) return malformed(what);
+    std::vector<push::PushIntent> out;
+    out.reserve(items.size() / 7);
+    for (std::size_t i = 0; i < items.size(); i += 7) {
+        push::PushIntent intent;
+        std::int64_t id = 0;
+        redis::as_integer(items[i], id);
+        intent.id = static_cast<std::uint64_t>(id);
+        intent.user = std::move(items[i + 1].str);
+        intent.title = std::move(items[i + 2].str);
+        intent.body = std::move(items[i + 3].str);
+        intent.data_json = std::move(items[i + 4].str);
+        redis::as_integer(items[i + 5], intent.created_ms);
+        intent.state = std::move(items[i + 6].str);
+        out.push_back(std::move(intent));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> RedisPushOutbox::outbox_keys() const {
+    return {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()};
+}
+
 void RedisPushOutbox::list(push::PushQuery query, Done<std::vector<push::PushIntent>> done) {
     client_.run(
-        redis_scripts::outbox_list(),
-        {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()},
+        redis_scripts::outbox_list(), outbox_keys(),
         {std::to_string(query.after_id), std::to_string(query.limit), query.user},
         [done = std::move(done)](Result<redis::Reply> reply) {
-            if (!reply) {
-                done(reply.status());
-                return;
-            }
-            auto& items = reply->elements;
-            if (!reply->is_array() || items.size() % 6 != 0) {
-                done(malformed("outbox list"));
-                return;
-            }
-            std::vector<push::PushIntent> out;
-            out.reserve(items.size() / 6);
-            for (std::size_t i = 0; i < items.size(); i += 6) {
-                push::PushIntent intent;
-                std::int64_t id = 0;
-                redis::as_integer(items[i], id);
-                intent.id = static_cast<std::uint64_t>(id);
-                intent.user = std::move(items[i + 1].str);
-                intent.title = std::move(items[i + 2].str);
-                intent.body = std::move(items[i + 3].str);
-                intent.data_json = std::move(items[i + 4].str);
-                redis::as_integer(items[i + 5], intent.created_ms);
-                out.push_back(std::move(intent));
-            }
-            done(std::move(out));
+            done(intents_of(std::move(reply), "outbox list"));
         },
         true);
+}
+
+void RedisPushOutbox::claim(push::PushQuery query, push::PushStateRule rule,
+                            Done<std::vector<push::PushIntent>> done) {
+    client_.run(
+        redis_scripts::outbox_list(), outbox_keys(),
+        {std::to_string(query.after_id), std::to_string(query.limit), query.user},
+        [this, rule = std::move(rule), done = std::move(done)](Result<redis::Reply> reply) mutable {
+            swap(intents_of(std::move(reply), "outbox list"), rule, std::move(done));
+        },
+        true);
+}
+
+void RedisPushOutbox::update(std::vector<std::uint64_t> ids, push::PushStateRule rule,
+                             Done<std::vector<push::PushIntent>> done) {
+    std::vector<std::string> args;
+    args.reserve(ids.size());
+    for (const auto id : ids) args.push_back(std::to_string(id));
+    client_.run(
+        redis_scripts::outbox_get(), outbox_keys(), std::move(args),
+        [this, rule = std::move(rule), done = std::move(done)](Result<redis::Reply> reply) mutable {
+            swap(intents_of(std::move(reply), "outbox get"), rule, std::move(done));
+        },
+        true);
+}
+
+// The second half of claim() and update(): the rule's states, written where nobody changed the
+// state since it was read (a concurrent writer wins; the intent is left out of the answer).
+void RedisPushOutbox::swap(Result<std::vector<push::PushIntent>> read,
+                           const push::PushStateRule& rule,
+                           Done<std::vector<push::PushIntent>> done) {
+    if (!read) {
+        done(read.status());
+        return;
+    }
+    const std::int64_t now = clock_.now_ms();
+    auto candidates = std::make_shared<std::vector<push::PushIntent>>();
+    std::vector<std::string> args;
+    for (auto& intent : *read) {
+        auto next = rule(intent, now);
+        if (!next) continue;
+        args.push_back(std::to_string(intent.id));
+        args.push_back(intent.state);
+        args.push_back(*next);
+        intent.state = std::move(*next);
+        candidates->push_back(std::move(intent));
+    }
+    if (candidates->empty()) {
+        done(std::vector<push::PushIntent>{});
+        return;
+    }
+    client_.run(redis_scripts::outbox_swap(), outbox_keys(), std::move(args),
+                [candidates, done = std::move(done)](Result<redis::Reply> reply) {
+                    if (!reply) {
+                        done(reply.status());
+                        return;
+                    }
+                    if (!reply->is_array()) {
+                        done(malformed("outbox swap"));
+                        return;
+                    }
+                    std::vector<push::PushIntent> out;
+                    std::size_t next = 0;
+                    for (const auto& element : reply->elements) {
+                        std::int64_t id = 0;
+                        redis::as_integer(element, id);
+                        while (next < candidates->size() &&
+                               (*candidates)[next].id != static_cast<std::uint64_t>(id))
+                            ++next;
+                        if (next < candidates->size())
+                            out.push_back(std::move((*candidates)[next]));
+                    }
+                    done(std::move(out));
+                });
 }
 
 void RedisPushOutbox::remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) {

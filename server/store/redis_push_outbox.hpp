@@ -9,6 +9,10 @@
 // Retention, as SqlitePushOutbox: at most max_intents (the oldest go when one more comes),
 // none older than max_age (a sweep every sweep_interval on the Redis thread, 10 000 at most
 // per run so that one run never stalls Redis).
+//
+// claim() and update(): the intents and their delivery states are read, the worker's rule runs
+// here (Redis thread), and the new states are written by a compare-and-swap script: only where
+// the state is still the one read. Two nodes racing for a lease: one wins, the other skips.
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -30,6 +34,10 @@ class RedisPushOutbox final : public push::PushOutbox {
     void enqueue(std::vector<push::PushIntent> intents, Done<Unit> done) override;
     void list(push::PushQuery query, Done<std::vector<push::PushIntent>> done) override;
     void remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) override;
+    void claim(push::PushQuery query, push::PushStateRule rule,
+               Done<std::vector<push::PushIntent>> done) override;
+    void update(std::vector<std::uint64_t> ids, push::PushStateRule rule,
+                Done<std::vector<push::PushIntent>> done) override;
 
     // Retention now (tests); `done` with how many intents were dropped.
     void sweep(Done<std::uint64_t> done);
@@ -40,6 +48,9 @@ class RedisPushOutbox final : public push::PushOutbox {
 
   private:
     void schedule_sweep();
+    [[nodiscard]] std::vector<std::string> outbox_keys() const;
+    void swap(Result<std::vector<push::PushIntent>> read, const push::PushStateRule& rule,
+              Done<std::vector<push::PushIntent>> done);
 
     redis::Client& client_;
     const redis::Keys& keys_;

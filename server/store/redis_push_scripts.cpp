@@ -1,6 +1,8 @@
 // The push outbox and the devices (push targets). The outbox's helpers are redis_lua::outbox(),
 // shared with the duty scripts that record intents in the same atomic step as their events.
 //   Outbox KEYS: [1] next  [2] ids  [3] data  [4] by_user (redis/keys.hpp).
+// An intent's delivery state (the push worker's, opaque here) is the field 's<id>' of data,
+// beside the intent's own field '<id>'; outbox_forget() drops both.
 
 #include <string>
 
@@ -38,7 +40,7 @@ return out
 }
 
 // The oldest intents after an id, of every user or of one.   ARGV[1] after  ARGV[2] limit
-// ARGV[3] user ('' = all).   Returns {id, user, title, body, data, created_ms, ...}.
+// ARGV[3] user ('' = all).   Returns {id, user, title, body, data, created_ms, state, ...}.
 // Cost: log(n) + the page (by_user is ordered by user, then id).
 const redis::Script& outbox_list() {
     static const redis::Script script(
@@ -62,10 +64,47 @@ for _, id in ipairs(ids) do
     local intent = cmsgpack.unpack(packed)
     out[#out + 1] = tonumber(id)
     for j = 1, 5 do out[#out + 1] = intent[j] end
+    out[#out + 1] = redis.call('HGET', KEYS[3], 's' .. id) or ''
   end
 end
 return out
 )lua"));
+    return script;
+}
+
+// Given intents.   ARGV: ids.   Returns as outbox_list.
+const redis::Script& outbox_get() {
+    static const redis::Script script(redis_lua::read_only({}, R"lua(
+local out = {}
+for _, id in ipairs(ARGV) do
+  local packed = redis.call('HGET', KEYS[3], id)
+  if packed then
+    local intent = cmsgpack.unpack(packed)
+    out[#out + 1] = tonumber(id)
+    for j = 1, 5 do out[#out + 1] = intent[j] end
+    out[#out + 1] = redis.call('HGET', KEYS[3], 's' .. id) or ''
+  end
+end
+return out
+)lua"));
+    return script;
+}
+
+// Compare and swap of delivery states: per intent, ARGV id, the state read, the state to write.
+// Writes where the intent still exists with the state read.   Returns the ids written.
+const redis::Script& outbox_swap() {
+    static const redis::Script script(R"lua(
+local out = {}
+for i = 1, #ARGV, 3 do
+  local id = ARGV[i]
+  if redis.call('HEXISTS', KEYS[3], id) == 1 and
+     (redis.call('HGET', KEYS[3], 's' .. id) or '') == ARGV[i + 1] then
+    redis.call('HSET', KEYS[3], 's' .. id, ARGV[i + 2])
+    out[#out + 1] = tonumber(id)
+  end
+end
+return out
+)lua");
     return script;
 }
 
@@ -89,7 +128,7 @@ return outbox_trim(k, tonumber(ARGV[1]), tonumber(ARGV[2]))
 
 // Registers a device or replaces its target, keeping its first registration time.
 //   KEYS[1] devices  KEYS[2] device   ARGV[1] id  [2] kind  [3] endpoint  [4] p256dh  [5] auth
-//   [6] created_ms  [7] the most a user may have (0 = no cap).
+//   [6] created_ms  [7] the most a user may have (0 = no cap)  [8] the other fields (JSON).
 // Returns {1 created | 0 replaced, created_ms} or {-1} (too many).
 const redis::Script& device_put() {
     static const redis::Script script(R"lua(
@@ -103,7 +142,7 @@ if not created then
   redis.call('ZADD', KEYS[1], 0, ARGV[1])
 end
 redis.call('HSET', KEYS[2], 'kind', ARGV[2], 'endpoint', ARGV[3], 'p256dh', ARGV[4],
-           'auth', ARGV[5], 'created', created)
+           'auth', ARGV[5], 'created', created, 'extra', ARGV[8])
 return {fresh, tonumber(created)}
 )lua");
     return script;
@@ -121,15 +160,17 @@ return 1
 
 // Every device of a user, ordered by id.   KEYS[1] devices  ARGV[1] the device key's prefix
 // (the key of device X is ARGV[1] .. X, under the user's tag).
-// Returns {id, kind, endpoint, p256dh, auth, created_ms, ...}.
+// Returns {id, kind, endpoint, p256dh, auth, created_ms, extra, ...}.
 const redis::Script& devices_list() {
     static const redis::Script script(redis_lua::read_only({}, R"lua(
 local out = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local d = redis.call('HMGET', ARGV[1] .. id, 'kind', 'endpoint', 'p256dh', 'auth', 'created')
+  local d = redis.call('HMGET', ARGV[1] .. id, 'kind', 'endpoint', 'p256dh', 'auth', 'created',
+                      'extra')
   out[#out + 1] = id
   for j = 1, 4 do out[#out + 1] = d[j] or '' end
   out[#out + 1] = tonumber(d[5] or '0')
+  out[#out + 1] = d[6] or ''
 end
 return out
 )lua"));

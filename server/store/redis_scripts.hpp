@@ -61,6 +61,8 @@ const redis::Script& outbox_enqueue();
 const redis::Script& outbox_list();
 const redis::Script& outbox_remove();
 const redis::Script& outbox_sweep();
+const redis::Script& outbox_get();
+const redis::Script& outbox_swap();
 const redis::Script& device_put();
 const redis::Script& device_remove();
 const redis::Script& devices_list();

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "store/device_extra.hpp"
 #include "store/sqlite_feature_schema.hpp"
 
 namespace muster::store {
@@ -22,14 +23,26 @@ CREATE TABLE devices (
     PRIMARY KEY (user_id, device_id)
 ) WITHOUT ROWID;
 )sql",
+    // 2: provider tokens and preferences (store/device_extra.hpp), one JSON object.
+    R"sql(
+ALTER TABLE devices ADD COLUMN extra TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr const char* select_columns =
-    "SELECT device_id, user_id, kind, endpoint, p256dh, auth, created_ms FROM devices ";
+    "SELECT device_id, user_id, kind, endpoint, p256dh, auth, created_ms, extra FROM devices ";
 
 DeviceInfo device_of(const Statement& row) {
-    return DeviceInfo{row.text(0), row.text(1), row.text(2), row.text(3),
-                      row.text(4), row.text(5), row.int64(6)};
+    DeviceInfo device;
+    device.id = row.text(0);
+    device.user = row.text(1);
+    device.kind = row.text(2);
+    device.endpoint = row.text(3);
+    device.p256dh = row.text(4);
+    device.auth = row.text(5);
+    device.created_ms = row.int64(6);
+    decode_device_extra(row.text(7), device);
+    return device;
 }
 
 }  // namespace
@@ -66,10 +79,10 @@ void SqliteDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
             }
         }
         auto upsert = txn.prepare(
-            "INSERT INTO devices (user_id, device_id, kind, endpoint, p256dh, auth, created_ms) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (user_id, device_id) DO UPDATE SET "
-            "kind = excluded.kind, endpoint = excluded.endpoint, p256dh = excluded.p256dh, "
-            "auth = excluded.auth");
+            "INSERT INTO devices (user_id, device_id, kind, endpoint, p256dh, auth, created_ms, "
+            "extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (user_id, device_id) DO "
+            "UPDATE SET kind = excluded.kind, endpoint = excluded.endpoint, "
+            "p256dh = excluded.p256dh, auth = excluded.auth, extra = excluded.extra");
         if (!upsert) return upsert.status();
         upsert->bind_text(1, device.user)
             .bind_text(2, device.id)
@@ -77,7 +90,8 @@ void SqliteDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
             .bind_text(4, device.endpoint)
             .bind_text(5, device.p256dh)
             .bind_text(6, device.auth)
-            .bind_int(7, result.device.created_ms);
+            .bind_int(7, result.device.created_ms)
+            .bind_text(8, encode_device_extra(device));
         if (auto status = upsert->run(); !status) return status;
         txn.after_commit([done, result = std::move(result)]() mutable { done(std::move(result)); });
         return ok_status();

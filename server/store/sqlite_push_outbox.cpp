@@ -29,7 +29,78 @@ CREATE TABLE push_outbox (
 CREATE INDEX push_outbox_by_user ON push_outbox(user_id, id);
 CREATE INDEX push_outbox_by_time ON push_outbox(created_ms);
 )sql",
+    // 2: the push worker's delivery state (lease, attempts), opaque to the store.
+    R"sql(
+ALTER TABLE push_outbox ADD COLUMN state TEXT NOT NULL DEFAULT '';
+)sql",
 };
+
+constexpr std::string_view columns = "SELECT id, user_id, title, body, data, created_ms, state ";
+
+push::PushIntent intent_of(const Statement& row) {
+    push::PushIntent intent;
+    intent.id = row.seq(0);
+    intent.user = row.text(1);
+    intent.title = row.text(2);
+    intent.body = row.text(3);
+    intent.data_json = row.text(4);
+    intent.created_ms = row.int64(5);
+    intent.state = row.text(6);
+    return intent;
+}
+
+Result<std::vector<push::PushIntent>> select_page(Transaction& txn, const push::PushQuery& query) {
+    auto select =
+        txn.prepare(std::string(columns) +
+                    (query.user.empty() ? "FROM push_outbox WHERE id > ?1 ORDER BY id LIMIT ?2"
+                                        : "FROM push_outbox WHERE id > ?1 AND user_id = ?3 "
+                                          "ORDER BY id LIMIT ?2"));
+    if (!select) return select.status();
+    select->bind_seq(1, query.after_id).bind_int(2, query.limit);
+    if (!query.user.empty()) select->bind_text(3, query.user);
+    std::vector<push::PushIntent> out;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return row.status();
+        if (!*row) break;
+        out.push_back(intent_of(*select));
+    }
+    return out;
+}
+
+Result<std::vector<push::PushIntent>> select_ids(Transaction& txn,
+                                                 const std::vector<std::uint64_t>& ids) {
+    std::vector<push::PushIntent> out;
+    for (const auto id : ids) {
+        auto select = txn.prepare(std::string(columns) + "FROM push_outbox WHERE id = ?1");
+        if (!select) return select.status();
+        select->bind_seq(1, id);
+        auto row = select->step();
+        if (!row) return row.status();
+        if (*row) out.push_back(intent_of(*select));
+    }
+    return out;
+}
+
+// Runs the rule on each intent and writes the states it returns (inside the transaction: no
+// other writer can come between the read and the write).
+Result<std::vector<push::PushIntent>> apply_rule(Transaction& txn,
+                                                 std::vector<push::PushIntent> intents,
+                                                 const push::PushStateRule& rule,
+                                                 std::int64_t now_ms) {
+    std::vector<push::PushIntent> written;
+    for (auto& intent : intents) {
+        auto next = rule(intent, now_ms);
+        if (!next) continue;
+        auto write = txn.prepare("UPDATE push_outbox SET state = ?2 WHERE id = ?1");
+        if (!write) return write.status();
+        write->bind_seq(1, intent.id).bind_text(2, *next);
+        if (auto status = write->run(); !status) return status;
+        intent.state = std::move(*next);
+        written.push_back(std::move(intent));
+    }
+    return written;
+}
 
 }  // namespace
 
@@ -76,33 +147,40 @@ Status SqlitePushOutbox::enqueue_in_transaction(Transaction& txn,
 
 void SqlitePushOutbox::list(push::PushQuery query, Done<std::vector<push::PushIntent>> done) {
     auto job = [query = std::move(query), done](Transaction& txn) -> Status {
-        auto select =
-            txn.prepare(query.user.empty()
-                            ? "SELECT id, user_id, title, body, data, created_ms FROM push_outbox "
-                              "WHERE id > ?1 ORDER BY id LIMIT ?2"
-                            : "SELECT id, user_id, title, body, data, created_ms FROM push_outbox "
-                              "WHERE id > ?1 AND user_id = ?3 ORDER BY id LIMIT ?2");
-        if (!select) return select.status();
-        select->bind_seq(1, query.after_id).bind_int(2, query.limit);
-        if (!query.user.empty()) select->bind_text(3, query.user);
-        std::vector<push::PushIntent> out;
-        for (;;) {
-            auto row = select->step();
-            if (!row) return row.status();
-            if (!*row) break;
-            push::PushIntent intent;
-            intent.id = select->seq(0);
-            intent.user = select->text(1);
-            intent.title = select->text(2);
-            intent.body = select->text(3);
-            intent.data_json = select->text(4);
-            intent.created_ms = select->int64(5);
-            out.push_back(std::move(intent));
-        }
-        txn.after_commit([done, out = std::move(out)]() mutable { done(std::move(out)); });
+        auto page = select_page(txn, query);
+        if (!page) return page.status();
+        txn.after_commit([done, out = std::move(*page)]() mutable { done(std::move(out)); });
         return ok_status();
     };
     db_.read(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+}
+
+void SqlitePushOutbox::claim(push::PushQuery query, push::PushStateRule rule,
+                             Done<std::vector<push::PushIntent>> done) {
+    auto job = [this, query = std::move(query), rule = std::move(rule),
+                done](Transaction& txn) -> Status {
+        auto page = select_page(txn, query);
+        if (!page) return page.status();
+        auto written = apply_rule(txn, std::move(*page), rule, clock_.now_ms());
+        if (!written) return written.status();
+        txn.after_commit([done, out = std::move(*written)]() mutable { done(std::move(out)); });
+        return ok_status();
+    };
+    db_.write(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+}
+
+void SqlitePushOutbox::update(std::vector<std::uint64_t> ids, push::PushStateRule rule,
+                              Done<std::vector<push::PushIntent>> done) {
+    auto job = [this, ids = std::move(ids), rule = std::move(rule),
+                done](Transaction& txn) -> Status {
+        auto found = select_ids(txn, ids);
+        if (!found) return found.status();
+        auto written = apply_rule(txn, std::move(*found), rule, clock_.now_ms());
+        if (!written) return written.status();
+        txn.after_commit([done, out = std::move(*written)]() mutable { done(std::move(out)); });
+        return ok_status();
+    };
+    db_.write(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
 }
 
 void SqlitePushOutbox::remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) {

@@ -4,7 +4,10 @@
 // Other SQLite stores record intents in their own transactions (enqueue_in_transaction), so
 // that a reminder and its pushes are committed together or not at all.
 //
-// Retention: an outbox that nobody drains (no push worker configured yet) must stay bounded.
+// claim() and update() run the worker's rule inside one write transaction (the embedded store
+// has one writer: nothing comes between the read and the write).
+//
+// Retention: an outbox must stay bounded even when its pushes cannot be delivered.
 // Every `sweep_interval`, a job on the writer thread deletes intents older than max_age and
 // then the oldest beyond max_intents, and logs how many went.
 
@@ -28,6 +31,10 @@ class SqlitePushOutbox final : public push::PushOutbox {
     void enqueue(std::vector<push::PushIntent> intents, Done<Unit> done) override;
     void list(push::PushQuery query, Done<std::vector<push::PushIntent>> done) override;
     void remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) override;
+    void claim(push::PushQuery query, push::PushStateRule rule,
+               Done<std::vector<push::PushIntent>> done) override;
+    void update(std::vector<std::uint64_t> ids, push::PushStateRule rule,
+                Done<std::vector<push::PushIntent>> done) override;
 
     // Records intents inside a write job of another SQLite store (writer thread only).
     Status enqueue_in_transaction(Transaction& txn, const std::vector<push::PushIntent>& intents);

@@ -25,6 +25,25 @@ asio::awaitable<Result<T>> call(Start&& start) {
     co_return co_await async_call<T>(std::forward<Start>(start), asio::use_awaitable);
 }
 
+v1::Device device_of(const store::DeviceInfo& device) {
+    v1::Device out;
+    out.set_id(device.id);
+    out.set_user(device.user);
+    out.set_kind(device.kind);
+    out.set_endpoint(device.endpoint);
+    out.set_created_ms(device.created_ms);
+    out.set_topic(device.topic);
+    out.set_environment(device.environment);
+    out.set_locale(device.locale.empty() ? "zh-CN" : device.locale);
+    out.set_timezone(device.timezone);
+    if (!device.quiet_start.empty()) {
+        out.mutable_quiet_hours()->set_start(device.quiet_start);
+        out.mutable_quiet_hours()->set_end(device.quiet_end);
+    }
+    for (const auto& kind : device.kinds) out.add_kinds(kind);
+    return out;
+}
+
 asio::awaitable<HttpResponse> put_device(node::NodeServices& services, store::DeviceStore& devices,
                                          HttpCall& http) {
     const std::string& id = http.params[0];
@@ -35,27 +54,55 @@ asio::awaitable<HttpResponse> put_device(node::NodeServices& services, store::De
         !s) {
         co_return error_response(s);
     }
-    if (Status s = check_device_spec(spec); !s) co_return error_response(s);
+    if (Status s = check_device_spec(spec, services.config().push.allow_http_endpoints); !s)
+        co_return error_response(s);
     store::DevicePut request;
-    request.device.id = id;
-    request.device.user = http.caller->user();
-    request.device.kind = spec.kind();
-    request.device.endpoint = spec.endpoint();
-    request.device.p256dh = spec.p256dh();
-    request.device.auth = spec.auth();
-    request.device.created_ms = services.clock().now_ms();
+    auto& device = request.device;
+    device.id = id;
+    device.user = http.caller->user();
+    device.kind = spec.kind();
+    device.endpoint = spec.endpoint();
+    device.p256dh = spec.p256dh();
+    device.auth = spec.auth();
+    device.created_ms = services.clock().now_ms();
+    device.token = spec.token();
+    device.topic = spec.topic();
+    device.environment = spec.environment();
+    device.secret = spec.secret();
+    device.locale = spec.locale();
+    device.timezone = spec.timezone();
+    device.quiet_start = spec.quiet_hours().start();
+    device.quiet_end = spec.quiet_hours().end();
+    device.kinds.assign(spec.kinds().begin(), spec.kinds().end());
     request.max_per_user = max_devices_per_user;
     auto put = co_await call<store::DevicePutResult>([&](Done<store::DevicePutResult> done) {
         devices.put(std::move(request), std::move(done));
     });
     if (!put) co_return error_response(put.status());
-    v1::Device out;
-    out.set_id(put->device.id);
-    out.set_user(put->device.user);
-    out.set_kind(put->device.kind);
-    out.set_endpoint(put->device.endpoint);
-    out.set_created_ms(put->device.created_ms);
-    co_return node::json_response(put->created ? 201 : 200, out);
+    co_return node::json_response(put->created ? 201 : 200, device_of(put->device));
+}
+
+// The user's devices, without their secrets.
+asio::awaitable<HttpResponse> list_devices(store::DeviceStore& devices, HttpCall& http) {
+    auto listed = co_await call<std::vector<store::DeviceInfo>>(
+        [&](Done<std::vector<store::DeviceInfo>> done) {
+            devices.devices_of(http.caller->user(), std::move(done));
+        });
+    if (!listed) co_return error_response(listed.status());
+    json::array out;
+    for (const auto& device : *listed) {
+        boost::system::error_code ec;
+        out.push_back(json::parse(protocol::to_json(device_of(device)), ec));
+    }
+    co_return node::json_text_response(200, json::serialize(json::object{{"devices", out}}));
+}
+
+asio::awaitable<HttpResponse> vapid_public_key(const std::string& key) {
+    if (key.empty()) {
+        co_return error_response(
+            {errc::not_found, "Web Push is not configured (push.vapid_private_key_file)"});
+    }
+    co_return node::json_text_response(200, json::serialize(json::object{{"publicKey", key}}));
 }
 
 asio::awaitable<HttpResponse> delete_device(store::DeviceStore& devices, HttpCall& http) {
@@ -100,20 +147,25 @@ asio::awaitable<HttpResponse> list_outbox(push::PushOutbox& outbox, HttpCall& ht
 
 }  // namespace
 
-DevicesFeature::DevicesFeature(std::unique_ptr<store::DeviceStore> devices,
-                               push::PushOutbox& outbox)
-    : devices_(std::move(devices)), outbox_(outbox) {}
+DevicesFeature::DevicesFeature(store::DeviceStore& devices, push::PushOutbox& outbox,
+                               std::string vapid_public_key)
+    : devices_(devices), outbox_(outbox), vapid_public_key_(std::move(vapid_public_key)) {}
 
 void DevicesFeature::install(node::NodeServices& services, node::CommandRegistry& /*commands*/,
                              node::HttpRouter& routes) {
     node::NodeServices* s = &services;
-    store::DeviceStore* d = devices_.get();
+    store::DeviceStore* d = &devices_;
+    const std::string* vapid = &vapid_public_key_;
     push::PushOutbox* o = &outbox_;
     using node::HttpAuth;
     routes.add("PUT", "/api/v1/devices/{}", HttpAuth::bearer,
                [s, d](HttpCall& http) { return put_device(*s, *d, http); });
     routes.add("DELETE", "/api/v1/devices/{}", HttpAuth::bearer,
                [d](HttpCall& http) { return delete_device(*d, http); });
+    routes.add("GET", "/api/v1/devices", HttpAuth::bearer,
+               [d](HttpCall& http) { return list_devices(*d, http); });
+    routes.add("GET", "/api/v1/push/vapid-public-key", HttpAuth::none,
+               [vapid](HttpCall& /*http*/) { return vapid_public_key(*vapid); });
     routes.add("GET", "/api/v1/push/outbox", HttpAuth::bearer,
                [o](HttpCall& http) { return list_outbox(*o, http); });
 }

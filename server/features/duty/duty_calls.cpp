@@ -104,7 +104,8 @@ asio::awaitable<Result<v1::DutyCreateReply>> DutyCalls::create(const node::Calle
         std::erase(*audience, caller.user());
         creation.push.to =
             co_await offline_among(services_.store().presence(), std::move(*audience));
-        creation.push.intent = announcement_push(announced);
+        const auto* group = tree->find(announced.group());
+        creation.push.intent = announcement_push(announced, group ? group->name : "");
     } else {
         MUSTER_LOG_WARN("duty") << "no pushes for a new call: " << audience.status().message();
     }

@@ -23,7 +23,7 @@ std::string plural(std::uint32_t n, const std::string& one, const std::string& m
 
 }  // namespace
 
-push::PushIntent announcement_push(const v1::DutyCall& call) {
+push::PushIntent announcement_push(const v1::DutyCall& call, const std::string& group_name) {
     push::PushIntent intent;
     intent.title = (call.urgency() == v1::DutyCall::URGENT ? "URGENT duty call: " : "Duty call: ") +
                    call.title();
@@ -35,13 +35,17 @@ push::PushIntent announcement_push(const v1::DutyCall& call) {
                       {"group", call.group()},
                       {"urgency", v1::DutyCall::Urgency_Name(call.urgency())},
                       {"startsAtMs", std::to_string(call.starts_at_ms())},
-                      {"deadlineMs", std::to_string(call.deadline_ms())}};
+                      {"deadlineMs", std::to_string(call.deadline_ms())},
+                      {"groupName", group_name.empty() ? call.group() : group_name},
+                      {"callTitle", call.title()},
+                      {"location", call.location()},
+                      {"open", std::to_string(call.slots())}};
     intent.data_json = json::serialize(data);
     return intent;
 }
 
 push::PushIntent reminder_push(const v1::DutyCall& call, const v1::DutyUpdate& tally,
-                               std::uint32_t round) {
+                               std::uint32_t round, const std::string& group_name) {
     push::PushIntent intent;
     intent.title = "Reminder: " + call.title();
     const std::uint32_t open =
@@ -52,7 +56,13 @@ push::PushIntent reminder_push(const v1::DutyCall& call, const v1::DutyUpdate& t
     json::object data{{"type", "duty_reminder"},
                       {"callId", call.call_id()},
                       {"group", call.group()},
-                      {"round", round}};
+                      {"round", round},
+                      {"urgency", v1::DutyCall::Urgency_Name(call.urgency())},
+                      {"startsAtMs", std::to_string(call.starts_at_ms())},
+                      {"groupName", group_name.empty() ? call.group() : group_name},
+                      {"callTitle", call.title()},
+                      {"location", call.location()},
+                      {"open", std::to_string(open)}};
     intent.data_json = json::serialize(data);
     return intent;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // What a duty call says by push to members with no connected device, and how they are found.
-// The texts are plain English; `data` carries what an app needs to show its own words
-// ({"type": "duty_call" | "duty_reminder", "callId", "group", ...}).
+// The texts are plain English (a fallback); `data` carries what the push worker renders each
+// device's own words from (push/notification_text.hpp) and what an app opens
+// ({"type": "duty_call" | "duty_reminder", "callId", "group", "groupName", "callTitle",
+// "location", "open", "startsAtMs", "urgency", ...}).
 
 #include <cstdint>
 #include <string>
@@ -16,10 +18,12 @@
 namespace muster::features {
 
 // The announcement of a new call.
-push::PushIntent announcement_push(const muster::v1::DutyCall& call);
+// `group_name`: the call's group as people know it.
+push::PushIntent announcement_push(const muster::v1::DutyCall& call, const std::string& group_name);
 // Reminder `round` of a call whose tally is `tally`.
 push::PushIntent reminder_push(const muster::v1::DutyCall& call,
-                               const muster::v1::DutyUpdate& tally, std::uint32_t round);
+                               const muster::v1::DutyUpdate& tally, std::uint32_t round,
+                               const std::string& group_name);
 
 // The users (of `users`) with no connection on any node, ordered as given. Asks the presence
 // store about all of them at once. A user whose presence cannot be read counts as offline:

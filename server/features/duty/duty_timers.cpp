@@ -130,7 +130,10 @@ asio::awaitable<void> DutyCalls::remind(std::string call_id, std::uint32_t round
     if (silent) {
         reminding.push.to =
             co_await offline_among(services_.store().presence(), std::move(*silent));
-        reminding.push.intent = reminder_push(record->call(), record->tally(), round);
+        const auto tree = services_.tree();
+        const auto* group = tree->find(record->call().group());
+        reminding.push.intent =
+            reminder_push(record->call(), record->tally(), round, group ? group->name : "");
     }
     auto reminded = co_await call<store::DutyReminded>([&](Done<store::DutyReminded> done) {
         store_.remind(std::move(reminding), std::move(done));

@@ -1,7 +1,8 @@
 #pragma once
 // Duty-call tests: one musterd per test on the backend given (embedded, or on Redis), on a
 // manual clock (time moves by POST /api/v1/debug/clock only: expiry and reminders are driven,
-// never waited for), with a small organisation:
+// never waited for), with the push worker off (the tests read what the outbox holds), with a
+// small organisation:
 //
 //   sd (zhouli: coordinator)
 //   ├── areas (wangxg: coordinator)
@@ -27,7 +28,7 @@ class DutyTest : public testing::TestWithParam<Backend> {
   protected:
     void start(std::vector<std::string> args = {}) {
         ServerOptions options;
-        options.args = {"--debug.manual_clock=true"};
+        options.args = {"--debug.manual_clock=true", "--push.worker=false"};
         options.args.insert(options.args.end(), args.begin(), args.end());
         node_ = std::make_unique<NodeUnderTest>(GetParam(), std::move(options));
         ASSERT_TRUE(node_->start());

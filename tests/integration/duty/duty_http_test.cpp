@@ -79,7 +79,7 @@ TEST_P(DutyHttpTest, devices_are_registered_replaced_and_removed_for_the_token_u
     EXPECT_EQ(device.kind(), "webpush");
     const auto replaced =
         http_call(server(), "PUT", "/api/v1/devices/phone",
-                  R"({"kind":"webhook","endpoint":"http://10.0.0.1/hook"})", token);
+                  R"({"kind":"webhook","endpoint":"https://10.0.0.1/hook","secret":"k"})", token);
     ASSERT_EQ(replaced.status, 200) << replaced.body;
     v1::Device again;
     ASSERT_TRUE(client::from_json(replaced.body, again));

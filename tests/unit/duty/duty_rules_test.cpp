@@ -104,7 +104,7 @@ TEST(DutyPush, texts_say_what_and_where_and_data_says_which_call) {
     call.set_location("North gate");
     call.set_slots(3);
     call.set_urgency(v1::DutyCall::URGENT);
-    const auto announced = announcement_push(call);
+    const auto announced = announcement_push(call, "Gate");
     EXPECT_EQ(announced.title, "URGENT duty call: Gate duty");
     EXPECT_NE(announced.body.find("3 volunteers needed at North gate"), std::string::npos);
     EXPECT_NE(announced.data_json.find(R"("callId":"dc_1")"), std::string::npos);
@@ -112,7 +112,7 @@ TEST(DutyPush, texts_say_what_and_where_and_data_says_which_call) {
     v1::DutyUpdate tally;
     tally.set_slots(3);
     tally.set_accepted(2);
-    const auto reminder = reminder_push(call, tally, 2);
+    const auto reminder = reminder_push(call, tally, 2, "Gate");
     EXPECT_EQ(reminder.title, "Reminder: Gate duty");
     EXPECT_NE(reminder.body.find("1 slot is still open"), std::string::npos);
     EXPECT_NE(reminder.data_json.find(R"("round":2)"), std::string::npos);

@@ -1,0 +1,35 @@
+#pragma once
+// What a push says, in the device's language (zh-CN by default, en) and time zone, from the
+// intent's data: the title names the group and the call ("重华 · 门岗: 登记, 测体温"), the body
+// says when it starts and how many are still needed. Types without a template (meeting, chat,
+// mention) keep the title and body the feature wrote. Pure; any thread.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "push/push_outbox.hpp"
+
+namespace muster::push {
+
+struct Notification {
+    std::string type;     // duty_call, duty_reminder, meeting, chat, mention
+    std::string kind;     // the device preference it falls under: duty, reminder, meeting, chat,
+                          // mention
+    bool urgent = false;  // an URGENT duty call: high priority, ignores quiet hours
+    std::string title;
+    std::string body;
+    std::string collapse_key;  // chat: one pending notification per group; else empty
+    std::map<std::string, std::string> data;  // {type, group, seq, callId | meetingId, intent}
+    std::string data_json;                    // the same as a JSON object of strings
+};
+
+Notification render(const PushIntent& intent, const std::string& locale,
+                    const std::string& time_zone);
+
+// "HH:MM" -> minute of the day; -1 when malformed.
+int parse_clock(const std::string& text);
+// Whether `minute` (of the day) falls within quiet hours [start, end), which may wrap midnight.
+bool in_quiet_hours(int minute, int start, int end);
+
+}  // namespace muster::push

@@ -1,0 +1,241 @@
+// Push delivery end to end, on both backends: a coordinator's duty call reaches each offline
+// member's device through the fake push service, in the device's language and time zone, with
+// the provider's protocol verified by the fake (RFC 8291 decryption by http_ece, VAPID, HMAC).
+
+#include <cstdio>
+#include <set>
+
+#include "push_fixture.hpp"
+
+namespace muster::test {
+namespace {
+
+class PushDeliveryTest : public testing::TestWithParam<Backend> {
+  protected:
+    void start(std::vector<std::string> extra = {}) {
+        ServerOptions options;
+        options.args = push_args(make_vapid_key(keys_.path()));
+        options.args.insert(options.args.end(), extra.begin(), extra.end());
+        node_ = std::make_unique<NodeUnderTest>(GetParam(), std::move(options));
+        ASSERT_TRUE(node_->start());
+        organise(server());
+    }
+    ServerProcess& server() { return node_->server(); }
+
+    TempDir keys_;
+    FakePush fake_;
+    std::unique_ptr<NodeUnderTest> node_;
+};
+
+TEST_P(PushDeliveryTest, an_urgent_call_reaches_a_web_push_device_in_chinese) {
+    start();
+    register_device(server(), "liming", "browser", webpush_spec(fake_, "/webpush/ok/liming"));
+    const std::int64_t starts = now_ms() + 3600000;
+    const std::string call = create_call(server(), 2, true, starts);
+
+    const auto got = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/ok/liming"); }, 1);
+    ASSERT_EQ(got.size(), 1U);
+    const auto& push = got[0];
+    EXPECT_FALSE(push.contains("error")) << json::serialize(push);
+    EXPECT_EQ(push.at("status").to_number<int>(), 201) << json::serialize(push);
+    EXPECT_TRUE(push.at("vapid").as_object().at("ok").as_bool()) << json::serialize(push);
+    EXPECT_EQ(payload_field(push, "title"), "重华 · 门岗: 登记, 测体温");
+    const std::string body = payload_field(push, "body");
+    EXPECT_NE(body.find("紧急"), std::string::npos) << body;
+    EXPECT_NE(body.find("还需 2 人"), std::string::npos) << body;
+    EXPECT_NE(body.find("北门"), std::string::npos) << body;
+    EXPECT_EQ(data_field(push, "type"), "duty_call");
+    EXPECT_EQ(data_field(push, "callId"), call);
+    EXPECT_EQ(data_field(push, "group"), "chonghua");
+    EXPECT_FALSE(data_field(push, "intent").empty());
+    EXPECT_EQ(header(push, "urgency"), "high");
+    EXPECT_EQ(header(push, "content-encoding"), "aes128gcm");
+    EXPECT_FALSE(header(push, "ttl").empty());
+
+    // The VAPID key that signed it is the one web apps subscribe with.
+    const auto key = http_call(server(), "GET", "/api/v1/push/vapid-public-key");
+    ASSERT_EQ(key.status, 200) << key.body;
+    EXPECT_NE(key.body.find(std::string(push.at("vapid").as_object().at("k").as_string())),
+              std::string::npos);
+    EXPECT_TRUE(server().log_text().find("push worker started") != std::string::npos);
+}
+
+TEST_P(PushDeliveryTest, english_devices_get_english_in_their_own_time_zone) {
+    start();
+    auto spec = webpush_spec(fake_, "/webpush/ok/zhangfang");
+    spec["locale"] = "en";
+    spec["timezone"] = "Asia/Shanghai";
+    register_device(server(), "zhangfang", "phone", spec);
+    const std::int64_t starts = (now_ms() / 60000 + 90) * 60000;  // a whole minute
+    create_call(server(), 1, false, starts);
+
+    const auto got = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/ok/zhangfang"); }, 1);
+    ASSERT_EQ(got.size(), 1U);
+    const std::string body = payload_field(got[0], "body");
+    EXPECT_EQ(payload_field(got[0], "title"), "重华 · 门岗: 登记, 测体温");
+    EXPECT_NE(body.find("1 more person needed at 北门"), std::string::npos) << body;
+    // Shanghai is UTC+8 all year.
+    const std::int64_t local = starts / 1000 + 8 * 3600;
+    char clock[8];
+    std::snprintf(clock, sizeof clock, "%02d:%02d", static_cast<int>(local / 3600 % 24),
+                  static_cast<int>(local / 60 % 60));
+    EXPECT_NE(body.find(clock), std::string::npos) << body << " lacks " << clock;
+    EXPECT_EQ(header(got[0], "urgency"), "normal");
+
+    // The device as listed: its preferences, not its keys.
+    const auto listed =
+        http_call(server(), "GET", "/api/v1/devices", {}, server().token("zhangfang"));
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    EXPECT_NE(listed.body.find(R"("timezone":"Asia/Shanghai")"), std::string::npos) << listed.body;
+    EXPECT_EQ(listed.body.find(fake_.auth()), std::string::npos) << listed.body;
+}
+
+TEST_P(PushDeliveryTest, a_webhook_gets_the_push_signed_with_its_secret) {
+    start();
+    register_device(server(), "heping", "relay",
+                    {{"kind", "webhook"},
+                     {"endpoint", fake_.url("/webhook/ok/heping")},
+                     {"secret", "hook-secret"}});
+    const std::string call = create_call(server(), 1, true, now_ms() + 3600000);
+    const auto got = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webhook/ok/heping"); }, 1);
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_TRUE(got[0].at("signatureOk").as_bool()) << json::serialize(got[0]);
+    EXPECT_EQ(got[0].at("status").to_number<int>(), 201);
+    EXPECT_EQ(payload_field(got[0], "priority"), "high");
+    EXPECT_EQ(data_field(got[0], "callId"), call);
+}
+
+TEST_P(PushDeliveryTest, a_gone_subscription_deletes_the_device) {
+    start();
+    register_device(server(), "liming", "old-browser", webpush_spec(fake_, "/webpush/gone/liming"));
+    create_call(server(), 1, true, now_ms() + 3600000);
+    const auto got = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/gone/liming"); }, 1);
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_EQ(got[0].at("status").to_number<int>(), 410);
+    // The worker deletes it once the answer is in: wait for that (bounded), not for a time.
+    const auto deadline = std::chrono::steady_clock::now() + default_wait;
+    std::string body;
+    do {
+        body = http_call(server(), "GET", "/api/v1/devices", {}, server().token("liming")).body;
+    } while (body != R"({"devices":[]})" && std::chrono::steady_clock::now() < deadline);
+    EXPECT_EQ(body, R"({"devices":[]})");
+}
+
+TEST_P(PushDeliveryTest, too_many_requests_is_retried_after_retry_after) {
+    start();
+    register_device(server(), "liming", "browser", webpush_spec(fake_, "/webpush/busy/liming"));
+    create_call(server(), 1, true, now_ms() + 3600000);
+    const auto got = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/busy/liming"); }, 2);
+    ASSERT_EQ(got.size(), 2U);
+    EXPECT_EQ(got[0].at("status").to_number<int>(), 429);
+    EXPECT_EQ(got[1].at("status").to_number<int>(), 201);
+    EXPECT_EQ(data_field(got[0], "intent"), data_field(got[1], "intent"));
+    // Retry-After: 1 is a minimum (backoff alone would have retried after 100 ms).
+    EXPECT_GE(
+        got[1].at("at").to_number<std::int64_t>() - got[0].at("at").to_number<std::int64_t>(),
+        1000 - 50);  // the fake stamps when it answers; the first answer came after its arrival
+}
+
+TEST_P(PushDeliveryTest, quiet_hours_hold_routine_calls_but_not_urgent_ones) {
+    start();
+    // Quiet from an hour ago to an hour from now (UTC); liming's device keeps them, zhangfang's
+    // has none and shows the routine call went out.
+    const std::int64_t minute = now_ms() / 60000 % 1440;
+    char start_at[8];
+    char end_at[8];
+    std::snprintf(start_at, sizeof start_at, "%02d:%02d",
+                  static_cast<int>((minute + 1380) % 1440 / 60),
+                  static_cast<int>((minute + 1380) % 60));
+    std::snprintf(end_at, sizeof end_at, "%02d:%02d", static_cast<int>((minute + 60) % 1440 / 60),
+                  static_cast<int>((minute + 60) % 60));
+    auto quiet = webpush_spec(fake_, "/webpush/ok/liming");
+    quiet["timezone"] = "UTC";
+    quiet["quietHours"] = json::object{{"start", start_at}, {"end", end_at}};
+    register_device(server(), "liming", "phone", quiet);
+    register_device(server(), "zhangfang", "phone", webpush_spec(fake_, "/webpush/ok/zhangfang"));
+
+    const std::string routine = create_call(server(), 1, false, now_ms() + 7200000);
+    fake_.wait_events(
+        [&](const json::object& e) {
+            return FakePush::to_path(e, "/webpush/ok/zhangfang") &&
+                   data_field(e, "callId") == routine;
+        },
+        1);
+    const std::string urgent = create_call(server(), 1, true, now_ms() + 3600000);
+    const auto got = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/ok/liming"); }, 1);
+    ASSERT_GE(got.size(), 1U);
+    EXPECT_EQ(data_field(got[0], "callId"), urgent);
+    for (const auto& e : fake_.events(
+             [](const json::object& e) { return FakePush::to_path(e, "/webpush/ok/liming"); }))
+        EXPECT_NE(data_field(e, "callId"), routine) << "sent during quiet hours";
+    // The routine one waits in the outbox for the quiet hours to end.
+    const auto waiting = admin_http(server(), "GET", "/api/v1/push/outbox?user=liming");
+    EXPECT_NE(waiting.body.find(routine), std::string::npos) << waiting.body;
+}
+
+TEST_P(PushDeliveryTest, intents_pending_across_a_restart_are_each_delivered_once) {
+    // Recorded while no worker runs (as if the node died before sending), then delivered by
+    // the restarted node.
+    start({"--push.worker=false"});
+    for (const auto* user : {"liming", "zhangfang", "heping"})
+        register_device(server(), user, "phone",
+                        webpush_spec(fake_, std::string("/webpush/ok/") + user));
+    create_call(server(), 3, true, now_ms() + 3600000);
+    create_call(server(), 2, false, now_ms() + 7200000);
+    server().set_option("push.worker", "true");
+    ASSERT_TRUE(server().restart());
+
+    auto ours = [](const json::object& e) {
+        const auto* p = e.if_contains("path");
+        return p != nullptr && std::string_view(p->as_string()).starts_with("/webpush/ok/");
+    };
+    const auto got = fake_.wait_events(ours, 6);
+    ASSERT_EQ(got.size(), 6U);
+    std::set<std::string> intents;
+    for (const auto& e : got) intents.insert(data_field(e, "intent"));
+    EXPECT_EQ(intents.size(), 6U) << fake_.output();
+    // Each once: the outbox is empty once they are in.
+    const auto deadline = std::chrono::steady_clock::now() + default_wait;
+    std::string body;
+    do {
+        body = admin_http(server(), "GET", "/api/v1/push/outbox").body;
+    } while (body != R"({"intents":[]})" && std::chrono::steady_clock::now() < deadline);
+    EXPECT_EQ(body, R"({"intents":[]})");
+    EXPECT_EQ(fake_.events(ours).size(), 6U) << fake_.output();
+}
+
+TEST_P(PushDeliveryTest, device_specs_are_checked) {
+    start({"--push.allow_http_endpoints=false"});
+    const auto token = server().token("liming");
+    for (const auto* bad : {
+             R"({"kind":"webhook","endpoint":"http://127.0.0.1:1/x","secret":"s"})",
+             R"({"kind":"webhook","endpoint":"https://relay.example/x"})",
+             R"({"kind":"apns","token":"abc"})",
+             R"({"kind":"fcm"})",
+             R"({"kind":"fcm","token":"t","locale":"fr"})",
+             R"({"kind":"fcm","token":"t","quietHours":{"start":"25:00","end":"07:00"}})",
+             R"({"kind":"fcm","token":"t","kinds":["duty","spam"]})",
+             R"({"kind":"fcm","token":"t","timezone":"../../etc/passwd"})",
+         }) {
+        EXPECT_EQ(http_call(server(), "PUT", "/api/v1/devices/d", bad, token).status, 400) << bad;
+    }
+    EXPECT_EQ(
+        http_call(
+            server(), "PUT", "/api/v1/devices/d",
+            R"({"kind":"apns","token":"abc","topic":"org.muster.app","environment":"sandbox","kinds":["duty","chat"]})",
+            token)
+            .status,
+        201);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PushDeliveryTest, testing::ValuesIn(all_backends()),
+                         backend_name);
+
+}  // namespace
+}  // namespace muster::test

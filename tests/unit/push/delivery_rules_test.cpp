@@ -1,0 +1,114 @@
+// The push worker's pure rules: leases, rounds, backoff, texts, quiet hours, time zones.
+
+#include <gtest/gtest.h>
+
+#include "push/delivery_state.hpp"
+#include "push/notification_text.hpp"
+#include "push/provider.hpp"
+#include "push/time_zone.hpp"
+
+namespace muster::push {
+namespace {
+
+constexpr std::int64_t t0 = 1'780'000'000'000;  // 2026-05-28T20:26:40Z
+
+PushIntent intent_with(const std::string& state) {
+    PushIntent intent;
+    intent.id = 7;
+    intent.state = state;
+    return intent;
+}
+
+TEST(DeliveryRules, one_live_lease_at_a_time_and_a_lapsed_one_is_taken_over) {
+    auto a = take_lease("node-a", 60000)(intent_with(""), t0);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(parse_state(*a).owner, "node-a");
+    EXPECT_FALSE(take_lease("node-b", 60000)(intent_with(*a), t0 + 59999));
+    EXPECT_FALSE(take_lease("node-a", 60000)(intent_with(*a), t0 + 1));  // already in a round
+    auto b = take_lease("node-b", 60000)(intent_with(*a), t0 + 60000);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(parse_state(*b).owner, "node-b");
+    // node-a's round ends too late: its lease is node-b's now, so it writes nothing.
+    EXPECT_FALSE(end_round("node-a", {"phone"}, t0 + 70000, true)(intent_with(*b), t0 + 61000));
+}
+
+TEST(DeliveryRules, a_round_records_devices_done_and_waits_for_the_next_attempt) {
+    auto leased = take_lease("n", 60000)(intent_with(""), t0);
+    auto ended = end_round("n", {"phone"}, t0 + 5000, true)(intent_with(*leased), t0 + 100);
+    ASSERT_TRUE(ended);
+    const auto state = parse_state(*ended);
+    EXPECT_EQ(state.attempts, 1U);
+    EXPECT_TRUE(state.owner.empty());
+    EXPECT_EQ(state.delivered, std::vector<std::string>{"phone"});
+    EXPECT_FALSE(take_lease("m", 60000)(intent_with(*ended), t0 + 4999));
+    EXPECT_TRUE(take_lease("m", 60000)(intent_with(*ended), t0 + 5000));
+    // A quiet-hours wait is no attempt.
+    auto held = end_round("n", {}, t0 + 9000, false)(intent_with(*leased), t0 + 100);
+    EXPECT_EQ(parse_state(*held).attempts, 0U);
+}
+
+TEST(DeliveryRules, backoff_doubles_to_its_cap_and_never_undercuts_retry_after) {
+    EXPECT_EQ(backoff_ms(1, 1000, 60000, 0), 1000);
+    EXPECT_EQ(backoff_ms(3, 1000, 60000, 0), 4000);
+    EXPECT_EQ(backoff_ms(30, 1000, 60000, 0), 60000);
+    EXPECT_EQ(backoff_ms(1, 1000, 60000, 7000), 7000);
+    EXPECT_EQ(backoff_ms(4, 1000, 60000, 2000), 8000);  // within one step after Retry-After
+}
+
+TEST(DeliveryRules, retry_after_reads_seconds_and_http_dates) {
+    HttpReply reply;
+    reply.status = 429;
+    reply.headers["retry-after"] = "3";
+    EXPECT_EQ(retry_after_ms(reply, t0), 3000);
+    reply.headers["retry-after"] = "Thu, 28 May 2026 20:27:00 GMT";
+    EXPECT_EQ(retry_after_ms(reply, t0), 20000);
+    reply.headers["retry-after"] = "soon";
+    EXPECT_EQ(retry_after_ms(reply, t0), 0);
+    EXPECT_EQ(common_outcome(reply, t0).kind, Outcome::Kind::retry);
+    reply.status = 400;
+    EXPECT_EQ(common_outcome(reply, t0).kind, Outcome::Kind::failed);
+    reply.status = 0;
+    EXPECT_EQ(common_outcome(reply, t0).kind, Outcome::Kind::retry);
+}
+
+TEST(NotificationText, duty_calls_name_group_and_call_in_chinese_by_default) {
+    PushIntent intent;
+    intent.id = 42;
+    intent.title = "URGENT duty call: 门岗: 登记, 测体温";
+    intent.data_json =
+        R"({"type":"duty_call","callId":"dc_1","group":"chonghua","groupName":"重华",)"
+        R"("callTitle":"门岗: 登记, 测体温","location":"北门","open":"3","urgency":"URGENT",)"
+        R"("startsAtMs":"1780000200000"})";
+    const auto zh = render(intent, "", "Asia/Shanghai");
+    EXPECT_EQ(zh.title, "重华 · 门岗: 登记, 测体温");
+    EXPECT_EQ(zh.body, "紧急：5月29日 04:30 开始，还需 3 人，地点：北门。请在应用中应答。");
+    EXPECT_TRUE(zh.urgent);
+    EXPECT_EQ(zh.kind, "duty");
+    EXPECT_EQ(zh.data.at("intent"), "42");
+    EXPECT_EQ(zh.data.at("callId"), "dc_1");
+    const auto en = render(intent, "en", "Europe/London");
+    EXPECT_EQ(en.body,
+              "URGENT: starts May 28, 21:30, 3 more people needed at 北门. Answer in the app.");
+}
+
+TEST(NotificationText, quiet_hours_wrap_midnight) {
+    EXPECT_EQ(parse_clock("22:00"), 1320);
+    EXPECT_EQ(parse_clock("7:00"), -1);
+    EXPECT_TRUE(in_quiet_hours(1400, 1320, 420));
+    EXPECT_TRUE(in_quiet_hours(100, 1320, 420));
+    EXPECT_FALSE(in_quiet_hours(420, 1320, 420));
+    EXPECT_TRUE(in_quiet_hours(780, 720, 840));
+    EXPECT_FALSE(in_quiet_hours(700, -1, 420));
+}
+
+TEST(TimeZone, offsets_come_from_the_zoneinfo_files) {
+    EXPECT_EQ(utc_offset_s("Asia/Shanghai", t0), 8 * 3600);
+    EXPECT_EQ(utc_offset_s("Europe/London", t0), 3600);                  // summer time
+    EXPECT_EQ(utc_offset_s("Europe/London", t0 - 180LL * 86400000), 0);  // winter
+    EXPECT_EQ(utc_offset_s("Not/A_Zone", t0), 0);
+    EXPECT_EQ(utc_offset_s("../../etc/passwd", t0), 0);
+    EXPECT_EQ(local_minute_of_day("Asia/Shanghai", t0), 4 * 60 + 26);
+}
+
+}  // namespace
+}  // namespace muster::push
