@@ -85,7 +85,9 @@ class AuthzTest : public testing::TestWithParam<Backend> {
         ServerOptions options;
         // The set-up sends hundreds of commands on one connection: no rate limit in the way.
         options.args = {"--debug.manual_clock=true", "--limits.commands_per_second=100000",
-                        "--limits.command_burst=100000"};
+                        "--limits.command_burst=100000",
+                        // Devices point at an http:// loopback address nothing listens on.
+                        "--push.allow_http_endpoints=true", "--push.worker=false"};
         node_ = std::make_unique<NodeUnderTest>(GetParam(), std::move(options));
         ASSERT_TRUE(node_->start());
         create_group(server(), "district", "街道");

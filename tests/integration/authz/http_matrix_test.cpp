@@ -49,6 +49,9 @@ const Row http_table[] = {
     {"PUT /api/v1/devices/{}",                                  {401,     401,    401,       201,      201,   201,          201,        201}},
     {"DELETE /api/v1/devices/{} (one's own)",                   {401,     401,    401,       204,      204,   204,          204,        204}},
     {"DELETE /api/v1/devices/{} (another user's)",              {401,     401,    401,       404,      404,   404,          404,        404}},
+    {"GET /api/v1/devices",                                     {401,     401,    401,       200,      200,   200,          200,        200}},
+    // No VAPID key is configured here: the route needs no token and says 404 to everyone.
+    {"GET /api/v1/push/vapid-public-key",                       {404,     404,    404,       404,      404,   404,          404,        404}},
     {"GET /api/v1/push/outbox",                                 {401,     401,    401,       403,      403,   403,          403,        200}},
     {"POST /api/v1/invitations (to branch)",                    {401,     401,    401,       403,      403,   201,          201,        201}},
     {"GET /api/v1/invitations (group=branch)",                  {401,     401,    401,       403,      403,   200,          200,        200}},
@@ -73,7 +76,8 @@ struct Request {
     std::string body;
 };
 
-constexpr std::string_view webhook = R"({"kind":"webhook","endpoint":"http://127.0.0.1:9/authz"})";
+constexpr std::string_view webhook =
+    R"({"kind":"webhook","endpoint":"http://127.0.0.1:9/authz","secret":"authz-webhook-secret"})";
 
 class HttpMatrixTest : public AuthzTest {
   protected:
@@ -161,6 +165,9 @@ class HttpMatrixTest : public AuthzTest {
             EXPECT_EQ(put.status, 201) << put.body;
             return {"/api/v1/devices/" + device, {}};
         }
+        if (route == "GET /api/v1/devices") return {"/api/v1/devices", {}};
+        if (route == "GET /api/v1/push/vapid-public-key")
+            return {"/api/v1/push/vapid-public-key", {}};
         if (route == "GET /api/v1/push/outbox") return {"/api/v1/push/outbox?user=member", {}};
         if (route == "POST /api/v1/invitations")
             return {"/api/v1/invitations", R"({"group":"branch","maxUses":3})"};

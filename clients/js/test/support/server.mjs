@@ -31,6 +31,7 @@ export async function startServer({ args = [], secret = SECRET } = {}) {
     `--server.demo_data=${join(repoRoot, 'deploy', 'demo', 'organisation.json')}`,
     '--server.log_level=warn',
     '--server.io_uring=false',
+    '--push.worker=false', // no test here needs delivery; devices point at outside hosts
     ...args,
   ];
   const child = spawn(musterdBinary(), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
