@@ -37,7 +37,9 @@ export function token(sub, name, roles = []) {
 }
 
 export class Musterd {
-  constructor() {
+  // `extraArgs`: more musterd options (e.g. the push worker's).
+  constructor(extraArgs = []) {
+    this.extraArgs = extraArgs;
     this.dataDir = mkdtempSync(join(tmpdir(), 'muster-e2e-'));
     this.port = 0;
     this.child = null;
@@ -57,6 +59,7 @@ export class Musterd {
       `--auth.jwt_secret=${secret}`,
       '--server.log_level=info',
       '--server.io_uring=false',
+      ...this.extraArgs,
     ];
     this.child = spawn(musterdPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (d) => this.log.push(String(d)));

@@ -14,4 +14,4 @@ if ! cmp -s package-lock.json node_modules/.muster-installed 2>/dev/null; then
   cp package-lock.json node_modules/.muster-installed
 fi
 exec 9>&-
-MUSTERD="$musterd" node --test --test-concurrency=1 web.test.mjs
+MUSTERD="$musterd" node --test --test-concurrency=1 web.test.mjs push.test.mjs
