@@ -36,6 +36,19 @@ combination that makes no sense (e.g. `limits.idle_timeout_s` not above
 """
 
 
+def joined_declarations(lines):
+    """The lines of a struct body, with a declaration that clang-format wrapped over several
+    lines (`type name =` then `value;  // comment`) joined back into one."""
+    out = []
+    for raw in lines:
+        line = raw.strip()
+        if out and out[-1].rstrip().endswith("=") and not out[-1].strip().startswith("//"):
+            out[-1] = out[-1].rstrip() + " " + line
+        else:
+            out.append(raw)
+    return out
+
+
 def parse():
     text = HEADER.read_text(encoding="utf-8")
     sections = {}
@@ -46,7 +59,7 @@ def parse():
             continue
         fields = []
         pending_comment = []
-        for raw in body.splitlines():
+        for raw in joined_declarations(body.splitlines()):
             line = raw.strip()
             # A comment indented past the fields continues the previous field's own comment.
             if line.startswith("//") and fields and raw.startswith(" " * 5) and not pending_comment:
@@ -63,6 +76,13 @@ def parse():
                 desc = " ".join(pending_comment + ([comment] if comment else []))
                 fields.append((name, ctype, (default or '""').strip(), desc.replace("|", "\\|")))
             pending_comment = []
+        # Every declaration must have been read: one that the pattern missed would silently
+        # leave a key undocumented while --check passes.
+        code = [re.sub(r"//.*", "", re.sub(r"\"[^\"]*\"", "\"\"", line)) for line in body.splitlines()]
+        declared = sum(part.count(";") for part in code)
+        if declared != len(fields):
+            sys.exit(f"config_doc: {struct}Config declares {declared} fields, {len(fields)} were read: "
+                     "write each as `type name = default;  // meaning`")
         sections[struct] = fields
     members = re.search(r"struct Config \{(.*?)\n\};", text, re.S).group(1)
     for ctype, name in re.findall(r"(\w+)Config (\w+);", members):
