@@ -10,7 +10,7 @@
 # Environment:
 #   BENCH_SCALE=full|small  small: tiny sizes, short phases, one repetition: tries the script
 #                           end to end in about a minute; its results are printed, not kept
-#   BENCH_ONLY="..."        scenarios to run, from: fanout chat idle resume-storm large-group
+#   BENCH_ONLY="..."        scenarios to run, from: fanout chat idle resume-storm large-group push
 #                           durability cross-node
 #   BENCH_REPS=3            repetitions of the cases the issue's targets are judged on (Muster
 #                           and Node ws interleaved; Socket.IO once)
@@ -35,7 +35,7 @@ SCALE=${BENCH_SCALE:-full}
 REPS=${BENCH_REPS:-3}
 DURATION=${BENCH_DURATION:-3}
 PEERS=${BENCH_PEERS:-1}
-ONLY=${BENCH_ONLY:-fanout chat idle resume-storm large-group durability cross-node}
+ONLY=${BENCH_ONLY:-fanout chat idle resume-storm large-group push durability cross-node}
 SECRET=bench-secret-not-for-production
 RESULTS=bench/results
 
@@ -290,6 +290,7 @@ if [[ $SCALE == small ]]; then
     STORM="-n 200 -m 20 --missed 20"
     STORM_CASE=resume-storm-200-small
     LARGE_GROUP=500
+    PUSH_MEMBERS=200
     TAG="-small"
 else
     FANOUT_SIZES="1000:$REPS 10000:1"
@@ -299,6 +300,7 @@ else
     STORM="-n 10000 -m 100 --missed 100"
     STORM_CASE=resume-storm-10k
     LARGE_GROUP=10000
+    PUSH_MEMBERS=10000
     TAG=""
 fi
 size_name() { if (($1 >= 1000)); then echo "$(($1 / 1000))k"; else echo "$1"; fi; }
@@ -400,6 +402,61 @@ if wants large-group; then
             --server-options --redis.url="redis://127.0.0.1:$REDIS_PORT" -- \
             --scenario=large-group-join -n "$LARGE_GROUP" --connect-concurrency=2000 --settle=1
         stop_redis
+    fi
+fi
+
+# ---- 4c. push storm: a duty call to 10,000 offline members, each with one phone -------------
+# Every member of a subtree is offline with one APNs device; a coordinator's URGENT call to the
+# subtree must reach the provider for all of them. The provider is the tests' HTTP/2 TLS fake
+# of APNs (it verifies every request's ES256 token) on loopback, with a CA made here. Targets:
+# every push accepted within 5 s, server RSS growth at most 50 MB, chat p99 on the same node
+# during the storm at most twice its idle value (bench/push/push_storm.js measures all three).
+run_push_case() {  # CASE REP MEMBERS
+    local case=$1 rep=$2 members=$3 dir
+    dir=$(mktemp -d "$WORK/push.XXXXXX")
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/ca.key" \
+        -out "$dir/ca.pem" -subj "/CN=muster bench CA" -days 2 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/server.key" \
+        -out "$dir/server.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+    echo "subjectAltName=IP:127.0.0.1" >"$dir/ext.cnf"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+        -out "$dir/server.pem" -days 2 -extfile "$dir/ext.cnf" 2>/dev/null
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/apns.p8" 2>/dev/null
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/sa.pem" 2>/dev/null
+    echo '{"apnsKeyId":"KEY123","apnsTeamId":"TEAM456","fcmEmail":"-","hmsAppId":"-","hmsSecret":"-"}' \
+        >"$dir/config.json"
+    node tests/integration/push/fakes/fake_providers.js "$dir" >"$dir/fake.log" 2>"$dir/fake.err" &
+    local fake_pid=$! line=
+    for _ in $(seq 1 600); do
+        line=$(grep -m1 '"ready"' "$dir/fake.log" 2>/dev/null) && break
+        sleep 0.05
+    done
+    local fake_port
+    fake_port=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["port"])' "$line")
+    start_server muster --push.ca_file="$dir/ca.pem" --push.apns_key_file="$dir/apns.p8" \
+        --push.apns_key_id=KEY123 --push.apns_team_id=TEAM456 \
+        --push.apns_url="https://127.0.0.1:$fake_port" || { stop_server; kill "$fake_pid"; return 0; }
+    BENCH_OVERRIDES=$(muster_overrides_json --push.apns_url=https://127.0.0.1:PORT)
+    # The machine's load when the case starts: the storm's figures depend on it.
+    local output load
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    output=$(NODE_PATH=bench/peers/node_modules timeout 900 node bench/push/push_storm.js \
+        --server "$SERVER_ADDR" --pid "$SERVER_PID" --secret "$SECRET" --fake-log "$dir/fake.log" \
+        --members "$members" --groups 10 --idle-s 5 --timeout-s 120 2>>"$WORK/push.stderr") || true
+    BENCH_OUTER="{\"loadavg_1m_before\":$load}" BENCH_ARGS="[\"--members\",\"$members\",\"--groups\",\"10\"]" \
+        python3 bench/record.py "$RESULTS" "$RUN_FILE" push "$case" muster "$rep" <<<"$output"
+    stop_server
+    kill -TERM "$fake_pid" 2>/dev/null || true
+    wait "$fake_pid" 2>/dev/null || true
+}
+if wants push; then
+    echo "bench: push storm"
+    if [[ $PEERS == 1 ]]; then
+        for rep in $(seq 1 "$REPS"); do
+            run_push_case "push-storm-$(size_name "$PUSH_MEMBERS")$TAG" "$rep" "$PUSH_MEMBERS"
+        done
+    else
+        echo "bench: push storm needs node (BENCH_PEERS=1)" >&2
     fi
 fi
 

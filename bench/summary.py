@@ -44,6 +44,10 @@ COLUMNS = {
     "durability": [("acks/s", "acks_per_s", "%.0f"), ("ack p50 ms", "ack_latency_ms.p50", "%.2f"),
                    ("ack p99 ms", "ack_latency_ms.p99", "%.2f"),
                    ("server us/publish", "phase.server.cpu_us_per_publish", "%.2f")],
+    "push": [("push s", "push_s", "%.2f"), ("accepted", "accepted", "%.0f"),
+             ("RSS growth MB", "server_rss_kib.growth", "%.1f"),
+             ("chat p99 idle ms", "chat_latency_ms.idle.p99", "%.2f"),
+             ("chat p99 during ms", "chat_latency_ms.during_push.p99", "%.2f")],
 }
 COLUMNS["chat"] = COLUMNS["fanout"]
 COLUMNS["cross_node"] = COLUMNS["fanout"]
@@ -79,6 +83,8 @@ def main():
             print("| --- | --- | --- | --- | " + " | ".join("---" for _ in columns) + " |")
         ok = sum(1 for r in runs if r["result"].get("ok"))
         cells = [fmt(median(runs, path), pattern) for _, path, pattern in columns]
+        if scen == "push":  # RSS growth is recorded in KiB
+            cells[2] = fmt((median(runs, "server_rss_kib.growth") or 0) / 1024, "%.1f")
         print("| %s | %s | %d | %d/%d | %s |" % (case, server, len(runs), ok, len(runs),
                                                 " | ".join(cells)))
 
@@ -128,6 +134,19 @@ def main():
     acks = med("durability-sqlite", "muster", "acks_per_s")
     if acks is not None:
         checks.append(("acknowledged publishes/s >= 50k (SQLite)", "%.0f" % acks, acks >= 50000))
+    push_s = med("push-storm-10k", "muster", "push_s")
+    if push_s is not None:
+        checks.append(("duty call to 10k offline phones: all accepted by the provider <= 5 s",
+                       "%.2f s" % push_s, push_s <= 5))
+        growth = med("push-storm-10k", "muster", "server_rss_kib.growth") / 1024
+        checks.append(("push storm: server RSS growth <= 50 MB", "%.1f MB" % growth,
+                       growth <= 50))
+        idle = med("push-storm-10k", "muster", "chat_latency_ms.idle.p99")
+        during = med("push-storm-10k", "muster", "chat_latency_ms.during_push.p99")
+        if idle and during is not None:
+            checks.append(("push storm: chat p99 on the node <= 2 x idle",
+                           "%.2f ms vs %.2f ms idle (%.2fx)" % (during, idle, during / idle),
+                           during <= 2 * idle))
     for rate in ("1k", "10k"):
         case = "fanout-100-rate-%s" % rate
         cross = med(case, "cross-node", "latency_ms.p99")

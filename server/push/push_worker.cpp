@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -138,13 +140,24 @@ void PushWorker::stop() {
 }
 
 void PushWorker::post(std::function<void()> task) {
-    std::lock_guard lock(mailbox_->mutex);
-    if (mailbox_->closed) return;
-    mailbox_->tasks.push_back(std::move(task));
-    if (mailbox_->http != nullptr) mailbox_->http->wakeup();
+    post_to(mailbox_, std::move(task));
+}
+
+// Store answers may come after the worker has gone: they reach its mailbox (kept alive by the
+// answer) and are dropped there, never touching the worker.
+void PushWorker::post_to(const std::shared_ptr<Mailbox>& mailbox, std::function<void()> task) {
+    std::lock_guard lock(mailbox->mutex);
+    if (mailbox->closed) return;
+    mailbox->tasks.push_back(std::move(task));
+    if (mailbox->http != nullptr) mailbox->http->wakeup();
 }
 
 void PushWorker::run() {
+    // The worker yields the CPU to the network loops: a storm of pushes may take longer, a
+    // chat line must not (on Linux, a thread's nice value is its own).
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), worker_nice) != 0) {
+        MUSTER_LOG_WARN("push") << "could not lower the push worker's priority";
+    }
     std::string providers;
     for (const auto& [name, lane] : lanes_) providers += " " + name;
     MUSTER_LOG_INFO("push") << "push worker started as " << process_ << " (providers:" << providers
@@ -156,6 +169,7 @@ void PushWorker::run() {
             tasks.swap(mailbox_->tasks);
         }
         for (auto& task : tasks) task();
+        flush_removals();
         poll(steady_ms());
         dispatch(clock_.now_ms());
         http_->perform();
@@ -166,6 +180,10 @@ void PushWorker::run() {
         }
         http_->wait(std::chrono::milliseconds(wait));
     }
+    // Rounds that ended since the last flush: removed now, or sent again once their lease
+    // lapses (at least once).
+    if (!removals_.empty())
+        outbox_.remove(std::move(removals_), [](const Result<std::uint64_t>&) {});
     std::lock_guard lock(mailbox_->mutex);
     mailbox_->closed = true;
     mailbox_->http = nullptr;
@@ -233,32 +251,88 @@ void PushWorker::claimed(Result<std::vector<PushIntent>> intents, std::uint64_t 
         cursor_ = last_id;
         next_poll_ms_ = now;  // more to read: go on at once (capacity permitting)
     }
+    std::vector<std::shared_ptr<Round>> rounds;
     for (auto& intent : *intents) {
         if (active_.count(intent.id) != 0) continue;  // cannot happen: the lease is ours
-        begin(std::move(intent));
+        auto round = std::make_shared<Round>();
+        round->state = parse_state(intent.state);
+        round->intent = std::move(intent);
+        active_.insert(round->intent.id);
+        rounds.push_back(std::move(round));
+    }
+    if (!rounds.empty()) begin(std::move(rounds));
+}
+
+// The answers of one lookup per round of a batch, gathered on the stores' threads and handed
+// to the worker in one task: a batch of 256 intents wakes the worker twice, not 512 times.
+template <typename T>
+struct PushWorker::Gather {
+    std::mutex mutex;
+    std::vector<std::shared_ptr<Round>> rounds;
+    std::vector<Result<T>> answers;
+    std::size_t left = 0;
+};
+
+template <typename T, typename Ask, typename Then>
+void PushWorker::gather(std::vector<std::shared_ptr<Round>> rounds, Ask ask, Then then) {
+    auto g = std::make_shared<Gather<T>>();
+    g->left = rounds.size();
+    g->answers.assign(rounds.size(), Result<T>(Status{errc::internal, "no answer"}));
+    g->rounds = std::move(rounds);
+    for (std::size_t i = 0; i < g->rounds.size(); ++i) {
+        ask(g->rounds[i]->intent.user, [mailbox = mailbox_, g, i, then](Result<T> answer) {
+            std::lock_guard lock(g->mutex);
+            g->answers[i] = std::move(answer);
+            if (--g->left == 0) post_to(mailbox, [g, then] { then(g->rounds, g->answers); });
+        });
     }
 }
 
-void PushWorker::begin(PushIntent intent) {
-    auto round = std::make_shared<Round>();
-    round->state = parse_state(intent.state);
-    round->intent = std::move(intent);
-    active_.insert(round->intent.id);
-    presence_.is_connected(round->intent.user, [this, round](Result<bool> connected) {
-        post([this, round, online = connected && *connected] {
-            if (online) {
-                // Online somewhere: the app shows it; a push would only repeat it.
-                push_metrics::skipped_online().inc();
-                outbox_.remove({round->intent.id}, [](const Result<std::uint64_t>&) {});
-                active_.erase(round->intent.id);
-                return;
+void PushWorker::begin(std::vector<std::shared_ptr<Round>> rounds) {
+    gather<bool>(
+        std::move(rounds),
+        [this](const std::string& user, Done<bool> done) {
+            presence_.is_connected(user, std::move(done));
+        },
+        [this](std::vector<std::shared_ptr<Round>>& batch, std::vector<Result<bool>>& online) {
+            std::vector<std::shared_ptr<Round>> offline;
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                if (online[i] && *online[i]) {
+                    // Online somewhere: the app shows it; a push would only repeat it.
+                    push_metrics::skipped_online().inc();
+                    removals_.push_back(batch[i]->intent.id);
+                } else {
+                    offline.push_back(batch[i]);
+                }
             }
-            devices_.devices_of(round->intent.user,
-                                [this, round](Result<std::vector<store::DeviceInfo>> devices) {
-                                    post([this, round, devices = std::move(devices)]() mutable {
-                                        with_devices(round, std::move(devices));
-                                    });
-                                });
+            if (offline.empty()) return;
+            gather<std::vector<store::DeviceInfo>>(
+                std::move(offline),
+                [this](const std::string& user, Done<std::vector<store::DeviceInfo>> done) {
+                    devices_.devices_of(user, std::move(done));
+                },
+                [this](std::vector<std::shared_ptr<Round>>& users,
+                       std::vector<Result<std::vector<store::DeviceInfo>>>& devices) {
+                    for (std::size_t i = 0; i < users.size(); ++i)
+                        with_devices(users[i], std::move(devices[i]));
+                });
+        });
+}
+
+void PushWorker::flush_removals() {
+    if (removing_ || removals_.empty()) return;
+    removing_ = true;
+    auto ids = std::move(removals_);
+    removals_.clear();
+    // One write for every intent that ended since the last one (the store commits them in one
+    // transaction): a storm costs a few commits, not one per intent.
+    outbox_.remove(ids, [this, mailbox = mailbox_, ids](const Result<std::uint64_t>& removed) {
+        if (!removed) {
+            MUSTER_LOG_WARN("push") << "outbox remove: " << removed.status().message();
+        }
+        post_to(mailbox, [this, ids] {
+            removing_ = false;
+            for (const auto id : ids) active_.erase(id);
         });
     });
 }
@@ -379,7 +453,7 @@ void PushWorker::end(const std::shared_ptr<Round>& round) {
     const std::int64_t now = clock_.now_ms();
     auto forget = [this, id] { post([this, id] { active_.erase(id); }); };
     if (!round->retry && round->hold_until_ms == 0 && !round->lapsed) {
-        outbox_.remove({id}, [forget](const Result<std::uint64_t>&) { forget(); });
+        removals_.push_back(id);
         return;
     }
     std::int64_t next = now;
@@ -390,7 +464,7 @@ void PushWorker::end(const std::shared_ptr<Round>& round) {
             push_metrics::given_up().inc();
             MUSTER_LOG_WARN("push") << "push " << id << " to " << round->intent.user
                                     << " given up after " << attempt << " attempts";
-            outbox_.remove({id}, [forget](const Result<std::uint64_t>&) { forget(); });
+            removals_.push_back(id);
             return;
         }
         next = now + backoff_ms(attempt, config_.backoff_initial_ms, config_.backoff_max_ms,

@@ -69,10 +69,18 @@ class PushWorker {
 
     void run();
     void post(std::function<void()> task);
+    static void post_to(const std::shared_ptr<Mailbox>& mailbox, std::function<void()> task);
     void poll(std::int64_t now);
     void claimed(Result<std::vector<PushIntent>> intents, std::uint64_t listed,
                  std::uint64_t last_id, std::int64_t oldest_ms);
-    void begin(PushIntent intent);
+    template <typename T>
+    struct Gather;
+    // Asks `ask(user, done)` for every round's user and calls `then(rounds, answers)` on the
+    // worker thread once all have answered.
+    template <typename T, typename Ask, typename Then>
+    void gather(std::vector<std::shared_ptr<Round>> rounds, Ask ask, Then then);
+    void begin(std::vector<std::shared_ptr<Round>> rounds);
+    void flush_removals();
     void with_devices(const std::shared_ptr<Round>& round,
                       Result<std::vector<store::DeviceInfo>> devices);
     void dispatch(std::int64_t now);
@@ -93,9 +101,13 @@ class PushWorker {
     std::map<std::string, Lane> lanes_;  // by provider name
     std::thread thread_;
     std::atomic<bool> stopping_{false};
+    // The worker thread's nice value (the network loops run at 0).
+    static constexpr int worker_nice = 10;
 
     // Worker thread only.
-    std::set<std::uint64_t> active_;  // intents in a round here
+    std::set<std::uint64_t> active_;       // intents in a round here (or being removed)
+    std::vector<std::uint64_t> removals_;  // ended rounds, removed by the next flush
+    bool removing_ = false;                // one removal write at a time
     bool claiming_ = false;
     std::uint64_t cursor_ = 0;  // the scan goes on after this id
     std::int64_t next_poll_ms_ = 0;

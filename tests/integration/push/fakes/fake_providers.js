@@ -113,11 +113,18 @@ function handle(stream, headers, body) {
   return reply(stream, 404, {}, event);
 }
 
+// APNs allows up to 1,000 concurrent streams per connection; node's default session memory
+// (10 MB) would refuse streams first under a push storm (the bench sends 10,000 at once).
 const server = http2.createSecureServer({
   cert: fs.readFileSync(path.join(dir, 'server.pem')),
   key: fs.readFileSync(path.join(dir, 'server.key')),
+  settings: { maxConcurrentStreams: 1000 },
+  maxSessionMemory: 256,
 });
+server.on('sessionError', (e) => emit({ event: 'error', error: String(e && e.message || e) }));
 server.on('stream', (stream, headers) => {
+  // A stream the client reset (a timeout) or the session refused is an event, not a crash.
+  stream.on('error', (e) => emit({ event: 'error', error: String(e && e.message || e) }));
   const chunks = [];
   stream.on('data', (chunk) => chunks.push(chunk));
   stream.on('end', () => {

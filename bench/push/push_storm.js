@@ -1,0 +1,222 @@
+// The push storm benchmark (bench/run.sh, scenario "push"): a duty call to a subtree whose
+// members are all offline, each with one APNs device, against a loopback HTTP/2 TLS fake of
+// APNs (tests/integration/push/fakes/fake_providers.js, which verifies every request's ES256
+// provider token). Measures, on one musterd:
+//   - push_s: from the call's creation until the fake has accepted every push;
+//   - the server's RSS growth from just before the call to the end (sampled every 50 ms);
+//   - chat latency on the same node (two connected members of another group, one publishing
+//     every 40 ms, the other receiving): p99 over an idle phase, then during the storm.
+//
+//   node push_storm.js --server HOST:PORT --pid PID --secret S --fake-log FILE
+//                      [--members 10000] [--groups 10] [--idle-s 5] [--timeout-s 120]
+//
+// Prints one JSON line (the result) on stdout; progress goes to stderr. Bounded: every phase
+// has a deadline, and the script exits by itself.
+'use strict';
+
+const crypto = require('crypto');
+const fs = require('fs');
+const http = require('http');
+const WebSocket = require('ws');
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const server = args.server;
+const pid = Number(args.pid);
+const secret = args.secret;
+const fakeLog = args['fake-log'];
+const members = Number(args.members || 10000);
+const groups = Number(args.groups || 10);
+const idleSeconds = Number(args['idle-s'] || 5);
+const timeoutSeconds = Number(args['timeout-s'] || 120);
+const [host, port] = server.split(':');
+
+const log = (...parts) => process.stderr.write('push-storm: ' + parts.join(' ') + '\n');
+
+function token(sub, extra = {}) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64({ sub, name: sub, exp: Math.floor(Date.now() / 1000) + 3600, ...extra });
+  const sig = crypto.createHmac('sha256', secret).update(head + '.' + body).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+const adminToken = token('admin', { roles: ['admin'] });
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+function call(method, path, body, bearer) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = http.request({ host, port, method, path, agent, headers: {
+      authorization: 'Bearer ' + bearer, 'content-type': 'application/json',
+      ...(data ? { 'content-length': data.length } : {}),
+    } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.setTimeout(30000, () => req.destroy(new Error('HTTP timeout')));
+    if (data) req.write(data);
+    req.end();
+  });
+}
+async function must(method, path, body, bearer, ok = [200, 201, 204]) {
+  const r = await call(method, path, body, bearer);
+  if (!ok.includes(r.status)) throw new Error(`${method} ${path}: ${r.status} ${r.body}`);
+  return r;
+}
+// Runs `work(i)` for i in [0, n) with `width` at a time.
+async function pool(n, width, work) {
+  let next = 0;
+  const lanes = Array.from({ length: width }, async () => {
+    while (next < n) await work(next++);
+  });
+  await Promise.all(lanes);
+}
+
+function rssKib() {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p / 100 * sorted.length))];
+}
+
+// How many devices the fake accepted a push for (status 200 and a verified token) so far, and
+// how many pushes it accepted in all (more: some device got the push twice).
+function acceptedSoFar() {
+  let text;
+  try { text = fs.readFileSync(fakeLog, 'utf8'); } catch { return { devices: 0, pushes: 0 }; }
+  const devices = new Set();
+  let pushes = 0;
+  for (const line of text.split('\n')) {
+    if (line.includes('"event":"apns"') && line.includes('"ok":true') && line.includes('"status":200')) {
+      pushes++;
+      devices.add(/"path":"([^"]*)"/.exec(line)[1]);
+    }
+  }
+  return { devices: devices.size, pushes };
+}
+
+// A chat pair in group "chat": `sender` publishes every 40 ms, `receiver` times each arrival.
+async function chatProbe() {
+  const open = (user) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${server}/ws`, 'muster.v1.json');
+    const waiting = new Map();
+    ws.on('message', (raw) => {
+      const frame = JSON.parse(raw.toString());
+      if (frame.id && waiting.has(frame.id)) {
+        waiting.get(frame.id)(frame);
+        waiting.delete(frame.id);
+      } else if (ws.onEvent) {
+        ws.onEvent(frame);
+      }
+    });
+    let id = 0;
+    ws.request = (body) => new Promise((done) => {
+      const frameId = ++id;
+      waiting.set(frameId, done);
+      ws.send(JSON.stringify({ id: frameId, ...body }));
+    });
+    ws.on('error', reject);
+    ws.on('open', async () => {
+      const c = await ws.request({ connect: { token: token(user), client: 'push-storm' } });
+      if (c.error) return reject(new Error(JSON.stringify(c.error)));
+      const s = await ws.request({ subscribe: { group: 'chat' } });
+      if (s.error) return reject(new Error(JSON.stringify(s.error)));
+      resolve(ws);
+    });
+  });
+  const sender = await open('chat-a');
+  const receiver = await open('chat-b');
+  const latencies = [];
+  const sentAt = new Map();
+  receiver.onEvent = (frame) => {
+    const event = frame.event;
+    if (!event || !event.chat) return;
+    const at = sentAt.get(event.chat.text);
+    if (at !== undefined) latencies.push(Number(process.hrtime.bigint() - at) / 1e6);
+  };
+  let n = 0;
+  const timer = setInterval(() => {
+    const text = 'probe-' + ++n;
+    sentAt.set(text, process.hrtime.bigint());
+    sender.send(JSON.stringify({ id: 100000 + n, publish: { group: 'chat', clientMsgId: text, text } }));
+  }, 40);
+  return {
+    take() { return latencies.splice(0, latencies.length); },
+    stop() { clearInterval(timer); sender.close(); receiver.close(); },
+  };
+}
+
+function summary(values) {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99),
+           max: sorted.length ? sorted[sorted.length - 1] : null };
+}
+
+async function main() {
+  const deadline = setTimeout(() => { log('timed out'); process.exit(2); }, (timeoutSeconds + 600) * 1000);
+  deadline.unref();
+  const perGroup = Math.ceil(members / groups);
+  log(`organising ${members} members in ${groups} groups under one root`);
+  await must('PUT', '/api/v1/groups/district', { name: '街道' }, adminToken);
+  await must('PUT', '/api/v1/groups/district/members/coordinator', { role: 'coordinator' }, adminToken);
+  for (let g = 0; g < groups; g++) {
+    await must('PUT', `/api/v1/groups/area${g}`, { name: `片区${g}`, parent: 'district' }, adminToken);
+  }
+  await must('PUT', '/api/v1/groups/chat', { name: '聊天' }, adminToken);
+  for (const user of ['chat-a', 'chat-b']) {
+    await must('PUT', `/api/v1/groups/chat/members/${user}`, { role: 'member' }, adminToken);
+  }
+  const user = (i) => `v${i}`;
+  await pool(members, 16, (i) => must('PUT', `/api/v1/groups/area${Math.floor(i / perGroup)}/members/${user(i)}`,
+                                      { role: 'member' }, adminToken));
+  log('registering one APNs device each');
+  await pool(members, 16, (i) => must('PUT', `/api/v1/devices/apns-${i}`,
+                                      { kind: 'apns', token: `ok-${i}`, topic: 'org.muster.app',
+                                        environment: 'production' }, token(user(i))));
+
+  const probe = await chatProbe();
+  log(`chat idle phase, ${idleSeconds} s`);
+  await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+  const idle = summary(probe.take());
+
+  const rssBefore = rssKib();
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, rssKib()); }, 50);
+  const startsAt = Date.now() + 3600 * 1000;
+  const started = process.hrtime.bigint();
+  const made = await must('POST', '/api/v1/duty-calls', {
+    group: 'district', title: '门岗: 登记, 测体温', location: '北门', slots: 20, urgency: 'URGENT',
+    includeSubgroups: true, startsAtMs: String(startsAt), endsAtMs: String(startsAt + 3600000),
+  }, token('coordinator'));
+  const createMs = Number(process.hrtime.bigint() - started) / 1e6;
+  log(`call created in ${createMs.toFixed(0)} ms: ${made.body}`);
+  let accepted = { devices: 0, pushes: 0 };
+  const limit = Date.now() + timeoutSeconds * 1000;
+  while ((accepted = acceptedSoFar()).devices < members && Date.now() < limit) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const pushSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  clearInterval(sampler);
+  const during = summary(probe.take());
+  const rssAfter = rssKib();
+  probe.stop();
+  const result = {
+    ok: accepted.devices >= members,
+    members, groups, accepted: accepted.devices, duplicates: accepted.pushes - accepted.devices,
+    push_s: pushSeconds,
+    create_call_ms: createMs,
+    server_rss_kib: { before: rssBefore, peak: rssPeak, after: rssAfter, growth: rssPeak - rssBefore },
+    chat_latency_ms: { idle, during_push: during },
+    chat_p99_ratio: idle.p99 && during.p99 ? during.p99 / idle.p99 : null,
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
+  agent.destroy();
+  process.exit(0);
+}
+
+main().catch((e) => { log(e.stack || String(e)); process.stdout.write(JSON.stringify({ ok: false, error: String(e) }) + '\n'); process.exit(1); });
