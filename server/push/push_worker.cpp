@@ -1,6 +1,7 @@
 #include "push/push_worker.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <stdexcept>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -155,7 +156,10 @@ void PushWorker::post_to(const std::shared_ptr<Mailbox>& mailbox, std::function<
 void PushWorker::run() {
     // The worker yields the CPU to the network loops: a storm of pushes may take longer, a
     // chat line must not (on Linux, a thread's nice value is its own).
-    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), worker_nice) != 0) {
+    errno = 0;
+    const int nice_now = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+    if (errno != 0 ||
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_now + worker_nice) != 0) {
         MUSTER_LOG_WARN("push") << "could not lower the push worker's priority";
     }
     std::string providers;

@@ -101,7 +101,7 @@ class PushWorker {
     std::map<std::string, Lane> lanes_;  // by provider name
     std::thread thread_;
     std::atomic<bool> stopping_{false};
-    // The worker thread's nice value (the network loops run at 0).
+    // How much nicer the worker thread is than the process (the network loops).
     static constexpr int worker_nice = 10;
 
     // Worker thread only.
