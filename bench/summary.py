@@ -46,6 +46,7 @@ COLUMNS = {
                    ("server us/publish", "phase.server.cpu_us_per_publish", "%.2f")],
     "push": [("push s", "push_s", "%.2f"), ("accepted", "accepted", "%.0f"),
              ("RSS growth MB", "server_rss_kib.growth", "%.1f"),
+             ("server CPU us/push", "server_cpu_us_per_push", "%.0f"),
              ("chat p99 idle ms", "chat_latency_ms.idle.p99", "%.2f"),
              ("chat p99 during ms", "chat_latency_ms.during_push.p99", "%.2f")],
 }

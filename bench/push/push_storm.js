@@ -79,6 +79,15 @@ function rssKib() {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
 }
 
+// The server's CPU time so far (user + system, ms): unlike wall time, it does not depend on
+// what else the machine runs.
+const ticksPerSecond = 100;  // USER_HZ on Linux
+function cpuMs() {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 1000 / ticksPerSecond;
+}
+
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor(p / 100 * sorted.length))];
@@ -185,6 +194,7 @@ async function main() {
   const idle = summary(probe.take());
 
   const rssBefore = rssKib();
+  const cpuBefore = cpuMs();
   let rssPeak = rssBefore;
   const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, rssKib()); }, 50);
   const startsAt = Date.now() + 3600 * 1000;
@@ -202,6 +212,7 @@ async function main() {
   }
   const pushSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   clearInterval(sampler);
+  const serverCpuMs = cpuMs() - cpuBefore;
   const during = summary(probe.take());
   const rssAfter = rssKib();
   probe.stop();
@@ -210,6 +221,8 @@ async function main() {
     members, groups, accepted: accepted.devices, duplicates: accepted.pushes - accepted.devices,
     push_s: pushSeconds,
     create_call_ms: createMs,
+    server_cpu_ms: serverCpuMs,
+    server_cpu_us_per_push: serverCpuMs * 1000 / Math.max(1, accepted.pushes),
     server_rss_kib: { before: rssBefore, peak: rssPeak, after: rssAfter, growth: rssPeak - rssBefore },
     chat_latency_ms: { idle, during_push: during },
     chat_p99_ratio: idle.p99 && during.p99 ? during.p99 / idle.p99 : null,
