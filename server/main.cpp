@@ -23,15 +23,15 @@
 #include "push/push_worker.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/keys.hpp"
+#include "store/redis/redis_duty_store.hpp"
 #include "store/redis/redis_signin_store.hpp"
 #include "store/redis_device_store.hpp"
-#include "store/redis_duty_store.hpp"
 #include "store/redis_meeting_store.hpp"
 #include "store/redis_push_outbox.hpp"
 #include "store/redis_store.hpp"
+#include "store/sqlite/sqlite_duty_store.hpp"
 #include "store/sqlite/sqlite_signin_store.hpp"
 #include "store/sqlite_device_store.hpp"
-#include "store/sqlite_duty_store.hpp"
 #include "store/sqlite_meeting_store.hpp"
 #include "store/sqlite_push_outbox.hpp"
 #include "store/sqlite_store.hpp"
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
                 std::chrono::seconds(config->redis.presence_ttl_s));
             node.add_feature(
                 std::make_unique<features::DutyFeature>(std::make_unique<store::RedisDutyStore>(
-                    client, keys, config->log, push_outbox->limits(), *clock)));
+                    client, keys, config->log, push_outbox->limits())));
             auto devices = std::make_unique<store::RedisDeviceStore>(client, keys);
             // Declared last: it stops (joins its thread) before the stores it uses go.
             push::PushWorker push_worker(config->push, *clock, *push_outbox, *devices,

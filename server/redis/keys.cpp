@@ -105,14 +105,6 @@ std::string Keys::duty_call(std::string_view group, std::string_view call) const
     return join(group_tag(group), ":duty:", call);
 }
 
-std::string Keys::duty_answers(std::string_view group, std::string_view call) const {
-    return duty_call(group, call) + ":answers";
-}
-
-std::string Keys::duty_order(std::string_view group, std::string_view call) const {
-    return duty_call(group, call) + ":order";
-}
-
 std::string Keys::duty_calls_in(std::string_view group) const {
     return group_tag(group) + ":duty_calls";
 }

@@ -30,17 +30,14 @@
 // Duty calls: a call's keys share its group's tag (the group it was created in), so that the
 // decision and the event in that group are one slot; a subtree call's events in the other
 // groups are not (docs/ARCHITECTURE.md says what Redis Cluster would need).
-//   <p>:{g:<group>}:duty:<call>          hash    body (DutyCall as announced), state, slots,
-//                                                waitlist, deadline, created_by, created_at,
-//                                                reason, reminders, last_reminder, ordinal
-//   <p>:{g:<group>}:duty:<call>:answers  hash    user -> msgpack {answer, waitlisted, note,
-//                                                name, time_ms, ordinal, seq}
-//   <p>:{g:<group>}:duty:<call>:order    zset    user scored by ordinal (last change)
+//   <p>:{g:<group>}:duty:<call>          hash    record (StoredDutyCall), version, seq (of
+//                                                the announcement), seq:<user> (of the update
+//                                                that recorded the user's answer)
 //   <p>:{g:<group>}:duty_calls           zset    call ids sent to the group, by created_at
 //   <p>:{duty}:calls                     hash    call -> its target groups, "\n"-joined (the
 //                                                call's group first): where its keys are
 //   <p>:{duty}:all                       zset    every call id by created_at
-//   <p>:{duty}:active                    zset    OPEN and FILLED call ids by deadline
+//   <p>:{duty}:active                    zset    call ids whose timers are not done, by deadline
 //   <p>:{duty}:states                    hash    call -> state (listings filter by it)
 // Meetings (the record under its group's tag):
 //   <p>:{g:<group>}:meeting:<id>         hash    record (MeetingRecord), version, phase
@@ -105,8 +102,6 @@ class Keys {
 
     // Duty calls.
     [[nodiscard]] std::string duty_call(std::string_view group, std::string_view call) const;
-    [[nodiscard]] std::string duty_answers(std::string_view group, std::string_view call) const;
-    [[nodiscard]] std::string duty_order(std::string_view group, std::string_view call) const;
     [[nodiscard]] std::string duty_calls_in(std::string_view group) const;
     [[nodiscard]] std::string duty_index() const;
     [[nodiscard]] std::string duty_all() const;

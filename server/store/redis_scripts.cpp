@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "store/redis/record_scripts.hpp"
 #include "store/redis_lua.hpp"
 
 namespace muster::store::redis_scripts {
@@ -367,9 +368,8 @@ std::vector<const redis::Script*> all() {
     return {&append(),        &read_range(),     &trim_by_age(),    &put_group(),
             &list_groups(),   &put_member(),     &remove_member(),  &members_of(),
             &presence_join(), &presence_leave(), &presence_list(),  &presence_refresh(),
-            &live_entry(),    &user_connected(), &nodes_alive(),    &duty_create(),
-            &duty_respond(),  &duty_close(),     &duty_expire(),    &duty_remind(),
-            &duty_read(),     &duty_list(),      &duty_audience(),  &meeting_create(),
+            &live_entry(),    &user_connected(), &nodes_alive(),    &record_swap(),
+            &hashes_read(),   &records_read(),   &index_newest(),   &meeting_create(),
             &meeting_swap(),  &meeting_read(),   &outbox_enqueue(), &outbox_list(),
             &outbox_remove(), &outbox_sweep(),   &device_put(),     &device_remove(),
             &devices_list()};

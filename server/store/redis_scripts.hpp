@@ -1,12 +1,13 @@
 #pragma once
 // The Lua scripts of the Redis store. Each runs atomically in Redis and touches only the keys
 // it is given. The log, directory and presence scripts keep to one hash tag each (redis/
-// keys.hpp), so each could run on a Redis Cluster shard; the duty-call and meeting scripts
-// also touch the directory and their indexes, and a subtree call several groups' logs: one
+// keys.hpp), so each could run on a Redis Cluster shard; the record swap (duty calls) and the
+// meeting scripts also touch their indexes, and a subtree call several groups' logs: one
 // Redis (with replicas) is what they need (docs/ARCHITECTURE.md: what Cluster would take).
 // Their bodies, with the KEYS/ARGV each expects and what it returns, are in
-// redis_scripts.cpp (log, directory, presence, liveness), redis_duty_scripts.cpp,
-// redis_meeting_scripts.cpp and redis_push_scripts.cpp; the Lua they share in redis_lua.cpp.
+// redis_scripts.cpp (log, directory, presence, liveness), redis/record_scripts.cpp (the
+// generic record scripts of features), redis_meeting_scripts.cpp and redis_push_scripts.cpp;
+// the Lua they share in redis_lua.cpp.
 //
 // Scripts that only read start with `#!lua flags=no-writes` (Redis 7): they may run on a
 // replica and while Redis is out of memory.
@@ -41,15 +42,7 @@ const redis::Script& user_connected();
 const redis::Script& nodes_alive();
 const redis::Script& live_entry();
 
-// Duty calls.
-const redis::Script& duty_create();
-const redis::Script& duty_respond();
-const redis::Script& duty_close();
-const redis::Script& duty_expire();
-const redis::Script& duty_remind();
-const redis::Script& duty_read();
-const redis::Script& duty_list();
-const redis::Script& duty_audience();
+// Duty calls and sign-in use the generic record scripts (store/redis/record_scripts.hpp).
 
 // Meetings.
 const redis::Script& meeting_create();

@@ -7,9 +7,10 @@
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "features/duty/duty_checks.hpp"
 #include "features/duty/duty_metrics.hpp"
 #include "features/duty/duty_push.hpp"
-#include "features/duty/duty_rules.hpp"
+#include "features/duty/rules.hpp"
 #include "node/validate.hpp"
 
 namespace muster::features {
@@ -36,13 +37,13 @@ Status may_answer(const node::GroupTree& tree, const node::Caller& caller,
             "not a member of the groups duty call " + call.call_id() + " was sent to"};
 }
 
-store::DutyActor actor_of(const node::Caller& caller) {
-    return store::DutyActor{caller.user(), caller.name()};
+duty::DutyActor actor_of(const node::Caller& caller) {
+    return duty::DutyActor{caller.user(), caller.name()};
 }
 
 }  // namespace
 
-DutyCalls::DutyCalls(node::NodeServices& services, store::DutyStore& store)
+DutyCalls::DutyCalls(node::NodeServices& services, duty::DutyStore& store)
     : services_(services)
     , store_(store)
     , schedule_(
@@ -70,7 +71,7 @@ asio::awaitable<Result<v1::DutyCreateReply>> DutyCalls::create(const node::Calle
                                               std::to_string(config.duty.max_target_groups)};
     }
 
-    store::DutyCreation creation;
+    duty::DutyCreation creation;
     v1::DutyCall& announced = creation.call;
     // With a client_msg_id, the id is the key's: a retry names the same call, and the store
     // answers it with the original (on any node).
@@ -110,30 +111,33 @@ asio::awaitable<Result<v1::DutyCreateReply>> DutyCalls::create(const node::Calle
         MUSTER_LOG_WARN("duty") << "no pushes for a new call: " << audience.status().message();
     }
 
-    store::DutyTimerState timers;
+    duty::DutyTimerState timers;
     timers.call_id = announced.call_id();
     timers.deadline_ms = announced.deadline_ms();
     timers.created_at_ms = now;
-    auto created = co_await call<store::DutyCreated>([&](Done<store::DutyCreated> done) {
-        store_.create(std::move(creation), std::move(done));
+    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+        store_.create(timers.call_id, std::move(targets), duty::create_rule(std::move(creation)),
+                      std::move(done));
     });
-    if (!created) co_return created.status();
-    if (created->duplicate) {
+    if (!applied) co_return applied.status();
+    const duty::DutyCreated created = duty::created_of(*applied);
+    if (created.duplicate) {
         v1::DutyCreateReply original;
         original.set_call_id(timers.call_id);
-        original.set_seq(created->seq);
+        original.set_seq(created.seq);
         original.set_duplicate(true);
         co_return original;
     }
     schedule_.track(timers);
     duty_metrics::created().inc();
-    duty_metrics::pushes("call").inc(created->pushed);
+    duty_metrics::pushes("call").inc(created.pushed);
     MUSTER_LOG_INFO("duty") << "call " << timers.call_id << " created in " << request.group()
-                            << " by " << caller.user() << " (" << targets.size() << " groups, "
-                            << created->pushed << " pushes)";
+                            << " by " << caller.user() << " ("
+                            << applied->record.call().target_groups_size() << " groups, "
+                            << created.pushed << " pushes)";
     v1::DutyCreateReply reply;
     reply.set_call_id(timers.call_id);
-    reply.set_seq(created->seq);
+    reply.set_seq(created.seq);
     co_return reply;
 }
 
@@ -145,29 +149,32 @@ asio::awaitable<Result<v1::DutyRespondReply>> DutyCalls::respond(const node::Cal
     if (!found) co_return found.status();
     if (Status s = may_answer(*services_.tree(), caller, *found); !s) co_return s;
 
-    store::DutyAnswer answer;
+    duty::DutyAnswer answer;
     answer.call_id = request.call_id();
     answer.actor = actor_of(caller);
     answer.answer = request.answer();
     answer.note = request.note();
     answer.now_ms = services_.clock().now_ms();
-    auto change = co_await call<store::DutyChange>(
-        [&](Done<store::DutyChange> done) { store_.respond(std::move(answer), std::move(done)); });
-    if (!change) {
-        if (change.status().code() == errc::conflict && request.answer() == v1::DutyRespond::ACCEPT)
+    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+        store_.apply(request.call_id(), duty::respond_rule(std::move(answer)), std::move(done));
+    });
+    if (!applied) {
+        if (applied.status().code() == errc::conflict &&
+            request.answer() == v1::DutyRespond::ACCEPT)
             duty_metrics::refused().inc();
-        co_return change.status();
+        co_return applied.status();
     }
-    if (change->changed) {
+    auto change = duty::change_of(std::move(*applied));
+    if (change.changed) {
         duty_metrics::responses(request.answer()).inc();
-        if (change->waitlisted) duty_metrics::waitlisted().inc();
-        if (change->tally.state() != change->previous)
-            duty_metrics::entered(change->tally.state()).inc();
+        if (change.waitlisted) duty_metrics::waitlisted().inc();
+        if (change.tally.state() != change.previous)
+            duty_metrics::entered(change.tally.state()).inc();
     }
     v1::DutyRespondReply reply;
-    reply.set_seq(change->seq);
-    reply.set_waitlisted(change->waitlisted);
-    *reply.mutable_tally() = std::move(change->tally);
+    reply.set_seq(change.seq);
+    reply.set_waitlisted(change.waitlisted);
+    *reply.mutable_tally() = std::move(change.tally);
     co_return reply;
 }
 
@@ -182,23 +189,25 @@ asio::awaitable<Result<v1::DutyCloseReply>> DutyCalls::close(const node::Caller&
         co_return Status{errc::forbidden, "only coordinators of " + found->group() +
                                               " may close duty call " + request.call_id()};
     }
-    store::DutyClosing closing;
+    duty::DutyClosing closing;
     closing.call_id = request.call_id();
     closing.actor = actor_of(caller);
     closing.cancel = request.cancel();
     closing.reason = request.reason();
     closing.now_ms = services_.clock().now_ms();
-    auto change = co_await call<store::DutyChange>(
-        [&](Done<store::DutyChange> done) { store_.close(std::move(closing), std::move(done)); });
-    if (!change) co_return change.status();
+    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+        store_.apply(request.call_id(), duty::close_rule(std::move(closing)), std::move(done));
+    });
+    if (!applied) co_return applied.status();
+    auto change = duty::change_of(std::move(*applied));
     schedule_.forget(request.call_id());
-    duty_metrics::entered(change->tally.state()).inc();
+    duty_metrics::entered(change.tally.state()).inc();
     MUSTER_LOG_INFO("duty") << "call " << request.call_id() << " "
-                            << v1::DutyCall::State_Name(change->tally.state()) << " by "
+                            << v1::DutyCall::State_Name(change.tally.state()) << " by "
                             << caller.user();
     v1::DutyCloseReply reply;
-    reply.set_seq(change->seq);
-    *reply.mutable_tally() = std::move(change->tally);
+    reply.set_seq(change.seq);
+    *reply.mutable_tally() = std::move(change.tally);
     co_return reply;
 }
 
@@ -206,17 +215,17 @@ asio::awaitable<Result<v1::DutyCallRecord>> DutyCalls::record(const node::Caller
                                                               const std::string& call_id) {
     if (Status s = node::check_id("call id", call_id, services_.config().limits.max_id_bytes); !s)
         co_return s;
-    auto record = co_await call<v1::DutyCallRecord>(
-        [&](Done<v1::DutyCallRecord> done) { store_.get(call_id, std::move(done)); });
-    if (!record) co_return record.status();
-    if (Status s = may_answer(*services_.tree(), caller, record->call()); !s) co_return s;
-    co_return std::move(*record);
+    auto snapshot = co_await call<duty::DutySnapshot>(
+        [&](Done<duty::DutySnapshot> done) { store_.read(call_id, std::move(done)); });
+    if (!snapshot) co_return snapshot.status();
+    if (Status s = may_answer(*services_.tree(), caller, snapshot->record.call()); !s) co_return s;
+    co_return duty::view(*snapshot, true);
 }
 
 asio::awaitable<Result<v1::DutyCallList>> DutyCalls::list(const node::Caller& caller,
                                                           DutyListRequest request) {
     const auto& limits = services_.config().limits;
-    store::DutyListQuery query;
+    duty::DutyListQuery query;
     query.limit = std::min(request.limit == 0 ? limits.history_default_limit : request.limit,
                            limits.history_max_limit);
     if (request.state) query.state = *request.state;
@@ -236,13 +245,13 @@ asio::awaitable<Result<v1::DutyCallList>> DutyCalls::list(const node::Caller& ca
         if (mine.empty()) co_return v1::DutyCallList{};
         query.groups.assign(mine.begin(), mine.end());
     }
-    auto records = co_await call<std::vector<v1::DutyCallRecord>>(
-        [&](Done<std::vector<v1::DutyCallRecord>> done) {
+    auto snapshots = co_await call<std::vector<duty::DutySnapshot>>(
+        [&](Done<std::vector<duty::DutySnapshot>> done) {
             store_.list(std::move(query), std::move(done));
         });
-    if (!records) co_return records.status();
+    if (!snapshots) co_return snapshots.status();
     v1::DutyCallList out;
-    for (auto& record : *records) *out.add_calls() = std::move(record);
+    for (const auto& snapshot : *snapshots) *out.add_calls() = duty::view(snapshot, false);
     co_return out;
 }
 

@@ -2,7 +2,8 @@
 // The rules of duty calls (docs/PROTOCOL.md "Duty calls"), the same for WebSocket commands
 // and the HTTP API: who may create, answer, close and read a call, what a command must
 // contain, and the timers that expire and remind. Every decision about the call itself
-// (slots, state, tally) is the store's, taken atomically (store/duty_store.hpp).
+// (slots, state, tally) is a rule of rules.hpp, which the store applies atomically
+// (duty_store.hpp).
 //
 // Rights: a coordinator of the call's group (or of an ancestor, or an admin) creates and
 // closes; a member of any target group answers and reads; the rest get FORBIDDEN (NOT_FOUND
@@ -16,10 +17,10 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "features/duty/duty_schedule.hpp"
+#include "features/duty/duty_store.hpp"
 #include "muster/v1/duty.pb.h"
 #include "node/caller.hpp"
 #include "node/services.hpp"
-#include "store/duty_store.hpp"
 
 namespace muster::features {
 
@@ -33,7 +34,7 @@ struct DutyListRequest {
 class DutyCalls {
   public:
     // Both must outlive this object.
-    DutyCalls(node::NodeServices& services, store::DutyStore& store);
+    DutyCalls(node::NodeServices& services, duty::DutyStore& store);
 
     // Coroutines: the caller and request must outlive the call (they live in the command's
     // or the HTTP request's frame).
@@ -67,7 +68,7 @@ class DutyCalls {
     void arm_sweep();
 
     node::NodeServices& services_;
-    store::DutyStore& store_;
+    duty::DutyStore& store_;
     DutySchedule schedule_;
     std::atomic<bool> stopped_{false};
 };

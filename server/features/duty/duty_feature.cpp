@@ -6,7 +6,7 @@
 
 namespace muster::features {
 
-DutyFeature::DutyFeature(std::unique_ptr<store::DutyStore> store) : store_(std::move(store)) {}
+DutyFeature::DutyFeature(std::unique_ptr<duty::DutyStore> store) : store_(std::move(store)) {}
 
 DutyFeature::~DutyFeature() = default;
 

@@ -6,14 +6,14 @@
 #include <memory>
 
 #include "features/duty/duty_calls.hpp"
+#include "features/duty/duty_store.hpp"
 #include "node/services.hpp"
-#include "store/duty_store.hpp"
 
 namespace muster::features {
 
 class DutyFeature final : public node::Feature {
   public:
-    explicit DutyFeature(std::unique_ptr<store::DutyStore> store);
+    explicit DutyFeature(std::unique_ptr<duty::DutyStore> store);
     ~DutyFeature() override;
 
     void install(node::NodeServices& services, node::CommandRegistry& commands,
@@ -22,7 +22,7 @@ class DutyFeature final : public node::Feature {
     void stop() override;
 
   private:
-    std::unique_ptr<store::DutyStore> store_;
+    std::unique_ptr<duty::DutyStore> store_;
     std::unique_ptr<DutyCalls> calls_;
 };
 

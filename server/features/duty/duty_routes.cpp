@@ -2,7 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "features/duty/duty_rules.hpp"
+#include "features/duty/duty_checks.hpp"
 #include "protocol/codec.hpp"
 
 namespace muster::features {

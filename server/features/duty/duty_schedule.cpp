@@ -18,19 +18,19 @@ std::optional<std::int64_t> DutySchedule::reminder_due(std::uint32_t round, std:
     return due;
 }
 
-void DutySchedule::track(const store::DutyTimerState& state) {
+void DutySchedule::track(const duty::DutyTimerState& state) {
     std::lock_guard lock(mutex_);
     arm_locked(state);
 }
 
-bool DutySchedule::track_if_missing(const store::DutyTimerState& state) {
+bool DutySchedule::track_if_missing(const duty::DutyTimerState& state) {
     std::lock_guard lock(mutex_);
     if (entries_.count(state.call_id) != 0) return false;
     arm_locked(state);
     return true;
 }
 
-void DutySchedule::arm_locked(const store::DutyTimerState& state) {
+void DutySchedule::arm_locked(const duty::DutyTimerState& state) {
     auto& entry = entries_[state.call_id];
     if (entry.expiry != 0) timers_.cancel(entry.expiry);
     if (entry.reminder != 0) timers_.cancel(entry.reminder);

@@ -19,7 +19,7 @@
 
 #include "core/config.hpp"
 #include "core/timers.hpp"
-#include "store/duty_store.hpp"
+#include "features/duty/records.hpp"
 
 namespace muster::features {
 
@@ -31,9 +31,9 @@ class DutySchedule {
     DutySchedule(Timers& timers, DutyConfig config, OnDeadline on_deadline, OnReminder on_reminder);
 
     // Arms the call's expiry and next reminder, replacing timers it had.
-    void track(const store::DutyTimerState& state);
+    void track(const duty::DutyTimerState& state);
     // The same, unless the call is tracked already. True when it was armed now.
-    bool track_if_missing(const store::DutyTimerState& state);
+    bool track_if_missing(const duty::DutyTimerState& state);
     // A reminder attempt is over: arm round `next_round` one interval after `since_ms` (if
     // rounds remain and it comes before the deadline).
     void arm_reminder(const std::string& call_id, std::uint32_t next_round, std::int64_t since_ms);
@@ -56,7 +56,7 @@ class DutySchedule {
         Timers::Id reminder = 0;  // 0: none armed
     };
 
-    void arm_locked(const store::DutyTimerState& state);
+    void arm_locked(const duty::DutyTimerState& state);
     void arm_reminder_locked(const std::string& call_id, Entry& entry, std::uint32_t round,
                              std::int64_t since_ms);
 

@@ -12,6 +12,7 @@
 #include "features/duty/duty_calls.hpp"
 #include "features/duty/duty_metrics.hpp"
 #include "features/duty/duty_push.hpp"
+#include "features/duty/rules.hpp"
 
 namespace muster::features {
 
@@ -28,8 +29,8 @@ asio::awaitable<Result<T>> call(Start&& start) {
 }  // namespace
 
 void DutyCalls::start() {
-    std::promise<Result<std::vector<store::DutyTimerState>>> loaded;
-    store_.list_active([&loaded](Result<std::vector<store::DutyTimerState>> active) {
+    std::promise<Result<std::vector<duty::DutyTimerState>>> loaded;
+    store_.list_active([&loaded](Result<std::vector<duty::DutyTimerState>> active) {
         loaded.set_value(std::move(active));
     });
     auto active = loaded.get_future().get();
@@ -57,8 +58,8 @@ void DutyCalls::arm_sweep() {
 }
 
 asio::awaitable<void> DutyCalls::sweep() {
-    auto active = co_await call<std::vector<store::DutyTimerState>>(
-        [this](Done<std::vector<store::DutyTimerState>> done) {
+    auto active = co_await call<std::vector<duty::DutyTimerState>>(
+        [this](Done<std::vector<duty::DutyTimerState>> done) {
             store_.list_active(std::move(done));
         });
     if (active) {
@@ -85,33 +86,35 @@ void DutyCalls::on_reminder(const std::string& call_id, std::uint32_t round) {
 
 asio::awaitable<void> DutyCalls::expire(std::string call_id) {
     const std::int64_t now = services_.clock().now_ms();
-    auto change = co_await call<store::DutyChange>(
-        [&](Done<store::DutyChange> done) { store_.expire(call_id, now, std::move(done)); });
+    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+        store_.apply(call_id, duty::expire_rule(now), std::move(done));
+    });
     // Whatever happened, this node's timers for the call are done: a failure is retried by
     // the sweep, which finds the call still OPEN.
     schedule_.forget(call_id);
-    if (!change) {
-        MUSTER_LOG_WARN("duty") << "expiring " << call_id << ": " << change.status().message();
+    if (!applied) {
+        MUSTER_LOG_WARN("duty") << "expiring " << call_id << ": " << applied.status().message();
         co_return;
     }
-    if (change->changed) {
+    const auto change = duty::change_of(std::move(*applied));
+    if (change.changed) {
         duty_metrics::entered(v1::DutyCall::EXPIRED).inc();
-        MUSTER_LOG_INFO("duty") << "call " << call_id << " expired with "
-                                << change->tally.accepted() << "/" << change->tally.slots()
-                                << " accepted";
+        MUSTER_LOG_INFO("duty") << "call " << call_id << " expired with " << change.tally.accepted()
+                                << "/" << change.tally.slots() << " accepted";
     }
 }
 
 asio::awaitable<void> DutyCalls::remind(std::string call_id, std::uint32_t round) {
     const std::int64_t now = services_.clock().now_ms();
-    auto record = co_await call<v1::DutyCallRecord>(
-        [&](Done<v1::DutyCallRecord> done) { store_.get(call_id, std::move(done)); });
-    if (!record) {
-        MUSTER_LOG_WARN("duty") << "reminding " << call_id << ": " << record.status().message();
+    auto snapshot = co_await call<duty::DutySnapshot>(
+        [&](Done<duty::DutySnapshot> done) { store_.read(call_id, std::move(done)); });
+    if (!snapshot) {
+        MUSTER_LOG_WARN("duty") << "reminding " << call_id << ": " << snapshot.status().message();
         schedule_.arm_reminder(call_id, round, now);
         co_return;
     }
-    const auto state = record->call().state();
+    const v1::DutyCall& announced = snapshot->record.call();
+    const auto state = announced.state();
     if (state != v1::DutyCall::OPEN) {
         // FILLED: nobody needs reminding now, but a decline may open the call again.
         if (state == v1::DutyCall::FILLED) {
@@ -121,43 +124,44 @@ asio::awaitable<void> DutyCalls::remind(std::string call_id, std::uint32_t round
         }
         co_return;
     }
-    auto silent = co_await call<std::vector<std::string>>(
-        [&](Done<std::vector<std::string>> done) { store_.silent(call_id, std::move(done)); });
-    store::DutyReminding reminding;
+    duty::DutyReminding reminding;
     reminding.call_id = call_id;
     reminding.round = round;
     reminding.now_ms = now;
-    if (silent) {
-        reminding.push.to =
-            co_await offline_among(services_.store().presence(), std::move(*silent));
+    // Pushes go to who is silent now and offline; the rule keeps those still silent when it
+    // runs.
+    reminding.push.to = co_await offline_among(services_.store().presence(),
+                                               duty::silent(snapshot->record, snapshot->audience));
+    {
         const auto tree = services_.tree();
-        const auto* group = tree->find(record->call().group());
+        const auto* group = tree->find(announced.group());
         reminding.push.intent =
-            reminder_push(record->call(), record->tally(), round, group ? group->name : "");
+            reminder_push(announced, duty::tally(snapshot->record, snapshot->audience), round,
+                          group ? group->name : "");
     }
-    auto reminded = co_await call<store::DutyReminded>([&](Done<store::DutyReminded> done) {
-        store_.remind(std::move(reminding), std::move(done));
+    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+        store_.apply(call_id, duty::remind_rule(std::move(reminding)), std::move(done));
     });
-    if (!reminded) {
-        MUSTER_LOG_WARN("duty") << "reminding " << call_id << ": " << reminded.status().message();
+    if (!applied) {
+        MUSTER_LOG_WARN("duty") << "reminding " << call_id << ": " << applied.status().message();
         schedule_.arm_reminder(call_id, round, now);
         co_return;
     }
-    if (reminded->sent) {
+    const auto reminded = duty::reminded_of(*applied);
+    if (reminded.sent) {
         duty_metrics::reminders().inc();
-        duty_metrics::reminded().inc(reminded->users.size());
-        duty_metrics::pushes("reminder").inc(reminded->pushed);
+        duty_metrics::reminded().inc(reminded.users.size());
+        duty_metrics::pushes("reminder").inc(reminded.pushed);
         MUSTER_LOG_INFO("duty") << "call " << call_id << ": reminder " << round << " to "
-                                << reminded->users.size() << " members (" << reminded->pushed
+                                << reminded.users.size() << " members (" << reminded.pushed
                                 << " pushes)";
     }
-    if (reminded->state == v1::DutyCall::OPEN) {
+    if (reminded.state == v1::DutyCall::OPEN) {
         // Another node may have sent this round: go on from the store's record.
-        const std::int64_t since =
-            reminded->last_reminder_ms > 0 ? reminded->last_reminder_ms : now;
-        schedule_.arm_reminder(call_id, reminded->reminders_sent + 1, since);
-    } else if (reminded->state == v1::DutyCall::FILLED) {
-        schedule_.arm_reminder(call_id, reminded->reminders_sent + 1, now);
+        const std::int64_t since = reminded.last_reminder_ms > 0 ? reminded.last_reminder_ms : now;
+        schedule_.arm_reminder(call_id, reminded.reminders_sent + 1, since);
+    } else if (reminded.state == v1::DutyCall::FILLED) {
+        schedule_.arm_reminder(call_id, reminded.reminders_sent + 1, now);
     }
 }
 

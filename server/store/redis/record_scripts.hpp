@@ -1,25 +1,85 @@
 #pragma once
-// Two generic scripts for feature records kept on Redis as hashes {record, version} (sign-in;
-// any feature whose rules run in C++): the feature's rule is never written in Lua. A change is
-// read (records_read) -> rule in C++ -> record_swap, which writes only if no record it writes
-// changed since it was read (compare and swap on `version`); on a conflict the caller reads
-// again and runs the rule again (rules are pure).
+// The generic scripts of feature records kept on Redis (sign-in, duty calls; any feature whose
+// rules run in C++): a record is a hash {record, version} and a change is
+//   read (hashes_read or records_read) -> the feature's rule in C++ -> record_swap,
+// which writes only if no record it writes changed since it was read (compare and swap on
+// `version`); on a conflict the caller reads again and runs the rule again (rules are pure).
+// No feature rule is ever written in Lua: these scripts only check versions and write what
+// they are given.
 //
-// record_swap
-//   KEYS[1..n]   the records (hashes), KEYS[n+1..] indexes (hashes or sorted sets)
-//   ARGV[1]      n
-//   ARGV[2i], ARGV[2i+1] (i = 1..n)  the version read ('' = the record must not exist yet) and
-//                the new record (stored with version + 1, or 1 for a new one)
-//   then three per index key: 'h' field value (HSET) or 'z' member score (ZADD)
-//   Returns {0}, or {-7, i}: record i changed (or appeared) since it was read; nothing written.
-// records_read (no writes)
-//   KEYS         the records.   Returns record, version for each ('' when absent).
+// record_swap, in one atomic step, after every check holds (else nothing is written):
+//   - the records, each with the version it was read at ('' = must not exist yet): stored with
+//     version + 1 (1 for a new one);
+//   - index writes: 'h' HSET field value, 'n' the same but the field must not exist yet
+//     (a unique index), 'd' HDEL field, 'z' ZADD member(field) score(value), 'r' ZREM member;
+//   - events appended to group logs with the chat append's own Lua (muster_append: seq,
+//     stream entry, PUBLISH), each group's existence checked first; an event's seq may also be
+//     kept in a field of the first record's hash (the rule cannot know it);
+//   - push intents recorded in the outbox (redis_lua::outbox(): add, then the bound).
+// Build it with RecordSwap::command() (the layout is private to record_scripts.cpp).
+//
+// hashes_read (no writes): KEYS hashes; ARGV[1] how many of the first are read whole
+//   (HGETALL), the rest as field names (HKEYS). Returns one array per key, in one snapshot.
+// records_read (no writes): KEYS records. Returns record, version for each ('' when absent).
+// index_newest (no writes): KEYS[1] a hash (member -> value), KEYS[2..] sorted sets;
+//   ARGV[1] the value wanted ('' = any), ARGV[2] how many per set. Returns member, score, ...
+//   each set's highest scores first. Cost: the members scanned, 100 at a time, until enough.
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "push/push_outbox.hpp"
+#include "redis/client.hpp"
+#include "redis/keys.hpp"
 #include "redis/script.hpp"
 
 namespace muster::store::redis_scripts {
 
 const redis::Script& record_swap();
+const redis::Script& hashes_read();
 const redis::Script& records_read();
+const redis::Script& index_newest();
 
 }  // namespace muster::store::redis_scripts
+
+namespace muster::store {
+
+struct RecordSwap {
+    struct Record {
+        std::string key;
+        std::string version;  // as read; '' for a record that must not exist yet
+        std::string value;
+    };
+    struct Index {
+        std::string key;
+        char op = 'h';  // 'h', 'n', 'd', 'z', 'r' (see above)
+        std::string field;
+        std::string value;
+    };
+    struct Event {
+        std::string group;
+        std::string bytes;  // the serialised Event without its seq
+        std::int64_t time_ms = 0;
+        std::string seq_field;  // '' or the field of the first record that keeps the seq
+    };
+
+    std::vector<Record> records;
+    std::vector<Index> indexes;
+    std::vector<Event> events;
+    std::vector<push::PushIntent> pushes;
+    std::uint64_t retention_events = 0;  // log.retention_events (0: unbounded)
+    std::uint64_t max_intents = 0;       // the outbox's bound
+
+    // What the swap did.
+    struct Outcome {
+        enum class Kind { written, changed, taken, no_group } kind = Kind::written;
+        std::size_t index = 0;  // changed: the record; taken: the index; no_group: the event
+        std::vector<std::uint64_t> seqs;  // written: one per event
+    };
+
+    // Runs record_swap on `client` (any thread); `done` on the Redis thread.
+    void run(redis::Client& client, const redis::Keys& keys, Done<Outcome> done) &&;
+};
+
+}  // namespace muster::store

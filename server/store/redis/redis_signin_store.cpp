@@ -73,33 +73,21 @@ void RedisSigninStore::read(std::vector<std::string> keys, Done<std::vector<Stor
 
 void RedisSigninStore::swap(std::vector<Write> writes, std::vector<Index> indexes,
                             Done<bool> done) {
-    std::vector<std::string> keys;
-    std::vector<std::string> args{std::to_string(writes.size())};
+    RecordSwap swap;
     for (auto& w : writes) {
-        keys.push_back(std::move(w.key));
-        args.push_back(std::move(w.version));
-        args.push_back(std::move(w.json));
+        swap.records.push_back({std::move(w.key), std::move(w.version), std::move(w.json)});
     }
     for (auto& i : indexes) {
-        keys.push_back(std::move(i.key));
-        args.emplace_back(1, i.kind);
-        args.push_back(std::move(i.field));
-        args.push_back(std::move(i.value));
+        swap.indexes.push_back({std::move(i.key), i.kind, std::move(i.field), std::move(i.value)});
     }
-    client_.run(
-        redis_scripts::record_swap(), std::move(keys), std::move(args),
-        [done = std::move(done)](Result<redis::Reply> reply) {
-            if (!reply) {
-                done(reply.status());
-                return;
-            }
-            if (!reply->is_array() || reply->elements.empty()) {
-                done(malformed("record_swap"));
-                return;
-            }
-            done(reply->elements[0].integer == 0);
-        },
-        wait_for_connection);
+    std::move(swap).run(client_, keys_,
+                        [done = std::move(done)](Result<RecordSwap::Outcome> outcome) {
+                            if (!outcome) {
+                                done(outcome.status());
+                            } else {
+                                done(outcome->kind == RecordSwap::Outcome::Kind::written);
+                            }
+                        });
 }
 
 void RedisSigninStore::change(std::string key, Apply apply, Done<std::string> done, int attempt) {

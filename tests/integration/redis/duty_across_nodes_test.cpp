@@ -1,6 +1,7 @@
-// Duty calls on two nodes sharing one Redis: the slot decision is taken in Redis (one script),
-// so acceptors on both nodes at the same instant never over-fill a call, and every node's
-// subscribers see the same tally events in the same seq order.
+// Duty calls on two nodes sharing one Redis: each node runs the feature's rule in C++ and
+// writes with a version-checked swap (retried when the other node wrote first), so acceptors
+// on both nodes at the same instant never over-fill a call, and every node's subscribers see
+// the same tally events in the same seq order.
 
 #include <barrier>
 #include <optional>

@@ -1,18 +1,21 @@
-// The Redis stores of the features in-process, against a real redis-server: what the Lua
-// writes (the DutyUpdate and DutyReminder a script encodes itself, byte for byte what protobuf
-// would write), the meeting store's compare-and-swap under concurrent changes from two "nodes",
+// The Redis stores of the features in-process, against a real redis-server: duty rules applied
+// by two "nodes" at once through the generic version-checked swap (exact slots, tallies in the
+// order of the decisions, one reminder round), the meeting store's compare-and-swap under
+// concurrent changes from two "nodes",
 // the push outbox's bound and per-user pages, and the devices' rules. The features' semantics
 // are pinned by the duty and meeting suites, which run on both backends.
 
 #include <future>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "core/clock.hpp"
+#include "features/duty/rules.hpp"
 #include "redis/endpoint.hpp"
+#include "store/redis/redis_duty_store.hpp"
 #include "store/redis_device_store.hpp"
-#include "store/redis_duty_store.hpp"
 #include "store/redis_meeting_store.hpp"
 #include "store/redis_push_outbox.hpp"
 #include "store/redis_store.hpp"
@@ -93,13 +96,6 @@ class RedisFeatureStoresTest : public ::testing::Test {
         }
         return out;
     }
-    // Every byte of `message` as protobuf serialises it appears in `stored`: the script's
-    // encoding is the canonical one.
-    static void expect_canonical(const google::protobuf::Message& message,
-                                 const std::string& stored) {
-        EXPECT_NE(stored.find(message.SerializeAsString()), std::string::npos)
-            << message.DebugString();
-    }
 
     RedisProcess redis_;
     Config config_;
@@ -108,66 +104,139 @@ class RedisFeatureStoresTest : public ::testing::Test {
     std::vector<std::unique_ptr<RedisMeetingStore>> meetings_;
 };
 
-TEST_F(RedisFeatureStoresTest, duty_events_built_in_lua_are_canonical_protobuf) {
-    group("a", {"Zed", "amy", "u1"});
-    RedisDutyStore duty(store().client(), store().keys(), config_.log, {}, clock_);
-    DutyCreation creation;
+TEST_F(RedisFeatureStoresTest, duty_rules_run_on_two_nodes_at_once_decide_once) {
+    // Two "nodes" (a store and a connection each) change one call at the same time: every
+    // change is the feature's rule in C++ and a version-checked swap, retried on a conflict.
+    constexpr int volunteers = 40;
+    constexpr std::uint32_t slots = 5;
+    std::vector<std::string> users;
+    for (int i = 0; i < volunteers; ++i) users.push_back("v" + std::to_string(i));
+    group("a", users);
+    std::vector<std::unique_ptr<RedisDutyStore>> nodes;
+    for (std::size_t i = 0; i < 2; ++i) {
+        nodes.push_back(std::make_unique<RedisDutyStore>(store(i).client(), store(i).keys(),
+                                                         config_.log, PushOutboxLimits{}));
+    }
+    features::duty::DutyCreation creation;
     auto& call = creation.call;
     call.set_call_id("dc_1");
     call.set_group("a");
     call.set_title("门岗 gate duty");
-    call.set_slots(2);
+    call.set_slots(slots);
     call.set_deadline_ms(t0 + 3'600'000);
     call.set_created_by("coord");
     call.set_created_at_ms(t0);
-    call.set_state(v1::DutyCall::OPEN);
     call.add_target_groups("a");
     creation.actor = {"coord", "Coordinator"};
-    ASSERT_TRUE(wait_for<DutyCreated>([&](Done<DutyCreated> d) {
-                    duty.create(std::move(creation), std::move(d));
+    auto created = wait_for<features::duty::DutyApplied>([&](Done<features::duty::DutyApplied> d) {
+        nodes[0]->create("dc_1", {"a"}, features::duty::create_rule(creation), std::move(d));
+    });
+    ASSERT_TRUE(created.ok()) << created.status().message();
+    EXPECT_EQ(features::duty::created_of(*created).seq, 1U);
+    // The same create again through the other node: a retry, nothing written.
+    auto again = wait_for<features::duty::DutyApplied>([&](Done<features::duty::DutyApplied> d) {
+        nodes[1]->create("dc_1", {"a"}, features::duty::create_rule(creation), std::move(d));
+    });
+    ASSERT_TRUE(again.ok()) << again.status().message();
+    EXPECT_TRUE(features::duty::created_of(*again).duplicate);
+    EXPECT_EQ(features::duty::created_of(*again).seq, 1U);
+
+    // Every volunteer accepts at once, half through each node.
+    std::vector<std::promise<Result<features::duty::DutyApplied>>> replies(volunteers);
+    for (int i = 0; i < volunteers; ++i) {
+        features::duty::DutyAnswer answer;
+        answer.call_id = "dc_1";
+        answer.actor = {users[i], "志愿者 " + users[i]};
+        answer.answer = v1::DutyRespond::ACCEPT;
+        answer.now_ms = t0 + 1000;
+        nodes[i % 2]->apply("dc_1", features::duty::respond_rule(std::move(answer)),
+                            [&replies, i](Result<features::duty::DutyApplied> r) {
+                                replies[i].set_value(std::move(r));
+                            });
+    }
+    std::map<std::uint64_t, std::string> taken;  // seq -> volunteer
+    int refused = 0;
+    for (int i = 0; i < volunteers; ++i) {
+        auto future = replies[i].get_future();
+        ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+        auto applied = future.get();
+        if (applied.ok()) {
+            const auto change = features::duty::change_of(std::move(*applied));
+            taken[change.seq] = users[i];
+        } else {
+            EXPECT_EQ(applied.status().code(), errc::conflict) << applied.status().message();
+            ++refused;
+        }
+    }
+    EXPECT_EQ(taken.size(), slots);
+    EXPECT_EQ(refused, volunteers - static_cast<int>(slots));
+
+    // The log holds the five updates in the order of the decisions: 1, 2, ... 5 accepted, each
+    // by the volunteer whose reply named that seq, the last FILLED.
+    auto logged = events("a");
+    ASSERT_EQ(logged.size(), 1 + slots);
+    for (std::uint32_t k = 1; k <= slots; ++k) {
+        const auto& update = logged[k];
+        ASSERT_TRUE(update.has_duty_update());
+        EXPECT_EQ(update.duty_update().accepted(), k);
+        EXPECT_EQ(update.duty_update().pending(), volunteers - k);
+        EXPECT_EQ(update.duty_update().user(), taken[update.seq()]);
+        EXPECT_EQ(update.sender_name(), "志愿者 " + taken[update.seq()]);
+    }
+    EXPECT_EQ(logged.back().duty_update().state(), v1::DutyCall::FILLED);
+
+    // The same answer again: nothing new, the seq that recorded it first (kept beside the
+    // record by the swap).
+    const auto first = taken.begin();
+    features::duty::DutyAnswer repeat;
+    repeat.call_id = "dc_1";
+    repeat.actor = {first->second, "志愿者 " + first->second};
+    repeat.answer = v1::DutyRespond::ACCEPT;
+    repeat.now_ms = t0 + 2000;
+    auto repeated = wait_for<features::duty::DutyApplied>([&](Done<features::duty::DutyApplied> d) {
+        nodes[1]->apply("dc_1", features::duty::respond_rule(repeat), std::move(d));
+    });
+    ASSERT_TRUE(repeated.ok()) << repeated.status().message();
+    const auto unchanged = features::duty::change_of(std::move(*repeated));
+    EXPECT_FALSE(unchanged.changed);
+    EXPECT_EQ(unchanged.seq, first->first);
+
+    // A declined slot reopens the call; then both nodes send reminder round 1 at once: one
+    // round, one event, whoever wins; the other learns it was sent.
+    repeat.answer = v1::DutyRespond::DECLINE;
+    ASSERT_TRUE(wait_for<features::duty::DutyApplied>([&](Done<features::duty::DutyApplied> d) {
+                    nodes[0]->apply("dc_1", features::duty::respond_rule(repeat), std::move(d));
                 }).ok());
-
-    DutyAnswer answer;
-    answer.call_id = "dc_1";
-    answer.actor = {"u1", "User 1"};
-    answer.answer = v1::DutyRespond::ACCEPT;
-    answer.note = "来了";
-    answer.now_ms = t0 + 1000;
-    auto changed =
-        wait_for<DutyChange>([&](Done<DutyChange> d) { duty.respond(answer, std::move(d)); });
-    ASSERT_TRUE(changed.ok()) << changed.status().message();
-    EXPECT_EQ(changed->tally.accepted(), 1U);
-    EXPECT_EQ(changed->tally.pending(), 2U);  // Zed and amy; the creator is not a member
-
-    DutyReminding reminding;
-    reminding.call_id = "dc_1";
-    reminding.round = 1;
-    reminding.now_ms = t0 + 2000;
-    auto reminded = wait_for<DutyReminded>(
-        [&](Done<DutyReminded> d) { duty.remind(std::move(reminding), std::move(d)); });
-    ASSERT_TRUE(reminded.ok()) << reminded.status().message();
-    EXPECT_EQ(reminded->users, (std::vector<std::string>{"Zed", "amy"}));  // by bytes
-
-    auto range = wait_for<LogRange>(
-        [&](Done<LogRange> d) { store().log().read_after("a", 0, 10, std::move(d)); });
-    ASSERT_TRUE(range.ok());
-    ASSERT_EQ(range->events.size(), 3U);
-    std::vector<v1::Event> parsed = events("a");
-    EXPECT_EQ(parsed[0].duty_call().title(), "门岗 gate duty");
-    const auto& update = parsed[1];
-    ASSERT_TRUE(update.has_duty_update());
-    EXPECT_EQ(update.seq(), 2U);
-    EXPECT_EQ(update.sender(), "u1");
-    EXPECT_EQ(update.duty_update().user(), "u1");
-    EXPECT_EQ(update.duty_update().answer(), v1::DutyRespond::ACCEPT);
-    EXPECT_EQ(update.duty_update().accepted_users(0), "u1");
-    EXPECT_EQ(update.GetReflection()->GetUnknownFields(update).field_count(), 0);
-    expect_canonical(update.duty_update(), *range->events[1]);
-    const auto& reminder = parsed[2];
-    ASSERT_TRUE(reminder.has_duty_reminder());
-    EXPECT_EQ(reminder.sender(), "");
-    EXPECT_EQ(reminder.duty_reminder().title(), "门岗 gate duty");
-    expect_canonical(reminder.duty_reminder(), *range->events[2]);
+    std::promise<Result<features::duty::DutyApplied>> reminders[2];
+    for (int i = 0; i < 2; ++i) {
+        features::duty::DutyReminding reminding;
+        reminding.call_id = "dc_1";
+        reminding.round = 1;
+        reminding.now_ms = t0 + 3000 + i;
+        reminding.push.to = users;  // the rule keeps those still silent
+        nodes[i]->apply("dc_1", features::duty::remind_rule(std::move(reminding)),
+                        [&reminders, i](Result<features::duty::DutyApplied> r) {
+                            reminders[i].set_value(std::move(r));
+                        });
+    }
+    int sent = 0;
+    for (auto& promise : reminders) {
+        auto applied = promise.get_future().get();
+        ASSERT_TRUE(applied.ok()) << applied.status().message();
+        const auto reminded = features::duty::reminded_of(*applied);
+        sent += reminded.sent ? 1 : 0;
+        EXPECT_EQ(reminded.reminders_sent, 1U);
+        if (reminded.sent) {
+            // Four hold a slot and one declined: the rest are silent, reminded and pushed.
+            EXPECT_EQ(reminded.users.size(), static_cast<std::size_t>(volunteers - slots));
+            EXPECT_EQ(reminded.pushed, reminded.users.size());
+        }
+    }
+    EXPECT_EQ(sent, 1);
+    logged = events("a");
+    int reminder_events = 0;
+    for (const auto& event : logged) reminder_events += event.has_duty_reminder() ? 1 : 0;
+    EXPECT_EQ(reminder_events, 1);
 }
 
 TEST_F(RedisFeatureStoresTest, meeting_changes_from_two_nodes_at_once_all_land_in_order) {

@@ -1,10 +1,13 @@
-// SqliteDutyStore: the decisions that must be atomic (slots, state, tally, events) and the
-// bookkeeping of timers, reminders and push intents, against a real database file.
+// SqliteDutyStore running the feature's rules (features/duty/rules.hpp) against a real
+// database file: what a rule decides is stored with its events and push intents in one
+// transaction (slots, state, tally, seqs), timers and listings follow, and a reopened database
+// finds it all.
 
-#include "store/sqlite_duty_store.hpp"
+#include "store/sqlite/sqlite_duty_store.hpp"
 
 #include <gtest/gtest.h>
 
+#include "features/duty/rules.hpp"
 #include "store/sqlite_push_outbox.hpp"
 #include "store/sqlite_store.hpp"
 #include "unit/store/store_test_util.hpp"
@@ -13,6 +16,7 @@ namespace muster::store {
 namespace {
 
 namespace v1 = muster::v1;
+using namespace features::duty;
 using test::wait_for;
 
 constexpr std::int64_t t0 = 1'700'000'000'000;
@@ -75,9 +79,32 @@ class SqliteDutyStoreTest : public testing::Test {
         return c;
     }
 
+    Result<DutyApplied> apply(const std::string& call, DutyRule rule) {
+        return wait_for<DutyApplied>(
+            [&](const Done<DutyApplied>& d) { duty_->apply(call, std::move(rule), d); });
+    }
+
     Result<DutyCreated> create(DutyCreation c) {
-        return wait_for<DutyCreated>(
-            [&](const Done<DutyCreated>& d) { duty_->create(std::move(c), d); });
+        const std::string id = c.call.call_id();
+        std::vector<std::string> targets(c.call.target_groups().begin(),
+                                         c.call.target_groups().end());
+        auto applied = wait_for<DutyApplied>([&](const Done<DutyApplied>& d) {
+            duty_->create(id, targets, create_rule(std::move(c)), d);
+        });
+        if (!applied) return applied.status();
+        return created_of(*applied);
+    }
+
+    Result<DutyChange> change(const std::string& call, DutyRule rule) {
+        auto applied = apply(call, std::move(rule));
+        if (!applied) return applied.status();
+        return change_of(std::move(*applied));
+    }
+
+    Result<DutyReminded> remind(DutyReminding reminding) {
+        auto applied = apply(reminding.call_id, remind_rule(reminding));
+        if (!applied) return applied.status();
+        return reminded_of(*applied);
     }
 
     Result<DutyChange> answer(const std::string& call, const std::string& user,
@@ -89,15 +116,13 @@ class SqliteDutyStoreTest : public testing::Test {
         request.answer = a;
         request.note = note;
         request.now_ms = at;
-        return wait_for<DutyChange>(
-            [&](const Done<DutyChange>& d) { duty_->respond(std::move(request), d); });
+        return change(call, respond_rule(std::move(request)));
     }
 
     v1::DutyCallRecord record(const std::string& call) {
-        auto r = wait_for<v1::DutyCallRecord>(
-            [&](const Done<v1::DutyCallRecord>& d) { duty_->get(call, d); });
+        auto r = wait_for<DutySnapshot>([&](const Done<DutySnapshot>& d) { duty_->read(call, d); });
         EXPECT_TRUE(r.ok()) << r.status().message();
-        return r.ok() ? *r : v1::DutyCallRecord{};
+        return r.ok() ? view(*r, true) : v1::DutyCallRecord{};
     }
 
     std::vector<push::PushIntent> intents() {
@@ -233,13 +258,12 @@ TEST_F(SqliteDutyStoreTest, closed_calls_refuse_answers_and_a_second_close) {
     closing.cancel = true;
     closing.reason = "rain";
     closing.now_ms = t0 + 5;
-    auto closed =
-        wait_for<DutyChange>([&](const Done<DutyChange>& d) { duty_->close(closing, d); });
+    auto closed = change("dc_1", close_rule(closing));
     ASSERT_TRUE(closed.ok());
     EXPECT_EQ(closed->tally.state(), v1::DutyCall::CANCELLED);
     EXPECT_EQ(closed->tally.reason(), "rain");
     EXPECT_EQ(answer("dc_1", "u1", v1::DutyRespond::ACCEPT).status().code(), errc::conflict);
-    auto twice = wait_for<DutyChange>([&](const Done<DutyChange>& d) { duty_->close(closing, d); });
+    auto twice = change("dc_1", close_rule(closing));
     EXPECT_EQ(twice.status().code(), errc::conflict);
     EXPECT_EQ(record("dc_1").tally().reason(), "rain");
 }
@@ -250,7 +274,7 @@ TEST_F(SqliteDutyStoreTest, expiry_happens_once_at_the_deadline_and_spares_fille
     ASSERT_TRUE(answer("dc_full", "u1", v1::DutyRespond::ACCEPT).ok());
     const std::int64_t deadline = t0 + 3'600'000;
     auto expire = [&](const std::string& id, std::int64_t at) {
-        return wait_for<DutyChange>([&](const Done<DutyChange>& d) { duty_->expire(id, at, d); });
+        return change(id, expire_rule(at));
     };
     EXPECT_FALSE(expire("dc_open", deadline - 1)->changed);
     auto expired = expire("dc_open", deadline);
@@ -283,8 +307,7 @@ TEST_F(SqliteDutyStoreTest, a_reminder_round_is_sent_once_and_names_each_groups_
     reminding.now_ms = t0 + 1'800'000;
     reminding.push.intent.title = "Reminder: Gate duty";
     reminding.push.to = {"u1", "u4"};  // u1 answered meanwhile: no push
-    auto sent =
-        wait_for<DutyReminded>([&](const Done<DutyReminded>& d) { duty_->remind(reminding, d); });
+    auto sent = remind(reminding);
     ASSERT_TRUE(sent.ok()) << sent.status().message();
     EXPECT_TRUE(sent->sent);
     EXPECT_EQ(sent->users, (std::vector<std::string>{"u3", "u4"}));
@@ -299,8 +322,7 @@ TEST_F(SqliteDutyStoreTest, a_reminder_round_is_sent_once_and_names_each_groups_
     const auto in_b = test::parse_event(recorder_.of("b").back().event);
     EXPECT_EQ(users(in_b.duty_reminder().users()), std::vector<std::string>{"u4"});
 
-    auto again =
-        wait_for<DutyReminded>([&](const Done<DutyReminded>& d) { duty_->remind(reminding, d); });
+    auto again = remind(reminding);
     ASSERT_TRUE(again.ok());
     EXPECT_FALSE(again->sent);  // round 1 is done, whoever asks
     EXPECT_EQ(again->reminders_sent, 1U);
@@ -320,11 +342,11 @@ TEST_F(SqliteDutyStoreTest, lists_by_group_and_state_newest_first_and_survives_a
         DutyListQuery query;
         query.groups = std::move(groups);
         query.state = state;
-        auto r = wait_for<std::vector<v1::DutyCallRecord>>(
-            [&](const Done<std::vector<v1::DutyCallRecord>>& d) { duty_->list(query, d); });
+        auto r = wait_for<std::vector<DutySnapshot>>(
+            [&](const Done<std::vector<DutySnapshot>>& d) { duty_->list(query, d); });
         std::vector<std::string> ids;
         if (r.ok())
-            for (const auto& rec : *r) ids.push_back(rec.call().call_id());
+            for (const auto& rec : *r) ids.push_back(rec.record.call().call_id());
         return ids;
     };
     EXPECT_EQ(list({"b"}, v1::DutyCall::STATE_UNSPECIFIED),

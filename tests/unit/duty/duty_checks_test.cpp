@@ -1,6 +1,6 @@
 // The checks of duty-call commands, and the arithmetic of reminder rounds.
 
-#include "features/duty/duty_rules.hpp"
+#include "features/duty/duty_checks.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
@@ -30,7 +30,7 @@ errc code_of(const v1::DutyCreate& request, const Config& config = {}) {
     return check_create(request, config, now).code();
 }
 
-TEST(DutyRules, a_complete_call_passes_and_its_deadline_defaults_to_the_start) {
+TEST(DutyChecks, a_complete_call_passes_and_its_deadline_defaults_to_the_start) {
     EXPECT_EQ(code_of(valid()), errc::ok);
     EXPECT_EQ(effective_deadline(valid()), now + 3'600'000);
     auto with_deadline = valid();
@@ -38,7 +38,7 @@ TEST(DutyRules, a_complete_call_passes_and_its_deadline_defaults_to_the_start) {
     EXPECT_EQ(effective_deadline(with_deadline), now + 60'000);
 }
 
-TEST(DutyRules, each_bad_field_is_named) {
+TEST(DutyChecks, each_bad_field_is_named) {
     Config config;
     auto expect = [&](auto mutate, errc code, const std::string& words) {
         auto request = valid();
@@ -72,7 +72,7 @@ TEST(DutyRules, each_bad_field_is_named) {
     expect([](v1::DutyCreate& r) { r.set_starts_at_ms(-5); }, errc::invalid_argument, "negative");
 }
 
-TEST(DutyRules, answers_and_closes_are_checked) {
+TEST(DutyChecks, answers_and_closes_are_checked) {
     Config config;
     v1::DutyRespond respond;
     respond.set_call_id("dc_1");
@@ -88,7 +88,7 @@ TEST(DutyRules, answers_and_closes_are_checked) {
     EXPECT_TRUE(check_close(close, config).ok());
 }
 
-TEST(DutyRules, states_parse_in_any_case_but_not_unspecified) {
+TEST(DutyChecks, states_parse_in_any_case_but_not_unspecified) {
     EXPECT_EQ(*parse_state("OPEN"), v1::DutyCall::OPEN);
     EXPECT_EQ(*parse_state("expired"), v1::DutyCall::EXPIRED);
     EXPECT_FALSE(parse_state("STATE_UNSPECIFIED").ok());
@@ -151,11 +151,11 @@ TEST(DutySchedule, timers_fire_with_the_clock_and_forget_cancels_them) {
         [&](const std::string& id, std::uint32_t round) {
             fired.push_back("remind " + id + " " + std::to_string(round));
         });
-    store::DutyTimerState a;
+    duty::DutyTimerState a;
     a.call_id = "a";
     a.created_at_ms = now;
     a.deadline_ms = now + 120'000;
-    store::DutyTimerState b = a;
+    duty::DutyTimerState b = a;
     b.call_id = "b";
     schedule.track(a);
     EXPECT_FALSE(schedule.track_if_missing(a));

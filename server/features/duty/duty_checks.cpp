@@ -1,4 +1,4 @@
-#include "features/duty/duty_rules.hpp"
+#include "features/duty/duty_checks.hpp"
 
 #include <algorithm>
 #include <cctype>

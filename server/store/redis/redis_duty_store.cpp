@@ -1,0 +1,568 @@
+#include "store/redis/redis_duty_store.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "store/redis/record_scripts.hpp"
+#include "store/redis_gather.hpp"
+
+namespace muster::store {
+
+namespace v1 = muster::v1;
+using features::duty::Audience;
+using features::duty::DutyApplied;
+using features::duty::DutyListQuery;
+using features::duty::DutyRule;
+using features::duty::DutySnapshot;
+using features::duty::DutyTimerState;
+using features::duty::GroupMembers;
+using features::duty::no_such_call;
+using features::duty::StoredDutyCall;
+
+namespace {
+
+// Calls whose targets a node remembers; past this the cache starts again (a call's first use
+// on the node then costs one more round trip).
+constexpr std::size_t max_cached_calls = 10000;
+
+// A change that keeps losing to other nodes' changes of the same call gives up after this many
+// tries (each one lost means another change was stored: the call is busy, not stuck).
+constexpr int max_attempts = 200;
+
+// Reads may wait for the connection (they follow reconnects: the sweep, a record after a
+// client resumed).
+constexpr bool wait_for_connection = true;
+
+Status malformed(const char* what) {
+    return {errc::internal, std::string("redis: unexpected reply to ") + what};
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (;;) {
+        const auto end = text.find('\n', start);
+        out.push_back(text.substr(start, end - start));
+        if (end == std::string::npos) return out;
+        start = end + 1;
+    }
+}
+
+std::string join_lines(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out.push_back('\n');
+        out.append(item);
+    }
+    return out;
+}
+
+std::uint64_t to_seq(const std::string& text) {
+    try {
+        return text.empty() ? 0 : std::stoull(text);
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+// The hash of a call (HGETALL, flat): the record, its version and the seqs kept beside it.
+// `exists` false when there is no record.
+Result<RedisDutyStore::Read> parse_call(const redis::Reply& flat, const std::string& call_id,
+                                        bool& exists) {
+    RedisDutyStore::Read out;
+    exists = false;
+    const std::string* blob = nullptr;
+    std::unordered_map<std::string, std::uint64_t> answer_seqs;
+    std::uint64_t call_seq = 0;
+    for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
+        const std::string& field = flat.elements[i].str;
+        const std::string& value = flat.elements[i + 1].str;
+        if (field == "record") {
+            blob = &value;
+        } else if (field == "version") {
+            out.version = value;
+        } else if (field == "seq") {
+            call_seq = to_seq(value);
+        } else if (field.rfind("seq:", 0) == 0) {
+            answer_seqs[field.substr(4)] = to_seq(value);
+        }
+    }
+    if (blob == nullptr) return out;
+    if (!out.record.ParseFromString(*blob))
+        return Status(errc::internal, "duty call " + call_id + " is damaged in the store");
+    exists = true;
+    out.record.set_seq(call_seq);
+    for (auto& a : *out.record.mutable_answers()) {
+        const auto found = answer_seqs.find(a.user());
+        if (found != answer_seqs.end()) a.set_seq(found->second);
+    }
+    return out;
+}
+
+}  // namespace
+
+RedisDutyStore::RedisDutyStore(redis::Client& client, const redis::Keys& keys, LogConfig log,
+                               PushOutboxLimits push)
+    : client_(client), keys_(keys), log_(log), push_(push) {}
+
+// ---- where a call is, and reading it ---------------------------------------------------------
+
+void RedisDutyStore::remember(const std::string& call_id, Targets targets) {
+    std::lock_guard lock(mutex_);
+    if (targets_.size() >= max_cached_calls) targets_.clear();
+    targets_[call_id] = std::move(targets);
+}
+
+void RedisDutyStore::locate(const std::string& call_id, Done<Targets> done) {
+    std::optional<Targets> cached;
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto found = targets_.find(call_id); found != targets_.end())
+            cached = found->second;
+    }
+    if (cached) {
+        done(std::move(*cached));  // outside the lock: `done` may locate again
+        return;
+    }
+    client_.command(
+        {"HGET", keys_.duty_index(), call_id},
+        [this, call_id, done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            if (reply->is_nil()) {
+                done(no_such_call(call_id));
+                return;
+            }
+            if (!reply->is_string() || reply->str.empty()) {
+                done(malformed("duty call index"));
+                return;
+            }
+            auto targets =
+                std::make_shared<const std::vector<std::string>>(split_lines(reply->str));
+            remember(call_id, targets);
+            done(Targets(targets));
+        },
+        wait_for_connection);
+}
+
+void RedisDutyStore::read_call(const std::string& call_id, const Targets& targets, bool audience,
+                               Done<Read> done) {
+    std::vector<std::string> keys{keys_.duty_call(targets->front(), call_id)};
+    if (audience) {
+        for (const auto& group : *targets) keys.push_back(keys_.members(group));
+    }
+    client_.run(
+        redis_scripts::hashes_read(), std::move(keys), {"1"},
+        [call_id, targets, audience, done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            const std::size_t expected = 1 + (audience ? targets->size() : 0);
+            if (!reply->is_array() || reply->elements.size() != expected) {
+                done(malformed("hashes_read"));
+                return;
+            }
+            bool exists = false;
+            auto read = parse_call(reply->elements[0], call_id, exists);
+            if (!read) {
+                done(read.status());
+                return;
+            }
+            for (std::size_t i = 1; i < expected; ++i) {
+                GroupMembers members{(*targets)[i - 1], {}};
+                for (auto& user : reply->elements[i].elements)
+                    members.users.push_back(std::move(user.str));
+                std::sort(members.users.begin(), members.users.end());
+                read->audience.push_back(std::move(members));
+            }
+            done(std::move(*read));
+        },
+        wait_for_connection);
+}
+
+// ---- changes --------------------------------------------------------------------------------
+
+void RedisDutyStore::create(std::string call_id, std::vector<std::string> targets, DutyRule rule,
+                            Done<DutyApplied> done) {
+    if (targets.empty()) {
+        done(Status(errc::internal, "a duty call needs a target group"));
+        return;
+    }
+    enqueue(std::move(call_id),
+            Pending{std::move(rule), std::move(done),
+                    std::make_shared<const std::vector<std::string>>(std::move(targets))});
+}
+
+void RedisDutyStore::apply(std::string call_id, DutyRule rule, Done<DutyApplied> done) {
+    enqueue(std::move(call_id), Pending{std::move(rule), std::move(done), nullptr});
+}
+
+void RedisDutyStore::enqueue(std::string call_id, Pending pending) {
+    if (client_.closed()) {  // the loop would never run it
+        pending.done(Status{errc::unavailable, "redis store closed"});
+        return;
+    }
+    client_.loop().post(
+        [this, call_id = std::move(call_id), pending = std::move(pending)]() mutable {
+            auto& queue = queues_[call_id];
+            queue.push_back(std::move(pending));
+            if (queue.size() == 1) attempt(call_id, 1);
+        });
+}
+
+void RedisDutyStore::attempt(const std::string& call_id, int attempt) {
+    if (attempt > max_attempts) {
+        finish(call_id, Status{errc::unavailable,
+                               "duty call " + call_id + " is changing too fast; try again"});
+        return;
+    }
+    locate(call_id, [this, call_id, attempt](Result<Targets> targets) {
+        // On the Redis thread: a reply, or the cache asked from here (also there).
+        const Targets& creating = queues_[call_id].front().create;
+        if (!targets) {
+            if (creating && targets.status().code() == errc::not_found) {
+                decide(call_id, creating, false, attempt);
+            } else {
+                finish(call_id, targets.status());
+            }
+            return;
+        }
+        decide(call_id, *targets, true, attempt);
+    });
+}
+
+void RedisDutyStore::decide(const std::string& call_id, const Targets& targets, bool exists,
+                            int attempt) {
+    read_call(call_id, targets, true, [this, call_id, targets, exists, attempt](Result<Read> read) {
+        if (!read) {
+            finish(call_id, read.status());
+            return;
+        }
+        const bool found = !read->record.call().call_id().empty();
+        if (exists && !found && !queues_[call_id].front().create) {
+            finish(call_id, no_such_call(call_id));
+            return;
+        }
+        DutyApplied applied;
+        applied.record = read->record;
+        auto outcome = queues_[call_id].front().rule(applied.record, read->audience);
+        if (!outcome) {
+            finish(call_id, outcome.status());
+            return;
+        }
+        applied.outcome = std::move(*outcome);
+        if (!applied.outcome.write && applied.outcome.appends.empty() &&
+            applied.outcome.pushes.empty()) {
+            finish(call_id, std::move(applied));
+            return;
+        }
+
+        const StoredDutyCall& record = applied.record;
+        RecordSwap swap;
+        swap.retention_events = log_.retention_events;
+        swap.max_intents = push_.max_intents;
+        swap.records.push_back({keys_.duty_call(targets->front(), call_id),
+                                found ? read->version : std::string(), record.SerializeAsString()});
+        if (!found) {
+            // A new call: where it is (unique: one call per id), and its listings.
+            const std::string created = std::to_string(record.call().created_at_ms());
+            swap.indexes.push_back({keys_.duty_index(), 'n', call_id, join_lines(*targets)});
+            swap.indexes.push_back({keys_.duty_all(), 'z', call_id, created});
+            for (const auto& group : *targets)
+                swap.indexes.push_back({keys_.duty_calls_in(group), 'z', call_id, created});
+        }
+        swap.indexes.push_back({keys_.duty_states(), 'h', call_id,
+                                std::to_string(static_cast<int>(record.call().state()))});
+        if (record.timers_done()) {
+            swap.indexes.push_back({keys_.duty_active(), 'r', call_id, {}});
+        } else {
+            swap.indexes.push_back(
+                {keys_.duty_active(), 'z', call_id, std::to_string(record.call().deadline_ms())});
+        }
+        for (const auto& append : applied.outcome.appends) {
+            std::string field;
+            if (append.announcement) field = "seq";
+            if (!append.answer_of.empty()) field = "seq:" + append.answer_of;
+            swap.events.push_back({append.event.group(), append.event.SerializeAsString(),
+                                   append.event.time_ms(), std::move(field)});
+        }
+        swap.pushes = applied.outcome.pushes;
+
+        std::move(swap).run(
+            client_, keys_,
+            [this, call_id, targets, attempt, found,
+             applied = std::move(applied)](Result<RecordSwap::Outcome> swapped) mutable {
+                using Kind = RecordSwap::Outcome::Kind;
+                if (!swapped) {
+                    finish(call_id, swapped.status());
+                    return;
+                }
+                if (swapped->kind == Kind::changed || swapped->kind == Kind::taken) {
+                    // Another node changed (or created) it since it was read:
+                    // the rule runs again on what is there now.
+                    this->attempt(call_id, attempt + 1);
+                    return;
+                }
+                auto& appends = applied.outcome.appends;
+                if (swapped->kind == Kind::no_group) {
+                    const std::size_t k = swapped->index;
+                    finish(call_id,
+                           Status{errc::not_found,
+                                  "no such group: " + (k < appends.size() ? appends[k].event.group()
+                                                                          : std::string("?"))});
+                    return;
+                }
+                for (std::size_t i = 0; i < appends.size() && i < swapped->seqs.size(); ++i) {
+                    auto& append = appends[i];
+                    append.seq = swapped->seqs[i];
+                    if (append.announcement) applied.record.set_seq(append.seq);
+                    if (append.answer_of.empty()) continue;
+                    for (auto& a : *applied.record.mutable_answers()) {
+                        if (a.user() == append.answer_of) a.set_seq(append.seq);
+                    }
+                }
+                if (!found) remember(call_id, targets);
+                finish(call_id, std::move(applied));
+            });
+    });
+}
+
+void RedisDutyStore::finish(const std::string& call_id, Result<DutyApplied> result) {
+    auto found = queues_.find(call_id);
+    if (found == queues_.end() || found->second.empty()) return;
+    Pending pending = std::move(found->second.front());
+    found->second.pop_front();
+    if (found->second.empty()) {
+        queues_.erase(found);
+    } else {
+        attempt(call_id, 1);
+    }
+    pending.done(std::move(result));
+}
+
+// ---- reads ----------------------------------------------------------------------------------
+
+void RedisDutyStore::read(std::string call_id, Done<DutySnapshot> done) {
+    locate(call_id, [this, call_id, done = std::move(done)](Result<Targets> targets) {
+        if (!targets) {
+            done(targets.status());
+            return;
+        }
+        read_call(call_id, *targets, true, [this, call_id, done](Result<Read> read) {
+            if (!read) {
+                done(read.status());
+                return;
+            }
+            if (read->record.call().call_id().empty()) {
+                done(no_such_call(call_id));
+                return;
+            }
+            auto snapshot = std::make_shared<DutySnapshot>();
+            snapshot->record = std::move(read->record);
+            snapshot->audience = std::move(read->audience);
+            std::vector<std::string> unnamed;
+            for (const auto& a : snapshot->record.answers()) {
+                if (a.name().empty()) unnamed.push_back(a.user());
+            }
+            if (unnamed.empty()) {
+                done(std::move(*snapshot));
+                return;
+            }
+            // The directory's names of those who answered without one.
+            std::vector<std::string> command{"HMGET", keys_.users()};
+            command.insert(command.end(), unnamed.begin(), unnamed.end());
+            client_.command(
+                std::move(command),
+                [snapshot, unnamed, done](Result<redis::Reply> names) {
+                    if (!names) {
+                        done(names.status());
+                        return;
+                    }
+                    for (std::size_t i = 0; i < unnamed.size() && i < names->elements.size(); ++i) {
+                        if (names->elements[i].is_string())
+                            snapshot->names.emplace_back(unnamed[i], names->elements[i].str);
+                    }
+                    done(std::move(*snapshot));
+                },
+                wait_for_connection);
+        });
+    });
+}
+
+void RedisDutyStore::find(std::string call_id, Done<v1::DutyCall> done) {
+    locate(call_id, [this, call_id, done = std::move(done)](Result<Targets> targets) {
+        if (!targets) {
+            done(targets.status());
+            return;
+        }
+        read_call(call_id, *targets, false, [call_id, done](Result<Read> read) {
+            if (!read) {
+                done(read.status());
+            } else if (read->record.call().call_id().empty()) {
+                done(no_such_call(call_id));
+            } else {
+                done(std::move(*read->record.mutable_call()));
+            }
+        });
+    });
+}
+
+void RedisDutyStore::list(DutyListQuery query, Done<std::vector<DutySnapshot>> done) {
+    std::vector<std::string> keys{keys_.duty_states()};
+    if (query.groups.empty()) {
+        keys.push_back(keys_.duty_all());
+    } else {
+        for (const auto& group : query.groups) keys.push_back(keys_.duty_calls_in(group));
+    }
+    const std::uint32_t limit = query.limit;
+    std::string state = query.state == v1::DutyCall::STATE_UNSPECIFIED
+                            ? std::string()
+                            : std::to_string(static_cast<int>(query.state));
+    client_.run(
+        redis_scripts::index_newest(), std::move(keys), {std::move(state), std::to_string(limit)},
+        [this, limit, done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            // (created_at_ms, call_id) of the newest `limit` calls of each group, merged.
+            std::vector<std::pair<std::int64_t, std::string>> found;
+            for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+                std::int64_t created = 0;
+                redis::as_integer(reply->elements[i + 1], created);
+                found.emplace_back(created, reply->elements[i].str);
+            }
+            std::sort(found.begin(), found.end(), std::greater<>());
+            found.erase(std::unique(found.begin(), found.end()), found.end());
+            if (found.size() > limit) found.resize(limit);
+            auto ids = std::make_shared<std::vector<std::string>>();
+            for (auto& [created, id] : found) ids->push_back(std::move(id));
+            gather<std::optional<DutySnapshot>>(
+                ids->size(),
+                [this, ids](std::size_t i, const Done<std::optional<DutySnapshot>>& one) {
+                    const std::string& id = (*ids)[i];
+                    locate(id, [this, id, one](Result<Targets> targets) {
+                        if (!targets) {
+                            // Gone meanwhile: listed no more.
+                            if (targets.status().code() == errc::not_found) {
+                                one(std::optional<DutySnapshot>{});
+                            } else {
+                                one(targets.status());
+                            }
+                            return;
+                        }
+                        read_call(id, *targets, true, [one](Result<Read> read) {
+                            if (!read) {
+                                one(read.status());
+                            } else if (read->record.call().call_id().empty()) {
+                                one(std::optional<DutySnapshot>{});
+                            } else {
+                                DutySnapshot snapshot;
+                                snapshot.record = std::move(read->record);
+                                snapshot.audience = std::move(read->audience);
+                                one(std::optional<DutySnapshot>(std::move(snapshot)));
+                            }
+                        });
+                    });
+                },
+                [done](Result<std::vector<std::optional<DutySnapshot>>> snapshots) {
+                    if (!snapshots) {
+                        done(snapshots.status());
+                        return;
+                    }
+                    std::vector<DutySnapshot> out;
+                    for (auto& snapshot : *snapshots) {
+                        if (snapshot) out.push_back(std::move(*snapshot));
+                    }
+                    done(std::move(out));
+                });
+        },
+        wait_for_connection);
+}
+
+void RedisDutyStore::list_active(Done<std::vector<DutyTimerState>> done) {
+    client_.command(
+        {"ZRANGE", keys_.duty_active(), "0", "-1"},
+        [this, done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            auto ids = std::make_shared<std::vector<std::string>>();
+            for (auto& id : reply->elements) ids->push_back(std::move(id.str));
+            gather<std::optional<DutyTimerState>>(
+                ids->size(),
+                [this, ids](std::size_t i, const Done<std::optional<DutyTimerState>>& one) {
+                    const std::string& id = (*ids)[i];
+                    locate(id, [this, id, one](Result<Targets> targets) {
+                        if (!targets) {
+                            if (targets.status().code() == errc::not_found) {
+                                one(std::optional<DutyTimerState>{});
+                            } else {
+                                one(targets.status());
+                            }
+                            return;
+                        }
+                        read_call(id, *targets, false, [one](Result<Read> read) {
+                            if (!read) {
+                                one(read.status());
+                            } else if (read->record.call().call_id().empty() ||
+                                       read->record.timers_done()) {
+                                one(std::optional<DutyTimerState>{});
+                            } else {
+                                one(std::optional<DutyTimerState>(
+                                    features::duty::timer_state(read->record)));
+                            }
+                        });
+                    });
+                },
+                [done](Result<std::vector<std::optional<DutyTimerState>>> states) {
+                    if (!states) {
+                        done(states.status());
+                        return;
+                    }
+                    std::vector<DutyTimerState> out;
+                    for (auto& state : *states) {
+                        if (state) out.push_back(std::move(*state));
+                    }
+                    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+                        return a.deadline_ms < b.deadline_ms;
+                    });
+                    done(std::move(out));
+                });
+        },
+        wait_for_connection);
+}
+
+void RedisDutyStore::audience(std::vector<std::string> groups,
+                              Done<std::vector<std::string>> done) {
+    if (groups.empty()) {
+        done(std::vector<std::string>{});
+        return;
+    }
+    std::vector<std::string> keys;
+    keys.reserve(groups.size());
+    for (const auto& group : groups) keys.push_back(keys_.members(group));
+    client_.run(
+        redis_scripts::hashes_read(), std::move(keys), {"0"},
+        [done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            std::set<std::string> users;
+            for (auto& group : reply->elements) {
+                for (auto& user : group.elements) users.insert(std::move(user.str));
+            }
+            done(std::vector<std::string>(users.begin(), users.end()));
+        },
+        wait_for_connection);
+}
+
+}  // namespace muster::store
