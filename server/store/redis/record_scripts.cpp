@@ -1,5 +1,6 @@
 #include "store/redis/record_scripts.hpp"
 
+#include "core/metrics.hpp"
 #include "store/redis_lua.hpp"
 
 namespace muster::store::redis_scripts {
@@ -139,6 +140,18 @@ return out
 
 namespace muster::store {
 
+namespace {
+
+metrics::Counter& conflicts_total() {
+    static auto& counter = metrics::registry().counter(
+        "muster_record_swap_conflicts_total",
+        "Feature record swaps (duty calls, sign-in) that found the record changed by another "
+        "writer and were not written (the rule runs again)");
+    return counter;
+}
+
+}  // namespace
+
 void RecordSwap::run(redis::Client& client, const redis::Keys& keys, Done<Outcome> done) && {
     std::vector<std::string> k;
     std::vector<std::string> a{std::to_string(records.size()),   std::to_string(indexes.size()),
@@ -175,9 +188,11 @@ void RecordSwap::run(redis::Client& client, const redis::Keys& keys, Done<Outcom
         a.push_back(std::to_string(intent.created_ms));
     }
     const std::size_t appended = events.size();
+    const bool pushed = !pushes.empty();
+    conflicts_total();  // listed from the start
     client.run(
         redis_scripts::record_swap(), std::move(k), std::move(a),
-        [appended, done = std::move(done)](Result<redis::Reply> reply) {
+        [appended, pushed, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
                 return;
@@ -196,6 +211,7 @@ void RecordSwap::run(redis::Client& client, const redis::Keys& keys, Done<Outcom
                 switch (code) {
                     case -7:
                         outcome.kind = Outcome::Kind::changed;
+                        conflicts_total().inc();
                         break;
                     case -6:
                         outcome.kind = Outcome::Kind::taken;
@@ -219,6 +235,10 @@ void RecordSwap::run(redis::Client& client, const redis::Keys& keys, Done<Outcom
                 redis::as_integer(reply->elements[1 + i], seq);
                 outcome.seqs.push_back(static_cast<std::uint64_t>(seq));
             }
+            std::int64_t dropped = 0;
+            if (pushed && reply->elements.size() > 1 + appended)
+                redis::as_integer(reply->elements[1 + appended], dropped);
+            outcome.dropped = dropped > 0 ? static_cast<std::uint64_t>(dropped) : 0;
             done(std::move(outcome));
         },
         true);

@@ -76,9 +76,11 @@ struct RecordSwap {
         enum class Kind { written, changed, taken, no_group } kind = Kind::written;
         std::size_t index = 0;  // changed: the record; taken: the index; no_group: the event
         std::vector<std::uint64_t> seqs;  // written: one per event
+        std::uint64_t dropped = 0;        // written: intents the outbox's bound dropped
     };
 
-    // Runs record_swap on `client` (any thread); `done` on the Redis thread.
+    // Runs record_swap on `client` (any thread); `done` on the Redis thread. Counts the swaps
+    // that lost (muster_record_swap_conflicts_total: how often another node wrote first).
     void run(redis::Client& client, const redis::Keys& keys, Done<Outcome> done) &&;
 };
 

@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/log.hpp"
+#include "store/push_outbox_metrics.hpp"
 #include "store/redis/record_scripts.hpp"
 #include "store/redis_gather.hpp"
 
@@ -328,6 +330,12 @@ void RedisDutyStore::decide(const std::string& call_id, const Targets& targets, 
                     }
                 }
                 if (!found) remember(call_id, targets);
+                push_outbox_metrics::enqueued_total().inc(applied.outcome.pushes.size());
+                if (swapped->dropped > 0) {
+                    push_outbox_metrics::dropped_total().inc(swapped->dropped);
+                    MUSTER_LOG_WARN("push") << "outbox retention dropped " << swapped->dropped
+                                            << " undelivered push intents";
+                }
                 finish(call_id, std::move(applied));
             });
     });
@@ -443,45 +451,20 @@ void RedisDutyStore::list(DutyListQuery query, Done<std::vector<DutySnapshot>> d
             if (found.size() > limit) found.resize(limit);
             auto ids = std::make_shared<std::vector<std::string>>();
             for (auto& [created, id] : found) ids->push_back(std::move(id));
-            gather<std::optional<DutySnapshot>>(
-                ids->size(),
-                [this, ids](std::size_t i, const Done<std::optional<DutySnapshot>>& one) {
-                    const std::string& id = (*ids)[i];
-                    locate(id, [this, id, one](Result<Targets> targets) {
-                        if (!targets) {
-                            // Gone meanwhile: listed no more.
-                            if (targets.status().code() == errc::not_found) {
-                                one(std::optional<DutySnapshot>{});
-                            } else {
-                                one(targets.status());
-                            }
-                            return;
-                        }
-                        read_call(id, *targets, true, [one](Result<Read> read) {
-                            if (!read) {
-                                one(read.status());
-                            } else if (read->record.call().call_id().empty()) {
-                                one(std::optional<DutySnapshot>{});
-                            } else {
-                                DutySnapshot snapshot;
-                                snapshot.record = std::move(read->record);
-                                snapshot.audience = std::move(read->audience);
-                                one(std::optional<DutySnapshot>(std::move(snapshot)));
-                            }
-                        });
-                    });
-                },
-                [done](Result<std::vector<std::optional<DutySnapshot>>> snapshots) {
-                    if (!snapshots) {
-                        done(snapshots.status());
-                        return;
-                    }
-                    std::vector<DutySnapshot> out;
-                    for (auto& snapshot : *snapshots) {
-                        if (snapshot) out.push_back(std::move(*snapshot));
-                    }
-                    done(std::move(out));
-                });
+            read_all(ids, true, [done](Result<std::vector<Read>> reads) {
+                if (!reads) {
+                    done(reads.status());
+                    return;
+                }
+                std::vector<DutySnapshot> out;
+                for (auto& read : *reads) {
+                    DutySnapshot snapshot;
+                    snapshot.record = std::move(read.record);
+                    snapshot.audience = std::move(read.audience);
+                    out.push_back(std::move(snapshot));
+                }
+                done(std::move(out));
+            });
         },
         wait_for_connection);
 }
@@ -496,48 +479,63 @@ void RedisDutyStore::list_active(Done<std::vector<DutyTimerState>> done) {
             }
             auto ids = std::make_shared<std::vector<std::string>>();
             for (auto& id : reply->elements) ids->push_back(std::move(id.str));
-            gather<std::optional<DutyTimerState>>(
-                ids->size(),
-                [this, ids](std::size_t i, const Done<std::optional<DutyTimerState>>& one) {
-                    const std::string& id = (*ids)[i];
-                    locate(id, [this, id, one](Result<Targets> targets) {
-                        if (!targets) {
-                            if (targets.status().code() == errc::not_found) {
-                                one(std::optional<DutyTimerState>{});
-                            } else {
-                                one(targets.status());
-                            }
-                            return;
-                        }
-                        read_call(id, *targets, false, [one](Result<Read> read) {
-                            if (!read) {
-                                one(read.status());
-                            } else if (read->record.call().call_id().empty() ||
-                                       read->record.timers_done()) {
-                                one(std::optional<DutyTimerState>{});
-                            } else {
-                                one(std::optional<DutyTimerState>(
-                                    features::duty::timer_state(read->record)));
-                            }
-                        });
-                    });
-                },
-                [done](Result<std::vector<std::optional<DutyTimerState>>> states) {
-                    if (!states) {
-                        done(states.status());
-                        return;
-                    }
-                    std::vector<DutyTimerState> out;
-                    for (auto& state : *states) {
-                        if (state) out.push_back(std::move(*state));
-                    }
-                    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-                        return a.deadline_ms < b.deadline_ms;
-                    });
-                    done(std::move(out));
+            read_all(ids, false, [done](Result<std::vector<Read>> reads) {
+                if (!reads) {
+                    done(reads.status());
+                    return;
+                }
+                std::vector<DutyTimerState> out;
+                for (const auto& read : *reads) {
+                    if (!read.record.timers_done())
+                        out.push_back(features::duty::timer_state(read.record));
+                }
+                std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+                    return a.deadline_ms < b.deadline_ms;
                 });
+                done(std::move(out));
+            });
         },
         wait_for_connection);
+}
+
+void RedisDutyStore::read_all(std::shared_ptr<std::vector<std::string>> ids, bool audience,
+                              Done<std::vector<Read>> done) {
+    gather<std::optional<Read>>(
+        ids->size(),
+        [this, ids, audience](std::size_t i, const Done<std::optional<Read>>& one) {
+            const std::string& id = (*ids)[i];
+            locate(id, [this, id, audience, one](Result<Targets> targets) {
+                if (!targets) {
+                    // Gone meanwhile: listed no more.
+                    if (targets.status().code() == errc::not_found) {
+                        one(std::optional<Read>{});
+                    } else {
+                        one(targets.status());
+                    }
+                    return;
+                }
+                read_call(id, *targets, audience, [one](Result<Read> read) {
+                    if (!read) {
+                        one(read.status());
+                    } else if (read->record.call().call_id().empty()) {
+                        one(std::optional<Read>{});
+                    } else {
+                        one(std::optional<Read>(std::move(*read)));
+                    }
+                });
+            });
+        },
+        [done = std::move(done)](Result<std::vector<std::optional<Read>>> reads) {
+            if (!reads) {
+                done(reads.status());
+                return;
+            }
+            std::vector<Read> out;
+            for (auto& read : *reads) {
+                if (read) out.push_back(std::move(*read));
+            }
+            done(std::move(out));
+        });
 }
 
 void RedisDutyStore::audience(std::vector<std::string> groups,

@@ -83,6 +83,9 @@ class RedisDutyStore final : public features::duty::DutyStore {
     void remember(const std::string& call_id, Targets targets);
     void read_call(const std::string& call_id, const Targets& targets, bool audience,
                    Done<Read> done);
+    // The calls of `ids` that exist (with their audiences if asked), in the order given.
+    void read_all(std::shared_ptr<std::vector<std::string>> ids, bool audience,
+                  Done<std::vector<Read>> done);
     // Redis thread: the next queued change of the call, tried until its swap holds.
     void enqueue(std::string call_id, Pending pending);
     void attempt(const std::string& call_id, int attempt);
