@@ -152,6 +152,10 @@ metrics::Counter& conflicts_total() {
 
 }  // namespace
 
+void RecordSwap::register_metrics() {
+    conflicts_total();
+}
+
 void RecordSwap::run(redis::Client& client, const redis::Keys& keys, Done<Outcome> done) && {
     std::vector<std::string> k;
     std::vector<std::string> a{std::to_string(records.size()),   std::to_string(indexes.size()),
@@ -189,7 +193,6 @@ void RecordSwap::run(redis::Client& client, const redis::Keys& keys, Done<Outcom
     }
     const std::size_t appended = events.size();
     const bool pushed = !pushes.empty();
-    conflicts_total();  // listed from the start
     client.run(
         redis_scripts::record_swap(), std::move(k), std::move(a),
         [appended, pushed, done = std::move(done)](Result<redis::Reply> reply) {

@@ -82,6 +82,8 @@ struct RecordSwap {
     // Runs record_swap on `client` (any thread); `done` on the Redis thread. Counts the swaps
     // that lost (muster_record_swap_conflicts_total: how often another node wrote first).
     void run(redis::Client& client, const redis::Keys& keys, Done<Outcome> done) &&;
+    // Lists the swaps' series in /metrics before the first swap (stores call it when built).
+    static void register_metrics();
 };
 
 }  // namespace muster::store

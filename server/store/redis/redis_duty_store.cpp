@@ -108,7 +108,10 @@ Result<RedisDutyStore::Read> parse_call(const redis::Reply& flat, const std::str
 
 RedisDutyStore::RedisDutyStore(redis::Client& client, const redis::Keys& keys, LogConfig log,
                                PushOutboxLimits push)
-    : client_(client), keys_(keys), log_(log), push_(push) {}
+    : client_(client), keys_(keys), log_(log), push_(push) {
+    RecordSwap::register_metrics();
+    push_outbox_metrics::enqueued_total();
+}
 
 // ---- where a call is, and reading it ---------------------------------------------------------
 

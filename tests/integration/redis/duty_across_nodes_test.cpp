@@ -89,8 +89,17 @@ TEST_F(DutyAcrossNodesTest, a_hundred_concurrent_accepts_on_two_nodes_fill_ten_s
             ++conflicts;
         }
     }
+    // How often a swap lost to the other node's and its rule ran again (each node counts its own).
+    std::uint64_t retried = 0;
+    for (int n = 0; n < 2; ++n) {
+        const std::string metrics = http_call(node(n), "GET", "/metrics").body;
+        const std::string name = "muster_record_swap_conflicts_total ";
+        const auto at = metrics.find("\n" + name);
+        ASSERT_NE(at, std::string::npos) << "no " << name << "in /metrics";
+        retried += std::stoull(metrics.substr(at + 1 + name.size()));
+    }
     std::cout << "[ measured ] accepted on n0: " << accepted_on[0] << ", on n1: " << accepted_on[1]
-              << "\n";
+              << "; swaps retried after the other node wrote first: " << retried << "\n";
     EXPECT_EQ(accepted.size(), slots);
     EXPECT_EQ(conflicts, acceptors - static_cast<int>(slots));
 
