@@ -88,6 +88,7 @@ void RedisBus::stop() {
         subscriber_->stop();
         publisher_->stop();
         healthy_ = false;
+        fail_parked(nullptr, steady::time_point::max(), "the Redis bus is stopped");
     });
     loop_.stop();
     handler_.store(nullptr);
@@ -97,29 +98,52 @@ void RedisBus::stop() {
 
 void RedisBus::subscribe(std::string group, Done<Unit> done) {
     loop_.post([this, group = std::move(group), done = std::move(done)]() mutable {
-        if (stopped_ || !subscriber_->ready()) {
-            done(unavailable("the Redis bus is not connected"));
+        if (stopped_) {
+            done(unavailable("the Redis bus is stopped"));
             return;
         }
-        const std::string channel = keys_.group_channel(group);
-        const auto deadline = steady::now() + milliseconds(config_.command_timeout_ms);
-        switch (tracker_.subscribe(channel, done, deadline)) {
-            case SubscriptionTracker::Outcome::active:
-                done(Unit{});
-                break;
-            case SubscriptionTracker::Outcome::pending:
-                break;
-            case SubscriptionTracker::Outcome::send:
-                send_subscribe({channel});
-                break;
+        if (!subscriber_->ready()) {
+            // Just started, or reconnecting: wait for the subscriber, for as long as a command
+            // may take, rather than fail a client that came a moment too early.
+            parked_.push_back({std::move(group), std::move(done),
+                               steady::now() + milliseconds(config_.command_timeout_ms)});
+            return;
         }
+        subscribe_now(group, done);
     });
+}
+
+void RedisBus::subscribe_now(const std::string& group, Done<Unit>& done) {
+    const std::string channel = keys_.group_channel(group);
+    const auto deadline = steady::now() + milliseconds(config_.command_timeout_ms);
+    switch (tracker_.subscribe(channel, done, deadline)) {
+        case SubscriptionTracker::Outcome::active:
+            done(Unit{});
+            break;
+        case SubscriptionTracker::Outcome::pending:
+            break;
+        case SubscriptionTracker::Outcome::send:
+            send_subscribe({channel});
+            break;
+    }
+}
+
+void RedisBus::fail_parked(const std::string* group, steady::time_point overdue_at,
+                           const std::string& why) {
+    std::vector<Done<Unit>> failed;
+    std::erase_if(parked_, [&](Parked& parked) {
+        const bool drop = group != nullptr ? parked.group == *group : parked.deadline <= overdue_at;
+        if (drop) failed.push_back(std::move(parked.done));
+        return drop;
+    });
+    for (auto& done : failed) done(unavailable(why));
 }
 
 void RedisBus::unsubscribe(std::string group) {
     loop_.post([this, group = std::move(group)] {
         const std::string channel = keys_.group_channel(group);
         std::vector<SubscriptionTracker::Waiter> failed;
+        fail_parked(&group, {}, "unsubscribed before the Redis bus connected");
         const bool wanted = tracker_.unsubscribe(channel, failed);
         for (auto& waiter : failed) waiter(unavailable("unsubscribed before Redis confirmed"));
         if (wanted && subscriber_->ready())
@@ -148,6 +172,17 @@ void RedisBus::subscriber_ready() {
     MUSTER_LOG_INFO("bus") << "subscribing to " << channels.size() - 2 << " group channels";
     send_subscribe(channels);
     update_health();
+    // The subscribe() calls that came while it was connecting; send_subscribe() may have
+    // recycled the connection already, then they wait for the next one.
+    auto parked = std::move(parked_);
+    parked_.clear();
+    for (auto& call : parked) {
+        if (subscriber_->ready()) {
+            subscribe_now(call.group, call.done);
+        } else {
+            parked_.push_back(std::move(call));
+        }
+    }
 }
 
 void RedisBus::subscriber_down() {
@@ -263,6 +298,9 @@ void RedisBus::health_tick() {
             "no health echo for " +
             std::to_string(std::chrono::duration_cast<milliseconds>(now - last_echo_).count()) +
             " ms");
+    }
+    if (!subscriber_->ready()) {
+        fail_parked(nullptr, now, "the Redis bus did not connect in time");
     }
     if (publisher_->ready()) {
         publish(health_channel_, make_shared_bytes(std::to_string(++health_token_)));

@@ -13,11 +13,13 @@
 // (transient presence, no seq). The seq is read from the bytes (protocol/event_bytes.hpp); the
 // bytes go to the hub as they are, so they are copied once, out of hiredis' buffer.
 //
-// Redis comes and goes: subscribe() while the subscriber is down fails at once with
-// UNAVAILABLE; active subscriptions are kept in a list (SubscriptionTracker) and subscribed
-// again after a reconnect, then the handler's on_bus_reset() tells sessions to catch up from
-// the log (what was published meanwhile is gone for this node). Control messages published
-// while the publisher is down wait in a bounded queue; presence notices are dropped.
+// Redis comes and goes: subscribe() while the subscriber is down (a node just started, or
+// reconnecting) waits for it up to redis.command_timeout_ms (checked on the health tick, so up
+// to one health_interval more), then fails with UNAVAILABLE; active subscriptions are kept in a
+// list (SubscriptionTracker) and subscribed again after a reconnect, then the handler's
+// on_bus_reset() tells sessions to catch up from the log (what was published meanwhile is gone for
+// this node). Control messages published while the publisher is down wait in a bounded queue;
+// presence notices are dropped.
 //
 // Control messages reach this node's handler at once, on the publishing thread (like
 // LocalBus), and the other nodes through Redis as "<bus id>\n<message>"; the echo of its
@@ -34,6 +36,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -54,7 +57,7 @@ namespace muster::bus {
 
 class RedisBus final : public Bus {
   public:
-    // Connects in the background (subscribe() fails with UNAVAILABLE until connected).
+    // Connects in the background (subscribe() waits for the connection, bounded).
     // `bus_id` names this bus' health channel and its Redis clients; unique per process.
     RedisBus(const RedisConfig& config, const redis::Endpoint& endpoint, std::string bus_id);
     // stop()
@@ -86,6 +89,18 @@ class RedisBus final : public Bus {
     void health_tick();
     void update_health();
     void send_subscribe(const std::vector<std::string>& channels);
+    // The subscriber is ready: SUBSCRIBE (or join one under way) and complete `done` later.
+    void subscribe_now(const std::string& group, Done<Unit>& done);
+    // Fails the parked subscribe() calls of `group`, or else those due by `overdue_at`.
+    void fail_parked(const std::string* group, std::chrono::steady_clock::time_point overdue_at,
+                     const std::string& why);
+
+    // A subscribe() that came while the subscriber was not connected.
+    struct Parked {
+        std::string group;
+        Done<Unit> done;
+        std::chrono::steady_clock::time_point deadline;
+    };
 
     const RedisConfig config_;
     const redis::Keys keys_;
@@ -100,6 +115,7 @@ class RedisBus final : public Bus {
     std::unique_ptr<redis::Connection> publisher_;
     boost::asio::steady_timer health_timer_;
     SubscriptionTracker tracker_;
+    std::vector<Parked> parked_;               // subscribe() calls waiting for the subscriber
     std::deque<SharedBytes> control_backlog_;  // control messages waiting for the publisher
     std::chrono::steady_clock::time_point last_echo_;
     std::uint64_t health_token_ = 0;
