@@ -217,6 +217,19 @@ po::options_description describe(Config& c) {
     add("meeting.max_co_hosts", po::value(&m.max_co_hosts)->default_value(m.max_co_hosts), "");
     add("meeting.max_shared_items",
         po::value(&m.max_shared_items)->default_value(m.max_shared_items), "");
+    add("meeting.max_mesh_peers", po::value(&m.max_mesh_peers)->default_value(m.max_mesh_peers),
+        "");
+    add("meeting.max_signal_bytes",
+        po::value(&m.max_signal_bytes)->default_value(m.max_signal_bytes), "");
+    add("meeting.signals_per_second",
+        po::value(&m.signals_per_second)->default_value(m.signals_per_second), "");
+    add("meeting.signal_burst", po::value(&m.signal_burst)->default_value(m.signal_burst), "");
+    add("meeting.stun_urls", po::value(&m.stun_urls)->default_value(m.stun_urls), "");
+    add("meeting.turn_urls", po::value(&m.turn_urls)->default_value(m.turn_urls), "");
+    add("meeting.turn_secret", po::value(&m.turn_secret)->default_value(m.turn_secret), "");
+    add("meeting.turn_ttl_s", po::value(&m.turn_ttl_s)->default_value(m.turn_ttl_s), "");
+    add("meeting.sfu_url", po::value(&m.sfu_url)->default_value(m.sfu_url), "");
+    add("meeting.sfu_secret", po::value(&m.sfu_secret)->default_value(m.sfu_secret), "");
 
     add("debug.manual_clock", po::value(&c.debug.manual_clock)->default_value(c.debug.manual_clock),
         "");
@@ -244,6 +257,41 @@ std::string env_to_option(const std::string& env, const po::options_description&
     if (underscore == std::string::npos) return {};
     name[underscore] = '.';
     return d.find_nothrow(name, false) != nullptr ? name : std::string{};
+}
+
+// Voice and video: signals must fit in an inbound frame, and a burst of the largest in half of
+// a receiver's outbound queue.
+Status validate_meeting_media(const Config& c) {
+    auto bad = [](std::string message) {
+        return Status{errc::invalid_argument, std::move(message)};
+    };
+    const auto& m = c.meeting;
+    constexpr std::uint64_t framing = 1024;
+    if (m.max_mesh_peers < 2) return bad("meeting.max_mesh_peers must be at least 2");
+    if (m.max_signal_bytes == 0 || m.max_signal_bytes + framing > c.limits.max_frame_bytes) {
+        return bad(
+            "meeting.max_signal_bytes must be positive and, with 1 KiB of framing, fit in "
+            "limits.max_frame_bytes");
+    }
+    if (m.signals_per_second <= 0 || m.signal_burst == 0)
+        return bad("meeting.signals_per_second and meeting.signal_burst must be positive");
+    if (std::uint64_t{m.signal_burst} * (m.max_signal_bytes + framing) >
+        c.limits.outbound_queue_bytes / 2) {
+        return bad(
+            "meeting.signal_burst x (meeting.max_signal_bytes + 1 KiB) must be at most half "
+            "of limits.outbound_queue_bytes");
+    }
+    if (!m.turn_urls.empty() && m.turn_secret.empty())
+        return bad("meeting.turn_urls needs meeting.turn_secret (coturn's static-auth-secret)");
+    if (!m.turn_secret.empty() && m.turn_urls.empty())
+        return bad("meeting.turn_secret needs meeting.turn_urls");
+    if (m.turn_ttl_s < 60) return bad("meeting.turn_ttl_s must be at least 60");
+    if (!m.sfu_url.empty() && m.sfu_url.rfind("http://", 0) != 0 &&
+        m.sfu_url.rfind("https://", 0) != 0)
+        return bad("meeting.sfu_url must start with http:// or https://");
+    if (m.sfu_url.empty() != m.sfu_secret.empty())
+        return bad("meeting.sfu_url and meeting.sfu_secret go together");
+    return {};
 }
 
 }  // namespace
@@ -350,6 +398,7 @@ Status validate(const Config& c) {
             "end while its lease holds)");
     }
     if (pu.batch > 10000) return bad("push.batch must be at most 10000");
+    if (Status s = validate_meeting_media(c); !s) return s;
     return ok_status();
 }
 

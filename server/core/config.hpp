@@ -129,6 +129,23 @@ struct MeetingConfig {
     std::uint32_t default_roll_window_s = 60;  // a roll call without window_s
     std::uint32_t max_co_hosts = 20;
     std::uint32_t max_shared_items = 100;  // per meeting
+    // Voice and video (WebRTC; the server carries signalling only).
+    // Up to this many participants send each other video directly (a mesh); in larger meetings
+    // without an SFU only the hosts and the floor holder send video
+    std::uint32_t max_mesh_peers = 4;
+    // meeting_signal payload; over: TOO_LARGE. With 1 KiB of framing it must fit in
+    // limits.max_frame_bytes
+    std::uint32_t max_signal_bytes = 16384;
+    double signals_per_second = 10;  // meeting_signal token bucket rate per connection
+    // meeting_signal token bucket size; signal_burst x (max_signal_bytes + 1 KiB) must fit in
+    // half of limits.outbound_queue_bytes, so that one sender's burst cannot close the receiver
+    std::uint32_t signal_burst = 24;
+    std::string stun_urls;    // comma-separated stun: URLs given to participants (ice-servers)
+    std::string turn_urls;    // comma-separated turn:/turns: URLs of the TURN server (coturn)
+    std::string turn_secret;  // coturn's static-auth-secret (use-auth-secret); needs turn_urls
+    std::uint32_t turn_ttl_s = 43200;  // lifetime of the TURN credentials handed out
+    std::string sfu_url;     // Janus HTTP API, e.g. http://127.0.0.1:8088/janus; empty = no SFU
+    std::string sfu_secret;  // Janus admin_key (creates rooms) and token secret; needs sfu_url
 };
 
 struct PushConfig {

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/jwt.hpp"
+
 namespace muster::node {
 
 namespace json = boost::json;
@@ -17,6 +19,11 @@ std::string encode_control(const ControlMessage& message) {
             break;
         case ControlMessage::Kind::session_revoked:
             object["kind"] = "session_revoked";
+            break;
+        case ControlMessage::Kind::feature:
+            object["kind"] = "feature";
+            object["topic"] = message.topic;
+            object["data"] = base64url_encode(message.data);
             break;
     }
     if (!message.user.empty()) object["user"] = message.user;
@@ -47,6 +54,14 @@ std::optional<ControlMessage> decode_control(const std::string& text) {
             return std::nullopt;
         message.user = std::string(user->as_string());
         message.session = std::string(session->as_string());
+    } else if (kind->as_string() == "feature") {
+        message.kind = ControlMessage::Kind::feature;
+        const auto* topic = object.if_contains("topic");
+        const auto* data = object.if_contains("data");
+        if (topic == nullptr || !topic->is_string() || data == nullptr || !data->is_string() ||
+            !base64url_decode(data->as_string(), message.data))
+            return std::nullopt;
+        message.topic = std::string(topic->as_string());
     } else {
         return std::nullopt;
     }

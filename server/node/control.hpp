@@ -9,11 +9,19 @@ namespace muster::node {
 
 struct ControlMessage {
     // session_revoked: a device session (features/signin) has ended; its connections close
-    // with 4001 on every node.
-    enum class Kind : std::uint8_t { groups_changed, memberships_changed, session_revoked };
+    // with 4001 on every node. feature: a feature's own message to its instances on every node
+    // (NodeServices::tell_nodes), opaque to the node.
+    enum class Kind : std::uint8_t {
+        groups_changed,
+        memberships_changed,
+        session_revoked,
+        feature
+    };
     Kind kind = Kind::groups_changed;
     std::string user;     // memberships_changed, session_revoked: whose
     std::string session;  // session_revoked: the `sid` of the session's tokens
+    std::string topic;    // feature: which handler (NodeServices::on_node_message)
+    std::string data;     // feature: its bytes (base64url on the wire)
 };
 
 std::string encode_control(const ControlMessage& message);

@@ -394,6 +394,9 @@ void Node::on_control(SharedBytes message) {
         reload_tree({});
     } else if (control->kind == ControlMessage::Kind::session_revoked) {
         close_session(control->user, control->session);
+    } else if (control->kind == ControlMessage::Kind::feature) {
+        const auto handler = node_handlers_.find(control->topic);
+        if (handler != node_handlers_.end()) handler->second(control->data);
     } else {
         refresh_memberships(control->user, {});
     }
@@ -444,6 +447,19 @@ void Node::refresh_memberships(const std::string& user, Done<Unit> done) {
 
 void Node::on_client_closed(std::function<void(const Client&)> observer) {
     close_observers_.push_back(std::move(observer));
+}
+
+void Node::tell_nodes(const std::string& topic, std::string data) {
+    ControlMessage message;
+    message.kind = ControlMessage::Kind::feature;
+    message.topic = topic;
+    message.data = std::move(data);
+    bus_->publish_control(make_shared_bytes(encode_control(message)));
+}
+
+void Node::on_node_message(std::string topic,
+                           std::function<void(const std::string& data)> handler) {
+    node_handlers_[std::move(topic)] = std::move(handler);
 }
 
 void Node::client_closed(const Client& client) {

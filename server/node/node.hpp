@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -61,6 +62,9 @@ class Node final : public NodeServices,
     void groups_changed(Done<Unit> done) override;
     void session_revoked(const std::string& user, const std::string& session) override;
     void on_client_closed(std::function<void(const Client&)> observer) override;
+    void tell_nodes(const std::string& topic, std::string data) override;
+    void on_node_message(std::string topic,
+                         std::function<void(const std::string& data)> handler) override;
     void set_chat_tag_check(ChatTagCheck check) override { chat_tag_check_ = std::move(check); }
     [[nodiscard]] const ChatTagCheck& chat_tag_check() const override { return chat_tag_check_; }
     void set_session_check(SessionCheck check) override { session_check_ = std::move(check); }
@@ -112,6 +116,8 @@ class Node final : public NodeServices,
     HttpRouter router_;
     std::vector<std::unique_ptr<Feature>> features_;
     std::vector<std::function<void(const Client&)>> close_observers_;
+    // Set before the node starts, read-only after: no lock.
+    std::unordered_map<std::string, std::function<void(const std::string&)>> node_handlers_;
     ChatTagCheck chat_tag_check_;
     SessionCheck session_check_;
     std::atomic<std::uint16_t> bound_port_{0};

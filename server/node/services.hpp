@@ -71,6 +71,15 @@ class NodeServices {
     // authenticated with its tokens get UNAUTHENTICATED and close with 4001.
     virtual void session_revoked(const std::string& user, const std::string& session) = 0;
 
+    // A feature's message to its instances on every node, this one included (over the bus's
+    // control channel: every node gets every message, so for small and rare traffic such as
+    // WebRTC signalling). Handlers run on the bus's thread (this node's: at once, inside the
+    // call) and must not block.
+    virtual void tell_nodes(const std::string& topic, std::string data) = 0;
+    // Set at install, one handler per topic.
+    virtual void on_node_message(std::string topic,
+                                 std::function<void(const std::string& data)> handler) = 0;
+
     // Observers called on the client's loop when an authenticated client is gone (meetings
     // close attendance intervals with it).
     virtual void on_client_closed(std::function<void(const Client&)> observer) = 0;

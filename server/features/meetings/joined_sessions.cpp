@@ -19,6 +19,13 @@ void JoinedSessions::remove(const std::string& session, const std::string& meeti
     if (it->second.empty()) meetings_of_.erase(it);
 }
 
+bool JoinedSessions::joined(const std::string& session, const std::string& meeting) {
+    std::lock_guard lock(mutex_);
+    const auto it = meetings_of_.find(session);
+    return it != meetings_of_.end() &&
+           std::find(it->second.begin(), it->second.end(), meeting) != it->second.end();
+}
+
 std::vector<std::string> JoinedSessions::take(const std::string& session) {
     std::lock_guard lock(mutex_);
     const auto it = meetings_of_.find(session);

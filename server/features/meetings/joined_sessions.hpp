@@ -17,6 +17,8 @@ class JoinedSessions {
   public:
     void add(const std::string& session, const std::string& meeting);
     void remove(const std::string& session, const std::string& meeting);
+    // Whether the session joined the meeting (and has not left it or closed).
+    [[nodiscard]] bool joined(const std::string& session, const std::string& meeting);
     // Forgets the session and returns the meetings it had joined.
     std::vector<std::string> take(const std::string& session);
 

@@ -159,7 +159,10 @@ asio::awaitable<Result<v1::ServerFrame>> join_meeting(MeetingFeature& feature, C
         feature.sessions().remove(session, meeting_id);
         co_return applied.status();
     }
-    co_return meeting_reply(&v1::ServerFrame::mutable_meeting_join, *applied);
+    v1::MeetingMedia media = feature.media_for(applied->record.state(), client->caller().user());
+    v1::ServerFrame frame = meeting_reply(&v1::ServerFrame::mutable_meeting_join, *applied);
+    frame.mutable_meeting_join()->mutable_media()->Swap(&media);
+    co_return frame;
 }
 
 asio::awaitable<Result<v1::ServerFrame>> leave_meeting(MeetingFeature& feature, ClientPtr client,
@@ -204,6 +207,12 @@ asio::awaitable<Result<v1::ServerFrame>> get_meeting(MeetingFeature& feature, Cl
         node::effective_role(*feature.services().tree(), caller, record->state().group())};
     if (Status s = may_read(*record, actor); !s) co_return s;
     v1::ServerFrame frame;
+    for (const auto& p : record->state().participants()) {
+        if (p.user() == caller.user()) {
+            *frame.mutable_meeting_get()->mutable_media() =
+                feature.media_for(record->state(), caller.user());
+        }
+    }
     frame.mutable_meeting_get()->mutable_state()->Swap(record->mutable_state());
     co_return frame;
 }
@@ -315,6 +324,18 @@ void register_meeting_commands(node::CommandRegistry& commands, MeetingFeature& 
         });
         co_return co_await run(*f, *c, command.meeting_id(),
                                &v1::ServerFrame::mutable_meeting_share, std::move(rule));
+    });
+    commands.add_simple(Cmd::kMeetingMedia, [f](ClientPtr c, const Cmd& cmd) -> Reply {
+        const auto& command = cmd.meeting_media();
+        const auto max_id = f->services().config().limits.max_id_bytes;
+        if (Status s = node::check_optional_id("user", command.user(), max_id); !s) co_return s;
+        auto rule = as_caller(*c, [user = command.user(), audio = command.audio(),
+                                   video = command.video(), policy = f->media_policy()](
+                                      v1::MeetingRecord& r, const Actor& a, std::int64_t now) {
+            return set_media(r, a, user, audio, video, policy, now);
+        });
+        co_return co_await run(*f, *c, command.meeting_id(),
+                               &v1::ServerFrame::mutable_meeting_media, std::move(rule));
     });
     commands.add_simple(Cmd::kMeetingSetAgendaItem, [f](ClientPtr c, const Cmd& cmd) -> Reply {
         const auto& command = cmd.meeting_set_agenda_item();

@@ -67,12 +67,27 @@ void MeetingFeature::install(node::NodeServices& services, node::CommandRegistry
     counters();  // listed in /metrics from the start, at 0
     register_meeting_commands(commands, *this);
     register_meeting_routes(routes, *this);
+    signalling_.install(services, commands);
     services.on_client_closed([this](const node::Client& client) {
+        signalling_.forget(client.session_id());
         connection_closed(client.caller().user(), client.session_id());
     });
     services.set_chat_tag_check([this](std::string group, std::string meeting_id) {
         return check_chat_tag(std::move(group), std::move(meeting_id));
     });
+}
+
+MediaPolicy MeetingFeature::media_policy() const {
+    const auto& config = services_->config().meeting;
+    return MediaPolicy{config.max_mesh_peers, !config.sfu_url.empty()};
+}
+
+v1::MeetingMedia MeetingFeature::media_for(const v1::MeetingState& /*state*/,
+                                           const std::string& /*user*/) const {
+    v1::MeetingMedia media;
+    media.set_mode(v1::MeetingMedia::MESH);
+    media.set_max_mesh_peers(services_->config().meeting.max_mesh_peers);
+    return media;
 }
 
 void MeetingFeature::start() {

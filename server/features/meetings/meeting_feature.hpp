@@ -16,6 +16,8 @@
 
 #include "features/meetings/joined_sessions.hpp"
 #include "features/meetings/meeting_groups.hpp"
+#include "features/meetings/rules.hpp"
+#include "features/meetings/signalling.hpp"
 #include "node/http_router.hpp"
 #include "node/services.hpp"
 #include "store/meeting_store.hpp"
@@ -42,6 +44,11 @@ class MeetingFeature final : public node::Feature {
     node::NodeServices& services() { return *services_; }
     store::MeetingStore& store() { return store_; }
     JoinedSessions& sessions() { return sessions_; }
+    // Voice and video: who may send video (config meeting.max_mesh_peers, meeting.sfu_url).
+    [[nodiscard]] MediaPolicy media_policy() const;
+    // How `user`'s media flows in this meeting (MeetingReply.media of a participant).
+    [[nodiscard]] muster::v1::MeetingMedia media_for(const muster::v1::MeetingState& state,
+                                                     const std::string& user) const;
 
     // "<process>/<session>": how a connection of this node is recorded in meetings.
     [[nodiscard]] std::string connection_tag(const std::string& session) const {
@@ -86,6 +93,7 @@ class MeetingFeature final : public node::Feature {
     store::MeetingStore& store_;
     node::NodeServices* services_ = nullptr;
     JoinedSessions sessions_;
+    Signalling signalling_{*this};
     MeetingGroups groups_{max_known_meetings};
     std::atomic<bool> stopping_{false};
     // Liveness reports (shared stores): the processes alive at the last one; whether a

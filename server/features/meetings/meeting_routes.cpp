@@ -3,6 +3,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <google/protobuf/util/json_util.h>
 
+#include "features/meetings/ice_servers.hpp"
 #include "features/meetings/meeting_feature.hpp"
 #include "features/meetings/report.hpp"
 #include "features/meetings/rules.hpp"
@@ -87,6 +88,28 @@ asio::awaitable<HttpResponse> state(MeetingFeature& feature, node::HttpCall& cal
     co_return node::json_response(200, record->state());
 }
 
+// For participants only: TURN credentials let their holder relay traffic through the server's
+// TURN service until they expire.
+asio::awaitable<HttpResponse> ice_servers(MeetingFeature& feature, node::HttpCall& call) {
+    const std::string& id = call.params[0];
+    const auto& config = feature.services().config();
+    if (Status s = node::check_id("meeting id", id, config.limits.max_id_bytes); !s)
+        co_return node::error_response(s);
+    Result<v1::MeetingRecord> record = co_await feature.get(id);
+    if (!record) co_return node::error_response(record.status());
+    const auto& state = record->state();
+    const Actor actor = actor_of(feature, *call.caller, state.group());
+    if (Status s = may_read(*record, actor); !s) co_return node::error_response(s);
+    bool joined = false;
+    for (const auto& p : state.participants()) joined = joined || p.user() == actor.user;
+    if (!joined) {
+        co_return node::error_response(
+            {errc::forbidden, "join meeting " + id + " to get its ICE servers"});
+    }
+    co_return node::json_text_response(
+        200, ice_servers_json(config.meeting, actor.user, feature.services().clock().now_ms()));
+}
+
 }  // namespace
 
 void register_meeting_routes(node::HttpRouter& routes, MeetingFeature& feature) {
@@ -95,6 +118,8 @@ void register_meeting_routes(node::HttpRouter& routes, MeetingFeature& feature) 
                [f](node::HttpCall& c) { return state(*f, c); });
     routes.add("GET", "/api/v1/meetings/{}/attendance", node::HttpAuth::bearer,
                [f](node::HttpCall& c) { return attendance(*f, c); });
+    routes.add("GET", "/api/v1/meetings/{}/ice-servers", node::HttpAuth::bearer,
+               [f](node::HttpCall& c) { return ice_servers(*f, c); });
 }
 
 }  // namespace muster::features::meetings

@@ -2,6 +2,7 @@
 // The HTTP side of meetings:
 //   GET /api/v1/meetings/{id}                          the state (members of the group)
 //   GET /api/v1/meetings/{id}/attendance?format=json|csv  the report (hosts, coordinators)
+//   GET /api/v1/meetings/{id}/ice-servers              STUN/TURN for WebRTC (participants)
 
 #include "node/http_router.hpp"
 

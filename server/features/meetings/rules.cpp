@@ -474,4 +474,63 @@ Result<MeetingChange> set_agenda_item(MeetingRecord& record, const Actor& actor,
     return change;
 }
 
+// ---- voice and video ------------------------------------------------------------------------
+
+bool may_send_video(const State& state, const std::string& user, const MediaPolicy& policy) {
+    if (policy.sfu ||
+        static_cast<std::uint32_t>(state.participants_size()) <= policy.max_mesh_peers)
+        return true;
+    return is_host(state, user) || (!user.empty() && state.floor() == user);
+}
+
+Status may_signal(const MeetingRecord& record, const Actor& actor, const std::string& to_user) {
+    if (Status s = require_member(record, actor); !s) return s;
+    const State& state = record.state();
+    if (state.phase() != State::LIVE) {
+        return {errc::forbidden, "meeting " + state.meeting_id() + " is not live"};
+    }
+    if (participant_index(state, actor.user) < 0) {
+        return {errc::forbidden, "join meeting " + state.meeting_id() + " before signalling"};
+    }
+    if (to_user == actor.user) {
+        return {errc::invalid_argument, "to_user must be another participant"};
+    }
+    if (participant_index(state, to_user) < 0) {
+        return {errc::not_found, to_user + " is not in meeting " + state.meeting_id()};
+    }
+    return {};
+}
+
+Result<MeetingChange> set_media(MeetingRecord& record, const Actor& actor, const std::string& user,
+                                bool audio, bool video, const MediaPolicy& policy,
+                                std::int64_t /*now_ms*/) {
+    const std::string& target = user.empty() ? actor.user : user;
+    const bool own = target == actor.user;
+    if (!own) {
+        if (Status s = require_host(record, actor); !s) return s;
+    } else if (Status s = require_member(record, actor); !s) {
+        return s;
+    }
+    auto& state = *record.mutable_state();
+    if (Status s = require_not_ended(state); !s) return s;
+    if (Status s = require_participant(state, target); !s) return s;
+    auto& p = *state.mutable_participants(participant_index(state, target));
+    if (!own && ((audio && !p.audio()) || (video && !p.video()))) {
+        return Status{errc::forbidden,
+                      "a host may turn another participant's microphone or "
+                      "camera off, not on"};
+    }
+    if (video && !p.video() && !may_send_video(state, target, policy)) {
+        return Status{errc::forbidden,
+                      "more than " + std::to_string(policy.max_mesh_peers) +
+                          " participants: only the host and the speaker send video"};
+    }
+    MeetingChange change = by(actor, v1::MeetingUpdate::CHANGE_UNSPECIFIED, target);
+    if (p.audio() == audio && p.video() == video) return change;
+    p.set_audio(audio);
+    p.set_video(video);
+    change.change = v1::MeetingUpdate::MEDIA;
+    return change;
+}
+
 }  // namespace muster::features::meetings

@@ -108,4 +108,31 @@ Result<MeetingChange> set_agenda_item(MeetingRecord& record, const Actor& actor,
 // A member may read the state (meeting_get) without joining.
 Status may_read(const MeetingRecord& record, const Actor& actor);
 
+// ---- voice and video ------------------------------------------------------------------------
+
+// How media flows in meetings of this server (config meeting.max_mesh_peers, meeting.sfu_url).
+struct MediaPolicy {
+    std::uint32_t max_mesh_peers = 4;
+    bool sfu = false;  // an SFU is configured: every participant may send video
+};
+
+// Whether `user` may send video now. With an SFU, or in a meeting of at most max_mesh_peers
+// participants, everyone may; beyond, without an SFU, the meeting is audio-first: only the
+// host(s) and the floor holder send video (a mesh of N sends N-1 copies of each camera).
+[[nodiscard]] bool may_send_video(const muster::v1::MeetingState& state, const std::string& user,
+                                  const MediaPolicy& policy);
+
+// meeting_signal: FORBIDDEN for a stranger, for a meeting that is not LIVE, or for a sender
+// who has not joined it; NOT_FOUND when `to_user` is not a participant; INVALID_ARGUMENT to
+// oneself. Reads only.
+Status may_signal(const MeetingRecord& record, const Actor& actor, const std::string& to_user);
+
+// meeting_media: `user` empty (or the actor) sets one's own microphone/camera; a host may turn
+// another participant's off, never on (FORBIDDEN). The meeting must not have ended, the target
+// must be a participant (CONFLICT), and video on needs may_send_video (FORBIDDEN). MEDIA when
+// something changed, nothing otherwise.
+Result<MeetingChange> set_media(MeetingRecord& record, const Actor& actor, const std::string& user,
+                                bool audio, bool video, const MediaPolicy& policy,
+                                std::int64_t now_ms);
+
 }  // namespace muster::features::meetings

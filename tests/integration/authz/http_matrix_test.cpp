@@ -46,6 +46,7 @@ const Row http_table[] = {
     {"POST /api/v1/duty-calls/{}/close",                        {401,     401,    401,       403,      403,   200,          200,        200}},
     {"GET /api/v1/meetings/{}",                                 {401,     401,    401,       403,      200,   200,          200,        200}},
     {"GET /api/v1/meetings/{}/attendance",                      {401,     401,    401,       403,      403,   200,          200,        200}},
+    {"GET /api/v1/meetings/{}/ice-servers (joined over WebSocket first)",{401,401, 401,       403,      200,   200,          200,        200}},
     {"PUT /api/v1/devices/{}",                                  {401,     401,    401,       201,      201,   201,          201,        201}},
     {"DELETE /api/v1/devices/{} (one's own)",                   {401,     401,    401,       204,      204,   204,          204,        204}},
     {"DELETE /api/v1/devices/{} (another user's)",              {401,     401,    401,       404,      404,   404,          404,        404}},
@@ -81,6 +82,8 @@ constexpr std::string_view webhook =
 
 class HttpMatrixTest : public AuthzTest {
   protected:
+    // Connections that joined a meeting for a cell (kept open: their users stay joined).
+    std::vector<std::unique_ptr<TestClient>> joined_;
     // A string member of a JSON body (the first with that name), or "".
     static std::string field(const std::string& body, const std::string& name) {
         const std::string key = "\"" + name + "\":\"";
@@ -151,6 +154,19 @@ class HttpMatrixTest : public AuthzTest {
         if (route == "GET /api/v1/meetings/{}") return {"/api/v1/meetings/" + live_meeting(), {}};
         if (route == "GET /api/v1/meetings/{}/attendance")
             return {"/api/v1/meetings/" + live_meeting() + "/attendance", {}};
+        if (route == "GET /api/v1/meetings/{}/ice-servers") {
+            const std::string meeting = live_meeting();
+            if (authenticated(who)) {
+                ClientOptions options;
+                if (who == Who::admin) options.roles = {"admin"};
+                joined_.push_back(std::make_unique<TestClient>(
+                    TestClient::connect(server(), user, std::move(options))));
+                v1::ClientFrame join;
+                join.mutable_meeting_join()->set_meeting_id(meeting);
+                (void)joined_.back()->session().call(std::move(join));
+            }
+            return {"/api/v1/meetings/" + meeting + "/ice-servers", {}};
+        }
         if (route == "PUT /api/v1/devices/{}")
             return {"/api/v1/devices/" + fresh("phone"), std::string(webhook)};
         if (route == "DELETE /api/v1/devices/{}") {

@@ -55,6 +55,8 @@ const Row ws_table[] = {
     {"meeting_set_agenda_item",                  {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   FORBID, FORBID,        OK,         FORBID}},
     {"meeting_end",                              {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   FORBID, FORBID,        OK,         FORBID}},
     {"meeting_get",                              {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   OK,     OK,            OK,         OK}},
+    {"meeting_signal (joined, to a participant)",{UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   OK,     OK,            OK,         OK}},
+    {"meeting_media (joined, one's own)",        {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   OK,     OK,            OK,         OK}},
 };
 // clang-format on
 
@@ -177,6 +179,19 @@ class WsMatrixTest : public AuthzTest {
             frame = meeting_ref(&F::mutable_meeting_end, live_meeting());
         } else if (command == "meeting_get") {
             frame = meeting_ref(&F::mutable_meeting_get, scheduled_meeting());
+        } else if (command == "meeting_signal") {
+            const std::string meeting = live_meeting();  // helper has joined
+            attempt(client, meeting_ref(&F::mutable_meeting_join, meeting));
+            auto* signal = frame.mutable_meeting_signal();
+            signal->set_meeting_id(meeting);
+            signal->set_to_user("helper");
+            signal->set_kind(v1::MeetingSignal::OFFER);
+            signal->set_payload(R"({"type":"offer","sdp":"v=0"})");
+        } else if (command == "meeting_media") {
+            const std::string meeting = live_meeting();
+            attempt(client, meeting_ref(&F::mutable_meeting_join, meeting));
+            frame.mutable_meeting_media()->set_meeting_id(meeting);
+            frame.mutable_meeting_media()->set_audio(true);
         } else {
             ADD_FAILURE() << "no set-up for row '" << row << "': add it to build()";
         }
