@@ -39,6 +39,16 @@ export {
   type PushSubscriptionLike,
   type WebPushOptions,
 } from './push.js';
+export {
+  getIceServers,
+  onMeetingSignal,
+  sendMeetingSignal,
+  setMeetingMedia,
+  type IceServers,
+  type MeetingSignalEvent,
+  type MeetingSignalKind,
+  type SendMeetingSignal,
+} from './media.js';
 export { SUBPROTOCOL, decodeServerFrame, encodeClientFrame, fromCanonicalJson, toCanonicalJson, type Encoding } from './codec.js';
 export { randomId } from './ids.js';
 export { COMMAND_FIELDS, type CommandName, type Commands } from './gen/commands.js';
