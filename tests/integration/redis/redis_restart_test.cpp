@@ -30,7 +30,9 @@ v1::ClientFrame publish_frame(const std::string& group, const std::string& text)
 }
 
 TEST_F(RedisRestartTest, while_redis_is_down_readyz_fails_and_commands_answer_unavailable_fast) {
-    start_nodes(1);
+    // "Fast" means: without waiting for a command timeout. A long one tells the two apart
+    // however slow the machine is.
+    start_nodes(1, {"--redis.command_timeout_ms=20000"});
     group_with("g", {"alice", "bob"});
     auto alice = TestClient::connect(node(0), "alice");
     alice.subscribe("g");
@@ -40,7 +42,7 @@ TEST_F(RedisRestartTest, while_redis_is_down_readyz_fails_and_commands_answer_un
     EXPECT_EQ(readyz(0), 200);
 
     redis_.kill();
-    const auto noticed = poll_until([&] { return readyz(0) == 503; }, 5s);
+    const auto noticed = poll_until([&] { return readyz(0) == 503; });
     ASSERT_TRUE(noticed.has_value()) << "/readyz still 200 without Redis";
     std::cout << "[ measured ] /readyz 503 " << noticed->count() << " ms after Redis died\n";
 
@@ -49,13 +51,14 @@ TEST_F(RedisRestartTest, while_redis_is_down_readyz_fails_and_commands_answer_un
         alice.expect_error(std::move(frame), v1::Error::UNAVAILABLE);
         return std::chrono::steady_clock::now() - started;
     };
-    EXPECT_LT(timed_error(publish_frame("g", "during")), 1s);
+    const auto no_timeout = 10s;  // half the command timeout
+    EXPECT_LT(timed_error(publish_frame("g", "during")), no_timeout);
     v1::ClientFrame history;
     history.mutable_history()->set_group("g");
-    EXPECT_LT(timed_error(history), 2500ms) << "a read tries one reconnect at most";
+    EXPECT_LT(timed_error(history), no_timeout) << "a read tries one reconnect at most";
     v1::ClientFrame presence;
     presence.mutable_presence()->set_group("g");
-    EXPECT_LT(timed_error(presence), 1s);
+    EXPECT_LT(timed_error(presence), no_timeout);
     v1::ClientFrame subscribe;
     subscribe.mutable_subscribe()->set_group("g");
     bob.expect_error(subscribe, v1::Error::UNAVAILABLE);
@@ -97,11 +100,10 @@ TEST_F(RedisRestartTest, nodes_recover_by_themselves_and_no_acknowledged_event_i
     while (rita_last < 50) rita_last = rita.next_log_event().seq();
 
     redis_.kill();
-    const auto down = poll_until([&] { return readyz(0) == 503 && readyz(1) == 503; }, 5s);
+    const auto down = poll_until([&] { return readyz(0) == 503 && readyz(1) == 503; });
     ASSERT_TRUE(down.has_value());
-    const auto started = std::chrono::steady_clock::now();
+    // (How fast: while_redis_is_down_readyz_fails_and_commands_answer_unavailable_fast.)
     sue.expect_error(publish_frame("g", "during the outage"), v1::Error::UNAVAILABLE);
-    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
     rita.abort();
     // The publisher keeps trying (UNAVAILABLE, retried with the same client_msg_id).
     ASSERT_TRUE(poll_until([&] { return pat.unavailable() >= 40; }).has_value());

@@ -602,6 +602,9 @@ TEST_F(RedisStoreTest, control_messages_reach_every_node_once_the_sender_at_once
 }
 
 TEST_F(RedisStoreTest, while_redis_is_down_calls_fail_fast_and_everything_recovers_after) {
+    // "Fast" means: without waiting for a command timeout. A long one tells the two apart
+    // however slow the machine is.
+    config_.redis.command_timeout_ms = 20'000;
     put_group("g");
     ASSERT_TRUE(subscribe("g"));
     EXPECT_EQ(append_seq(chat("g", "before")), 1U);
@@ -615,13 +618,12 @@ TEST_F(RedisStoreTest, while_redis_is_down_calls_fail_fast_and_everything_recove
         const auto took = std::chrono::steady_clock::now() - started;
         ASSERT_FALSE(appended.ok());
         EXPECT_EQ(appended.status().code(), errc::unavailable);
-        EXPECT_LT(took, 1500ms) << "no hang: at most one reconnect attempt";
+        EXPECT_LT(took, 10s) << "no hang: at most one reconnect attempt, no command timeout";
         auto ping = wait_for<Unit>([&](Done<Unit> d) { store().ping(std::move(d)); });
         EXPECT_EQ(ping.status().code(), errc::unavailable);
     }
-    // A subscribe waits for the bus to reconnect, but not for ever (command_timeout_ms).
-    auto sub = wait_for<Unit>([&](Done<Unit> d) { bus().subscribe("other", std::move(d)); });
-    EXPECT_EQ(sub.status().code(), errc::unavailable);
+    // (A subscribe waits for the bus to reconnect, up to the command timeout:
+    // a_subscribe_while_redis_is_away_fails_once_its_wait_runs_out.)
 
     ASSERT_TRUE(redis_.restart());
     const auto restarted = std::chrono::steady_clock::now();
@@ -709,8 +711,8 @@ TEST_F(RedisStoreTest, a_subscriber_gone_silent_is_caught_by_the_health_echo_and
               << std::chrono::duration_cast<std::chrono::milliseconds>(replaced).count()
               << " ms (health interval 100 ms, command timeout 1000 ms)\n";
     // The grace is max(3 intervals, interval + command timeout) = 1.1 s, checked each 100 ms;
-    // the publisher also times out and reconnects meanwhile.
-    EXPECT_LT(replaced, 5s);
+    // the publisher also times out and reconnects meanwhile. Not asserted: it depends on the
+    // machine's speed (recorder_.until() above gives up after 10 s: no replacement at all).
     EXPECT_EQ(append_seq(chat("g", "after")), 2U);  // the store's connection is direct
     ASSERT_TRUE(recorder_.until([&] {
         const auto events = recorder_.of("g");
@@ -726,8 +728,9 @@ TEST_F(RedisStoreTest, a_frozen_redis_makes_commands_time_out_instead_of_hanging
     const auto took = std::chrono::steady_clock::now() - started;
     EXPECT_FALSE(appended.ok());
     EXPECT_EQ(appended.status().code(), errc::unavailable);
+    // Timers never fire early; the call ended while Redis was still frozen (no hang, or
+    // wait_for() would have failed after 30 s).
     EXPECT_GE(took, 900ms) << "waited for the command timeout (1 s)";
-    EXPECT_LT(took, 3s);
     redis_.signal(SIGCONT);
     Result<Appended> later = Status(errc::unavailable, "");
     const auto thawed = std::chrono::steady_clock::now();
