@@ -77,6 +77,7 @@ class Model {
   logs = new Map<string, GroupLog>();
   duty = new Map<string, DutyEntry>();
   meetings = new Map<string, any>();
+  meetingMedia = new Map<string, any>(); // meeting id -> MeetingMedia of my join
   names = new Map<string, string>();
   conn: ConnState = 'connecting';
   signedOut = false;
@@ -326,6 +327,11 @@ class Model {
 
   request<T = any>(cmd: string, body: unknown): Promise<T> {
     return this.client.request(cmd, body);
+  }
+
+  /** The SDK client (meeting media uses its signalling helpers). */
+  get sdk(): any {
+    return this.client;
   }
 
   async loadDuty(): Promise<void> {

@@ -6,6 +6,7 @@ import { blobUrl, api } from '../api';
 import { go, useModel, useNow } from '../hooks';
 import { formatTime, t } from '../i18n';
 import { model, phaseName, randomId } from '../model';
+import { MeetingRoom } from './meeting_room';
 
 export function MeetingsView() {
   const m = useModel();
@@ -136,6 +137,7 @@ export function MeetingDetail({ meetingId }: { meetingId: string }) {
   const run = (cmd: string, extra: Record<string, unknown> = {}) => async () => {
     try {
       const reply = await m.request(cmd, { meetingId, ...extra });
+      if (reply?.media) m.meetingMedia.set(meetingId, reply.media);
       if (reply?.state) {
         m.setMeeting(reply.state);
         m.changed();
@@ -187,6 +189,8 @@ export function MeetingDetail({ meetingId }: { meetingId: string }) {
           ) : null}
         </div>
       </div>
+
+      {phase === 'LIVE' && joined ? <MeetingRoom meetingId={meetingId} state={s} host={host} /> : null}
 
       {phase === 'LIVE' ? (
         <div class="card" data-section="roll">
