@@ -7,7 +7,9 @@
 // sleeps for a fixed time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { Musterd, token } from './musterd.mjs';
@@ -17,8 +19,12 @@ const output = resolve(process.env.E2E_OUTPUT || new URL('../../build/e2e-output
 const phone = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 const WAIT = 60_000; // generous: three peer connections on a busy two-core machine
 
+const TURN_SECRET = 'muster-e2e-turn-secret';
+const TURN_PORT = 3478; // the test's own network namespace: nothing else listens here
 let server;
 let browser;
+let turn;
+let turnDir;
 
 async function see(page, selector, text) {
   const locator = text === undefined ? page.locator(selector) : page.locator(selector).filter({ hasText: text });
@@ -63,9 +69,30 @@ async function waitDecoding(page, users) {
   assert.fail(`${state}: decoding video from ${seen.join(', ') || 'nobody'}, expected ${users.join(', ')}`);
 }
 
+// coturn as Debian ships it, with Muster's secret (use-auth-secret), loopback only.
+async function startCoturn() {
+  turnDir = mkdtempSync(join(tmpdir(), 'muster-turn-'));
+  const log = join(turnDir, 'turn.log');
+  turn = spawn('turnserver', ['-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1',
+    `--listening-port=${TURN_PORT}`, '--min-port=49160', '--max-port=49260', '--use-auth-secret',
+    `--static-auth-secret=${TURN_SECRET}`, '--realm=muster.test', '--no-tls', '--no-dtls', '--no-cli',
+    '--allow-loopback-peers', `--log-file=${log}`, '--simple-log'], { stdio: 'ignore' });
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    let text = '';
+    try { text = readFileSync(log, 'utf8'); } catch { /* not yet */ }
+    if (/listener opened on|Total (UDP|General) servers/i.test(text)) return;
+    if (turn.exitCode !== null) throw new Error(`turnserver exited: ${text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('turnserver did not start');
+}
+
 before(async () => {
   mkdirSync(output, { recursive: true });
-  server = new Musterd();
+  await startCoturn();
+  server = new Musterd([`--meeting.turn_urls=turn:127.0.0.1:${TURN_PORT}?transport=udp`,
+    `--meeting.turn_secret=${TURN_SECRET}`]);
   await server.start();
   await server.http('PUT', '/api/v1/groups/chonghua', { name: '重华居民区' });
   await server.http('PUT', '/api/v1/groups/chonghua/members/wangxg', { role: 'coordinator', name: '王晓光' });
@@ -81,6 +108,8 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.dispose();
+  turn?.kill('SIGTERM');
+  if (turnDir) rmSync(turnDir, { recursive: true, force: true });
 });
 
 test('mesh: three participants see each other, one leaves, the host mutes', async () => {
@@ -138,4 +167,46 @@ test('mesh: three participants see each other, one leaves, the host mutes', asyn
     await pages[user].waitForFunction(() => window.musterRoom && !window.musterRoom.peers.has('zhangfang'), null, { timeout: WAIT });
   }
   assert.deepEqual(await decodedFrom(host), ['liming']);
+});
+
+test('TURN: a pair forced through relay (coturn with Muster\'s secret) decodes video', async () => {
+  const pages = {};
+  for (const [user, name] of [['wangxg', '王晓光'], ['liming', '李明']]) {
+    const context = await browser.newContext(phone);
+    await context.grantPermissions(['camera', 'microphone'], { origin: server.base });
+    const page = await context.newPage();
+    await page.goto(`${server.base}/?relay=1#token=${token(user, name)}`);
+    await see(page, '[data-conn="online"]');
+    pages[user] = page;
+  }
+  const host = pages.wangxg;
+  await host.click('[data-nav="m"]');
+  await host.click('[data-action="schedule"]');
+  await host.fill('[data-form="schedule"] input[name="title"]', '中继测试会');
+  await host.click('[data-form="schedule"] button[type="submit"]');
+  await see(host, '[data-phase-label="SCHEDULED"]');
+  await host.click('[data-action="start"]');
+  await see(host, '[data-phase-label="LIVE"]');
+  await host.click('[data-action="join"]');
+  const member = pages.liming;
+  await member.click('[data-nav="m"]');
+  await member.click('[data-meeting]:has-text("中继测试会")');
+  await see(member, '[data-phase-label="LIVE"]');
+  await member.click('[data-action="join"]');
+  await see(host, '[data-section="participants"] h3', '(2)');
+  for (const page of [host, member]) await page.click('[data-action="media-start"]');
+  await waitDecoding(host, ['liming']);
+  await waitDecoding(member, ['wangxg']);
+  // The pair in use goes through the relay: its local candidate is a TURN allocation.
+  const types = await host.evaluate(async () => {
+    const stats = await window.musterRoom.peers.get('liming').pc.getStats();
+    const out = [];
+    stats.forEach((r) => {
+      if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') {
+        out.push(stats.get(r.localCandidateId)?.candidateType);
+      }
+    });
+    return out;
+  });
+  assert.ok(types.length > 0 && types.every((t) => t === 'relay'), `candidate types in use: ${types}`);
 });

@@ -33,6 +33,11 @@ interface Peer {
   offerer: boolean;
 }
 
+// Opening the app with ?relay=1 forces every peer connection through TURN (to check a
+// deployment's coturn, and in the browser test). Read at load: the app tidies its URL later.
+export const RELAY_ONLY =
+  typeof location !== 'undefined' && new URLSearchParams(location.search).get('relay') === '1';
+
 export const CAMERA: MediaTrackConstraints = {
   facingMode: 'user',
   width: { ideal: 320 },
@@ -88,7 +93,7 @@ export class MeshRoom {
     } catch {
       this.ice = {};
     }
-    if (this.options.relayOnly) this.ice.iceTransportPolicy = 'relay';
+    if (this.options.relayOnly || RELAY_ONLY) this.ice.iceTransportPolicy = 'relay';
     try {
       this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: CAMERA });
     } catch (e: any) {

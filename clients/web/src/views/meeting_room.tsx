@@ -43,11 +43,10 @@ function Room({ meetingId, state, host }: Props) {
   const users: string[] = (state.participants || []).map((p: any) => p.user);
 
   useEffect(() => {
-    const relayOnly = new URLSearchParams(location.search).get('relay') === '1';
     const r = new MeshRoom(model.sdk, meetingId, me, {
       changed: () => rerender(0),
       error: (kind) => setProblem(kind),
-    }, { relayOnly });
+    });
     room.current = r;
     (window as any).musterRoom = r; // for the browser tests' getStats checks
     r.setParticipants(users);
