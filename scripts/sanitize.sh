@@ -16,16 +16,18 @@ dir=${2:?build directory}
 jobs=${3:-$(nproc)}
 seconds=${4:-30}
 
-# One build for both modes: clang (libFuzzer is clang's; Debian's clang-14 with
-# libclang-rt-14-dev), ASan+UBSan, the fuzz targets, the tests. -O1 and line tables only (-g1):
+# One build for both modes: clang (libFuzzer is clang's; Debian's clang-16 with
+# libclang-rt-16-dev), ASan+UBSan, the fuzz targets, the tests. -O1 and line tables only (-g1):
 # the sanitizers need no more, and the build is most of the cost. The fuzzer's coverage
 # instrumentation in musterd and the tests is inert without libFuzzer (the sanitizer runtime
 # defines its hooks), so the tests run on the same objects as the fuzz targets.
 configure() {
   [[ -f $dir/build.ninja ]] && return 0
   local cxx
-  cxx=$(command -v clang++-14 || command -v clang++ || true)
-  [[ -n $cxx ]] || { echo "sanitize: needs clang++ (clang-14)" >&2; return 1; }
+  # clang 16: clang 14 lacks __builtin_source_location, which libstdc++ 12's
+  # std::source_location (used by the test harness) needs.
+  cxx=$(command -v clang++-16 || true)
+  [[ -n $cxx ]] || { echo "sanitize: needs clang++-16 (scripts/bootstrap.sh test)" >&2; return 1; }
   cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" \
     -DMUSTER_SANITIZE=address,undefined -DMUSTER_FUZZ=ON -DMUSTER_BUILD_BENCH=OFF
