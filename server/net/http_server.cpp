@@ -127,7 +127,10 @@ struct Server::Impl {
     asio::steady_timer backoff;
     std::size_t next_loop = 0;
     std::atomic<bool> accepting{false};
-    std::atomic<std::size_t> http_sessions{0};
+    // Shared with the sessions: a session's frame may be destroyed after the server (the loops
+    // destroy what is still pending when they shut down, after the node has let the server go).
+    std::shared_ptr<std::atomic<std::size_t>> http_sessions =
+        std::make_shared<std::atomic<std::size_t>>(0);
     Admission admission;
 
     Impl(std::vector<Loop*> l, ServerOptions o, HttpHandler& h, WsFactory& w)
@@ -200,10 +203,10 @@ struct Server::Impl {
 
     asio::awaitable<void> session(Loop& loop, tcp::socket socket,
                                   std::shared_ptr<Admission::Ticket> ticket) {
-        http_sessions.fetch_add(1);
+        http_sessions->fetch_add(1);
         struct Count {
-            std::atomic<std::size_t>& n;
-            ~Count() { n.fetch_sub(1); }
+            std::shared_ptr<std::atomic<std::size_t>> n;
+            ~Count() { n->fetch_sub(1); }
         } count{http_sessions};
 
         beast::tcp_stream stream(std::move(socket));
@@ -393,7 +396,7 @@ void Server::stop_accepting() {
 }
 
 std::size_t Server::http_connections() const {
-    return impl_->http_sessions.load();
+    return impl_->http_sessions->load();
 }
 
 }  // namespace muster::net

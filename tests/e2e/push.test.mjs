@@ -122,8 +122,14 @@ test('a duty call reaches a closed web app as a notification, and tapping it ope
     await page.click('[data-nav="settings"]');
     await page.click('[data-action="enable-push"]');
     await page.locator('[data-push-state]', { hasText: '通知已开启' }).waitFor({ timeout: WAIT });
-    const devices = await server.http('GET', '/api/v1/devices', undefined, token('liming', '李明'));
-    const web = devices.devices.filter((d) => d.kind === 'webpush');
+    // The state line may show before the click's registration is in (the permission was
+    // granted already): wait for the device itself.
+    let web = [];
+    let devices;
+    for (const deadline = Date.now() + WAIT; web.length === 0 && Date.now() < deadline; ) {
+      devices = await server.http('GET', '/api/v1/devices', undefined, token('liming', '李明'));
+      web = devices.devices.filter((d) => d.kind === 'webpush');
+    }
     assert.equal(web.length, 1, JSON.stringify(devices));
     assert.equal(web[0].endpoint, endpoint);
     await page.screenshot({ path: join(output, 'settings-notifications.png') });
