@@ -134,6 +134,8 @@ po::options_description describe(Config& c) {
 
     add("presence.batch_window_ms",
         po::value(&c.presence.batch_window_ms)->default_value(c.presence.batch_window_ms), "");
+    add("presence.list_max_members",
+        po::value(&c.presence.list_max_members)->default_value(c.presence.list_max_members), "");
 
     auto& st = c.store;
     add("store.sqlite_path", po::value(&st.sqlite_path)->default_value(st.sqlite_path), "");
@@ -373,6 +375,17 @@ Status validate(const Config& c) {
         return bad("limits.*_per_ip_per_second and limits.*_burst_per_ip must be positive");
     }
     if (c.log.replay_page == 0) return bad("log.replay_page must be positive");
+    if (c.presence.list_max_members == 0 || c.presence.list_max_members > 10000)
+        return bad("presence.list_max_members must be 1..10000");
+    // A full presence page (ids and names at their limits, JSON's field names) must fit in the
+    // outbound bound, or asking for it would close the asker as a slow consumer.
+    const std::uint64_t presence_entry_bytes =
+        std::uint64_t{c.limits.max_id_bytes} + 4ULL * c.auth.max_name_chars + 32;
+    if (c.presence.list_max_members * presence_entry_bytes > c.limits.outbound_queue_bytes) {
+        return bad(
+            "presence.list_max_members x (limits.max_id_bytes + 4 x auth.max_name_chars + "
+            "32) must fit in limits.outbound_queue_bytes (a presence page)");
+    }
     if (c.log.retention_events == 0) return bad("log.retention_events must be positive");
     if (c.store.synchronous != "full" && c.store.synchronous != "normal") {
         return bad("store.synchronous must be full or normal");

@@ -89,8 +89,10 @@ struct LogConfig {
 };
 
 struct PresenceConfig {
-    std::uint32_t batch_window_ms =
-        200;  // presence notices of a group are coalesced this long; 0 = none
+    std::uint32_t batch_window_ms = 200;  // presence notices are coalesced this long; 0 = none
+    // A group with more users online gets PresenceCount instead of per-user notices; also the
+    // largest `presence` page. A full page must fit in limits.outbound_queue_bytes.
+    std::uint32_t list_max_members = 200;
 };
 
 struct StoreConfig {

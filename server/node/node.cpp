@@ -3,6 +3,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -16,6 +17,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "muster/v1/event.pb.h"
 #include "node/client.hpp"
 #include "node/control.hpp"
 #include "node/demo_data.hpp"
@@ -90,6 +92,18 @@ std::shared_ptr<const JwtVerifier> make_verifier(const AuthConfig& auth,
     return *verifier;
 }
 
+// Transient events are presence notices and meeting signals; only the first go to the fanout.
+// The number of users a presence notice lists; nullopt for any other event.
+std::optional<std::size_t> presence_changes(const std::string& event) {
+    muster::v1::Event parsed;
+    if (!parsed.ParseFromString(event)) return std::nullopt;
+    if (parsed.has_presence()) return 1;
+    if (parsed.has_presence_batch()) {
+        return static_cast<std::size_t>(parsed.presence_batch().changes_size());
+    }
+    return std::nullopt;
+}
+
 template <class T, class Start>
 Result<T> wait_for(Start&& start) {
     std::promise<Result<T>> promise;
@@ -140,6 +154,14 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
         [this](const std::string& group, SharedBytes event) {
             bus_->publish_transient(group, std::move(event));
         });
+    presence_fanout_ = std::make_shared<PresenceFanout>(
+        loops_.front()->io().get_executor(),
+        std::chrono::milliseconds(config_.presence.batch_window_ms),
+        config_.presence.list_max_members, clock_,
+        [this](const std::string& group, Done<std::uint64_t> done) {
+            store_->presence().count(group, std::move(done));
+        },
+        [this](const std::string& group, SharedBytes event) { hub_->dispatch(group, 0, event); });
     register_session_commands(commands_);
     register_core_routes(router_, *this);
     router_.set_static_files(
@@ -317,6 +339,7 @@ void Node::shutdown() {
         asio::post(loops_.front()->io(), [this, &stopped] {
             timers_->stop();
             presence_->stop();
+            presence_fanout_->stop();
             stopped.set_value();
         });
         stopped.get_future().wait();
@@ -474,6 +497,13 @@ void Node::publish_presence(const std::string& group, const std::string& user,
 // ---- bus ------------------------------------------------------------------------------------
 
 void Node::on_event(const std::string& group, std::uint64_t seq, SharedBytes event) {
+    if (seq == 0) {
+        if (const auto changes = presence_changes(*event)) {
+            // A count instead when the group is large.
+            presence_fanout_->on_notice(group, std::move(event), *changes);
+            return;
+        }
+    }
     hub_->dispatch(group, seq, event);
 }
 

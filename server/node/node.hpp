@@ -15,6 +15,7 @@
 #include "net/http_server.hpp"
 #include "node/http_router.hpp"
 #include "node/presence_batcher.hpp"
+#include "node/presence_fanout.hpp"
 #include "node/services.hpp"
 
 namespace muster::node {
@@ -110,6 +111,7 @@ class Node final : public NodeServices,
     std::unique_ptr<hub::Hub> hub_;
     std::unique_ptr<Timers> timers_;
     std::unique_ptr<PresenceBatcher> presence_;
+    std::shared_ptr<PresenceFanout> presence_fanout_;
     std::unique_ptr<net::Server> server_;
     Users users_;
     CommandRegistry commands_;

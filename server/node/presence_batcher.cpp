@@ -1,7 +1,5 @@
 #include "node/presence_batcher.hpp"
 
-#include <algorithm>
-
 #include <boost/asio/post.hpp>
 
 #include "muster/v1/event.pb.h"
@@ -22,15 +20,16 @@ void PresenceBatcher::add(const std::string& group, const std::string& user,
         return;
     }
     std::lock_guard lock(mutex_);
-    auto& changes = pending_[group];
+    auto& pending = pending_[group];
     // A user's latest state wins within the window; their place in the order is their first.
-    const auto it = std::find_if(changes.begin(), changes.end(),
-                                 [&user](const Change& c) { return c.user == user; });
-    if (it != changes.end()) {
-        it->online = online;
-        it->name = name;
+    // O(1) per change: a storm of thousands of arrivals in one window stays linear.
+    const auto [it, first] = pending.index.try_emplace(user, pending.changes.size());
+    if (first) {
+        pending.changes.push_back({user, name, online});
     } else {
-        changes.push_back({user, name, online});
+        auto& change = pending.changes[it->second];
+        change.online = online;
+        change.name = name;
     }
     if (!scheduled_) {
         scheduled_ = true;
@@ -45,13 +44,13 @@ void PresenceBatcher::add(const std::string& group, const std::string& user,
 }
 
 void PresenceBatcher::flush() {
-    std::unordered_map<std::string, std::vector<Change>> due;
+    std::unordered_map<std::string, Pending> due;
     {
         std::lock_guard lock(mutex_);
         due.swap(pending_);
         scheduled_ = false;
     }
-    for (const auto& [group, changes] : due) publish_(group, encode(group, changes));
+    for (const auto& [group, pending] : due) publish_(group, encode(group, pending.changes));
 }
 
 void PresenceBatcher::stop() {

@@ -40,6 +40,10 @@ class PresenceBatcher {
         std::string name;
         bool online = false;
     };
+    struct Pending {
+        std::vector<Change> changes;                         // in order of first change
+        std::unordered_map<std::string, std::size_t> index;  // user -> place in changes
+    };
     void flush();
     [[nodiscard]] SharedBytes encode(const std::string& group,
                                      const std::vector<Change>& changes) const;
@@ -49,7 +53,7 @@ class PresenceBatcher {
     const Clock& clock_;
     Publish publish_;
     std::mutex mutex_;
-    std::unordered_map<std::string, std::vector<Change>> pending_;  // group -> changes in order
+    std::unordered_map<std::string, Pending> pending_;  // group -> its changes in this window
     bool scheduled_ = false;
 };
 

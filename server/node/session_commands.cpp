@@ -1,5 +1,7 @@
 #include "node/session_commands.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/ids.hpp"
@@ -378,19 +380,28 @@ void register_session_commands(CommandRegistry& commands) {
                 co_return s;
             if (Status s = require_role(*services.tree(), c->caller(), group, Role::member); !s)
                 co_return s;
-            Result<std::vector<store::PresenceEntry>> entries =
-                co_await call<std::vector<store::PresenceEntry>>(
-                    [&](Done<std::vector<store::PresenceEntry>> done) {
-                        services.store().presence().list(group, std::move(done));
-                    });
-            if (!entries) co_return entries.status();
+            // One page: a large group is never read whole (presence.list_max_members at most).
+            const std::uint32_t page_max = services.config().presence.list_max_members;
+            const std::uint32_t limit =
+                f.presence().limit() == 0 ? page_max : std::min(f.presence().limit(), page_max);
+            const std::string& after = f.presence().after();
+            if (Status s = check_optional_id("after", after, services.config().limits.max_id_bytes);
+                !s)
+                co_return s;
+            Result<store::PresencePage> page =
+                co_await call<store::PresencePage>([&](Done<store::PresencePage> done) {
+                    services.store().presence().list(group, after, limit, std::move(done));
+                });
+            if (!page) co_return page.status();
             v1::ServerFrame frame;
             auto* body = frame.mutable_presence();
-            for (const auto& entry : *entries) {
+            for (const auto& entry : page->entries) {
                 auto* user = body->add_users();
                 user->set_user_id(entry.user);
                 user->set_name(entry.name);
             }
+            body->set_next(page->next);
+            body->set_online(page->online);
             co_return frame;
         });
 }

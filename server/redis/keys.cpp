@@ -93,6 +93,10 @@ std::string Keys::presence_names(std::string_view group) const {
     return join(prefix_, ":{p:", group, "}:names");
 }
 
+std::string Keys::presence_users(std::string_view group) const {
+    return join(prefix_, ":{p:", group, "}:users");
+}
+
 std::string Keys::user_nodes(std::string_view user) const {
     return join(prefix_, ":{u:", user, "}:nodes");
 }

@@ -97,6 +97,7 @@ class Keys {
     [[nodiscard]] std::string presence_online(std::string_view group) const;
     [[nodiscard]] std::string presence_nodes(std::string_view group) const;
     [[nodiscard]] std::string presence_names(std::string_view group) const;
+    [[nodiscard]] std::string presence_users(std::string_view group) const;
     [[nodiscard]] std::string user_nodes(std::string_view user) const;
     [[nodiscard]] std::string nodes_alive() const;
 

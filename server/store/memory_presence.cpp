@@ -32,16 +32,31 @@ void MemoryPresence::leave(std::string group, std::string user, Done<bool> done)
     done(last);
 }
 
-void MemoryPresence::list(std::string group, Done<std::vector<PresenceEntry>> done) {
-    std::vector<PresenceEntry> entries;
+void MemoryPresence::list(std::string group, std::string after, std::uint32_t limit,
+                          Done<PresencePage> done) {
+    PresencePage page;
     {
         std::lock_guard lock(mutex_);
         if (auto g = groups_.find(group); g != groups_.end()) {
-            entries.reserve(g->second.size());
-            for (const auto& [user, online] : g->second) entries.push_back({user, online.name});
+            const auto& users = g->second;
+            page.online = users.size();
+            auto it = after.empty() ? users.begin() : users.upper_bound(after);
+            for (; it != users.end() && page.entries.size() < limit; ++it) {
+                page.entries.push_back({it->first, it->second.name});
+            }
+            if (it != users.end() && !page.entries.empty()) page.next = page.entries.back().user;
         }
     }
-    done(std::move(entries));
+    done(std::move(page));
+}
+
+void MemoryPresence::count(std::string group, Done<std::uint64_t> done) {
+    std::uint64_t online = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto g = groups_.find(group); g != groups_.end()) online = g->second.size();
+    }
+    done(online);
 }
 
 void MemoryPresence::is_connected(std::string user, Done<bool> done) {

@@ -22,8 +22,9 @@ class MemoryPresence final : public PresenceStore {
     void join(std::string group, std::string user, std::string name, Done<bool> done) override;
     // true when the user's last connection in the group left; false for a pair never joined.
     void leave(std::string group, std::string user, Done<bool> done) override;
-    // Ordered by user id.
-    void list(std::string group, Done<std::vector<PresenceEntry>> done) override;
+    void list(std::string group, std::string after, std::uint32_t limit,
+              Done<PresencePage> done) override;
+    void count(std::string group, Done<std::uint64_t> done) override;
     void is_connected(std::string user, Done<bool> done) override;
     void connection_opened(const std::string& user) override;
     // A close without an open is ignored (never negative).

@@ -5,6 +5,7 @@
 // Implementations: MemoryPresence (one node) and RedisPresence (per-node entries with a TTL
 // refreshed by a heartbeat, so that a dead node's users disappear within the TTL).
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@ struct PresenceEntry {
     std::string name;
 };
 
+// One page of who is online, ordered by user id.
+struct PresencePage {
+    std::vector<PresenceEntry> entries;
+    std::string next;          // the last user of this page when more follow, else empty
+    std::uint64_t online = 0;  // users online in the group now, all pages together
+};
+
 class PresenceStore {
   public:
     virtual ~PresenceStore() = default;
@@ -26,7 +34,12 @@ class PresenceStore {
     virtual void join(std::string group, std::string user, std::string name, Done<bool> done) = 0;
     // One connection fewer. Completes with true when the user is now offline everywhere.
     virtual void leave(std::string group, std::string user, Done<bool> done) = 0;
-    virtual void list(std::string group, Done<std::vector<PresenceEntry>> done) = 0;
+    // Up to `limit` users (> 0) with ids greater than `after` (empty: from the first). Costs
+    // O(limit + log members): a large group is read one page at a time, never whole.
+    virtual void list(std::string group, std::string after, std::uint32_t limit,
+                      Done<PresencePage> done) = 0;
+    // How many users are online in the group (O(1) amortised; large groups send counts).
+    virtual void count(std::string group, Done<std::uint64_t> done) = 0;
     // Whether the user has a connection anywhere (push goes to users who have none).
     virtual void is_connected(std::string user, Done<bool> done) = 0;
     // A connection of the user opened or closed on this node (for is_connected).

@@ -29,6 +29,42 @@ end
 )lua";
 }
 
+std::string_view presence() {
+    return R"lua(
+local function presence_now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function presence_elsewhere(k, user)
+  for _, node in ipairs(redis.call('ZRANGE', k.nodes, 0, -1)) do
+    if redis.call('ZSCORE', k.online, node .. '\n' .. user) then return true end
+  end
+  return false
+end
+
+local function presence_gone(k, user)
+  redis.call('ZREM', k.users, user)
+  redis.call('HDEL', k.names, user)
+end
+
+-- Amortised: each entry is swept once, when it has expired.
+local function presence_sweep(k, now)
+  local expired = redis.call('ZRANGEBYSCORE', k.online, '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', k.online, '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', k.nodes, '-inf', now)
+  for _, member in ipairs(expired) do
+    local user = string.sub(member, string.find(member, '\n', 1, true) + 1)
+    if not presence_elsewhere(k, user) then presence_gone(k, user) end
+  end
+end
+
+local function presence_keys()
+  return {online = KEYS[1], nodes = KEYS[2], names = KEYS[3], users = KEYS[4]}
+end
+)lua";
+}
+
 std::string_view outbox() {
     return R"lua(
 local function outbox_entry(user, id)

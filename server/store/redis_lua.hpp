@@ -20,6 +20,14 @@ namespace muster::store::redis_lua {
 // The caller checks first that the group exists (its seq key). Returns the seq.
 std::string_view append();
 
+// Presence of one group (needs nothing), k = {online=, nodes=, names=, users=} (redis/keys.hpp):
+// presence_now() is Redis' clock in ms; presence_elsewhere(k, user) whether any node still has
+// a live entry for the user; presence_gone(k, user) takes a user online nowhere out of the
+// index and the names; presence_sweep(k, now) drops expired entries (a dead node's) and the
+// users they were the last of. `users` is the index of who is online (score 0, so that
+// ZRANGEBYLEX pages it by user id and ZCARD counts it without reading it).
+std::string_view presence();
+
 // The push outbox (needs nothing): outbox_add(k, user, title, body, data, created) -> id,
 // outbox_forget(k, id) -> 0|1, outbox_trim(k, max, cutoff) -> dropped, where k is
 // {next=, ids=, data=, by_user=} (redis/keys.hpp).

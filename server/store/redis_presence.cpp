@@ -43,10 +43,7 @@ void RedisPresence::join(std::string group, std::string user, std::string name, 
         }
         if (auto it = stale_.find(group); it != stale_.end()) it->second.erase(user);
         redis_scripts::presence_join().run(
-            client_.connection(),
-            {keys_.presence_online(group), keys_.presence_nodes(group),
-             keys_.presence_names(group)},
-            {node_id_, user, online.name, ttl_ms_},
+            client_.connection(), presence_keys(group), {node_id_, user, online.name, ttl_ms_},
             [done = std::move(done)](const Result<redis::Reply>& reply) { done(flag_of(reply)); });
     });
 }
@@ -71,10 +68,7 @@ void RedisPresence::leave(std::string group, std::string user, Done<bool> done) 
             g->second.erase(u);
             if (g->second.empty()) groups_.erase(g);
             redis_scripts::presence_leave().run(
-                client_.connection(),
-                {keys_.presence_online(group), keys_.presence_nodes(group),
-                 keys_.presence_names(group)},
-                {node_id_, user},
+                client_.connection(), presence_keys(group), {node_id_, user},
                 [this, group, user, done = std::move(done)](const Result<redis::Reply>& reply) {
                     if (!reply) stale_[group].insert(user);  // the heartbeat removes it later
                     done(flag_of(reply));
@@ -82,25 +76,49 @@ void RedisPresence::leave(std::string group, std::string user, Done<bool> done) 
         });
 }
 
-void RedisPresence::list(std::string group, Done<std::vector<PresenceEntry>> done) {
-    client_.run(
-        redis_scripts::presence_list(), {keys_.presence_online(group), keys_.presence_names(group)},
-        {}, [done = std::move(done)](Result<redis::Reply> reply) {
-            if (!reply) {
-                done(reply.status());
-                return;
-            }
-            std::vector<PresenceEntry> entries;
-            const auto& fields = reply->elements;
-            entries.reserve(fields.size() / 2);
-            for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-                entries.push_back(PresenceEntry{fields[i].str, fields[i + 1].str});
-            }
-            std::sort(
-                entries.begin(), entries.end(),
-                [](const PresenceEntry& a, const PresenceEntry& b) { return a.user < b.user; });
-            done(std::move(entries));
-        });
+void RedisPresence::list(std::string group, std::string after, std::uint32_t limit,
+                         Done<PresencePage> done) {
+    client_.run(redis_scripts::presence_list(), presence_keys(group),
+                {std::move(after), std::to_string(std::max<std::uint32_t>(limit, 1))},
+                [done = std::move(done)](Result<redis::Reply> reply) {
+                    if (!reply) {
+                        done(reply.status());
+                        return;
+                    }
+                    const auto& fields = reply->elements;
+                    std::int64_t online = 0;
+                    if (fields.size() < 2 || !redis::as_integer(fields[0], online)) {
+                        done(Status(errc::internal, "redis: unexpected presence page"));
+                        return;
+                    }
+                    PresencePage page;
+                    page.online = static_cast<std::uint64_t>(online);
+                    page.next = fields[1].str;
+                    page.entries.reserve((fields.size() - 2) / 2);
+                    for (std::size_t i = 2; i + 1 < fields.size(); i += 2) {
+                        page.entries.push_back(PresenceEntry{fields[i].str, fields[i + 1].str});
+                    }
+                    done(std::move(page));
+                });
+}
+
+void RedisPresence::count(std::string group, Done<std::uint64_t> done) {
+    client_.run(redis_scripts::presence_count(), presence_keys(group), {},
+                [done = std::move(done)](Result<redis::Reply> reply) {
+                    std::int64_t online = 0;
+                    if (!reply) {
+                        done(reply.status());
+                    } else if (!redis::as_integer(*reply, online)) {
+                        done(Status(errc::internal, "redis: unexpected presence count"));
+                    } else {
+                        done(static_cast<std::uint64_t>(online));
+                    }
+                });
+}
+
+std::vector<std::string> RedisPresence::presence_keys(const std::string& group) const {
+    return {keys_.presence_online(group), keys_.presence_nodes(group), keys_.presence_names(group),
+            keys_.presence_users(group)};
 }
 
 // ---- per user --------------------------------------------------------------------------------
@@ -233,9 +251,8 @@ void RedisPresence::refresh_group(const std::string& group) {
     }
     args.insert(args.end(), dropped.begin(), dropped.end());
     redis_scripts::presence_refresh().run(
-        client_.connection(),
-        {keys_.presence_online(group), keys_.presence_nodes(group), keys_.presence_names(group)},
-        std::move(args), [this, group, dropped](const Result<redis::Reply>& reply) {
+        client_.connection(), presence_keys(group), std::move(args),
+        [this, group, dropped](const Result<redis::Reply>& reply) {
             if (reply) return;
             // Not written: try the drops again next time (unless the user came back meanwhile).
             for (const auto& user : dropped) {

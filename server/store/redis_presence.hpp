@@ -42,8 +42,9 @@ class RedisPresence final : public PresenceStore {
 
     void join(std::string group, std::string user, std::string name, Done<bool> done) override;
     void leave(std::string group, std::string user, Done<bool> done) override;
-    // Ordered by user id.
-    void list(std::string group, Done<std::vector<PresenceEntry>> done) override;
+    void list(std::string group, std::string after, std::uint32_t limit,
+              Done<PresencePage> done) override;
+    void count(std::string group, Done<std::uint64_t> done) override;
     void is_connected(std::string user, Done<bool> done) override;
     void connection_opened(const std::string& user) override;
     void connection_closed(const std::string& user) override;
@@ -65,6 +66,8 @@ class RedisPresence final : public PresenceStore {
         std::uint32_t connections = 0;
     };
     void schedule_heartbeat();
+    // The keys of a group's presence, in the order every presence script takes them.
+    [[nodiscard]] std::vector<std::string> presence_keys(const std::string& group) const;
     void refresh_group(const std::string& group);
 
     redis::Client& client_;

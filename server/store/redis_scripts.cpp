@@ -227,29 +227,27 @@ return false
 // names. A dead node stops refreshing and its entries fall out after the TTL. The keys
 // themselves expire with their last entry. Cost of join/leave: one probe per node present.
 
+// Presence keys of a group, for every script below: KEYS[1] online (node\nuser -> expiry)
+// KEYS[2] nodes (node -> expiry)  KEYS[3] names (user -> name)  KEYS[4] users (the index of
+// who is online, score 0). Each script sweeps expired entries first (redis_lua: presence).
+
 // This node has its first connection of the user subscribed to the group.
-//   KEYS[1] online  KEYS[2] nodes  KEYS[3] names   ARGV[1] node  ARGV[2] user  ARGV[3] name
-//   ARGV[4] TTL (ms).   Returns 1 when the user was online nowhere before, else 0.
+//   ARGV[1] node  ARGV[2] user  ARGV[3] name  ARGV[4] TTL (ms).
+//   Returns 1 when the user was online nowhere before, else 0.
 const redis::Script& presence_join() {
-    static const redis::Script script(R"lua(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    static const redis::Script script(std::string(redis_lua::presence()) + R"lua(
+local k = presence_keys()
+local now = presence_now()
+presence_sweep(k, now)
+local elsewhere = presence_elsewhere(k, ARGV[2])
 local expiry = now + tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local elsewhere = false
-for _, node in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if redis.call('ZSCORE', KEYS[1], node .. '\n' .. ARGV[2]) then
-    elsewhere = true
-    break
-  end
+redis.call('ZADD', k.online, expiry, ARGV[1] .. '\n' .. ARGV[2])
+redis.call('ZADD', k.nodes, expiry, ARGV[1])
+redis.call('ZADD', k.users, 0, ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', k.names, ARGV[2], ARGV[3]) end
+for _, key in ipairs({k.online, k.nodes, k.names, k.users}) do
+  redis.call('PEXPIRE', key, ARGV[4])
 end
-redis.call('ZADD', KEYS[1], expiry, ARGV[1] .. '\n' .. ARGV[2])
-redis.call('ZADD', KEYS[2], expiry, ARGV[1])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[3]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
 if elsewhere then return 0 end
 return 1
 )lua");
@@ -257,65 +255,76 @@ return 1
 }
 
 // This node's last connection of the user in the group left.
-//   KEYS[1] online  KEYS[2] nodes  KEYS[3] names   ARGV[1] node  ARGV[2] user
-//   Returns 1 when the user is now online nowhere, else 0.
+//   ARGV[1] node  ARGV[2] user.   Returns 1 when the user is now online nowhere, else 0.
 const redis::Script& presence_leave() {
-    static const redis::Script script(R"lua(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('ZREM', KEYS[1], ARGV[1] .. '\n' .. ARGV[2])
-for _, node in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if redis.call('ZSCORE', KEYS[1], node .. '\n' .. ARGV[2]) then return 0 end
-end
-redis.call('HDEL', KEYS[3], ARGV[2])
+    static const redis::Script script(std::string(redis_lua::presence()) + R"lua(
+local k = presence_keys()
+presence_sweep(k, presence_now())
+redis.call('ZREM', k.online, ARGV[1] .. '\n' .. ARGV[2])
+if presence_elsewhere(k, ARGV[2]) then return 0 end
+presence_gone(k, ARGV[2])
 return 1
 )lua");
     return script;
 }
 
-//   KEYS[1] online  KEYS[2] names.   Returns {user, name, ...}, each user once.
+// One page of who is online, by user id: O(limit + log members).
+//   ARGV[1] after (exclusive; '' = from the first)  ARGV[2] limit (> 0).
+//   Returns {online, next, user, name, ...}: next is '' on the last page.
 const redis::Script& presence_list() {
-    static const redis::Script script(R"lua(#!lua flags=no-writes
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local seen, out = {}, {}
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
-  local user = string.sub(member, string.find(member, '\n', 1, true) + 1)
-  if not seen[user] then
-    seen[user] = true
-    out[#out + 1] = user
-    out[#out + 1] = redis.call('HGET', KEYS[2], user) or ''
-  end
+    static const redis::Script script(std::string(redis_lua::presence()) + R"lua(
+local k = presence_keys()
+presence_sweep(k, presence_now())
+local limit = tonumber(ARGV[2])
+local from = '-'
+if ARGV[1] ~= '' then from = '(' .. ARGV[1] end
+local users = redis.call('ZRANGEBYLEX', k.users, from, '+', 'LIMIT', 0, limit + 1)
+local out = {redis.call('ZCARD', k.users), ''}
+for i = 1, math.min(#users, limit) do
+  out[#out + 1] = users[i]
+  out[#out + 1] = redis.call('HGET', k.names, users[i]) or ''
 end
+if #users > limit then out[2] = users[limit] end
 return out
 )lua");
     return script;
 }
 
-// The heartbeat of one group: this node's entries live on, entries whose leave could not be
-// written (Redis was away) go.
-//   KEYS[1] online  KEYS[2] nodes  KEYS[3] names   ARGV[1] node  ARGV[2] TTL (ms)
-//   ARGV[3] n, then n pairs (user, name) present, then the users to drop.   Returns 1.
+//   Returns how many users are online in the group.
+const redis::Script& presence_count() {
+    static const redis::Script script(std::string(redis_lua::presence()) + R"lua(
+local k = presence_keys()
+presence_sweep(k, presence_now())
+return redis.call('ZCARD', k.users)
+)lua");
+    return script;
+}
+
+// The heartbeat of one node for one group: its users' entries live on, and the leaves it
+// could not write (Redis was away) are written now.
+//   ARGV[1] node  ARGV[2] TTL (ms)  ARGV[3] n, then n pairs (user, name) present on the node,
+//   then users to drop.   Returns 1.
 const redis::Script& presence_refresh() {
-    static const redis::Script script(R"lua(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    static const redis::Script script(std::string(redis_lua::presence()) + R"lua(
+local k = presence_keys()
+local now = presence_now()
+presence_sweep(k, now)
 local expiry = now + tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
 for i = 4, 3 + 2 * n, 2 do
-  redis.call('ZADD', KEYS[1], expiry, ARGV[1] .. '\n' .. ARGV[i])
-  if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+  redis.call('ZADD', k.online, expiry, ARGV[1] .. '\n' .. ARGV[i])
+  redis.call('ZADD', k.users, 0, ARGV[i])
+  if ARGV[i + 1] ~= '' then redis.call('HSET', k.names, ARGV[i], ARGV[i + 1]) end
 end
 for i = 4 + 2 * n, #ARGV do
-  redis.call('ZREM', KEYS[1], ARGV[1] .. '\n' .. ARGV[i])
+  redis.call('ZREM', k.online, ARGV[1] .. '\n' .. ARGV[i])
+  if not presence_elsewhere(k, ARGV[i]) then presence_gone(k, ARGV[i]) end
 end
 if n > 0 then
-  redis.call('ZADD', KEYS[2], expiry, ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
-  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+  redis.call('ZADD', k.nodes, expiry, ARGV[1])
+  for _, key in ipairs({k.online, k.nodes, k.names, k.users}) do
+    redis.call('PEXPIRE', key, ARGV[2])
+  end
 end
 return 1
 )lua");
@@ -365,14 +374,14 @@ return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
 }
 
 std::vector<const redis::Script*> all() {
-    return {&append(),        &read_range(),     &trim_by_age(),    &put_group(),
-            &list_groups(),   &put_member(),     &remove_member(),  &members_of(),
-            &presence_join(), &presence_leave(), &presence_list(),  &presence_refresh(),
-            &live_entry(),    &user_connected(), &nodes_alive(),    &record_swap(),
-            &hashes_read(),   &records_read(),   &index_newest(),   &meeting_create(),
-            &meeting_swap(),  &meeting_read(),   &outbox_enqueue(), &outbox_list(),
-            &outbox_remove(), &outbox_sweep(),   &device_put(),     &device_remove(),
-            &devices_list()};
+    return {&append(),         &read_range(),     &trim_by_age(),    &put_group(),
+            &list_groups(),    &put_member(),     &remove_member(),  &members_of(),
+            &presence_join(),  &presence_leave(), &presence_list(),  &presence_refresh(),
+            &presence_count(), &live_entry(),     &user_connected(), &nodes_alive(),
+            &record_swap(),    &hashes_read(),    &records_read(),   &index_newest(),
+            &meeting_create(), &meeting_swap(),   &meeting_read(),   &outbox_enqueue(),
+            &outbox_list(),    &outbox_remove(),  &outbox_sweep(),   &device_put(),
+            &device_remove(),  &devices_list()};
 }
 
 }  // namespace muster::store::redis_scripts

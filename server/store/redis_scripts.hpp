@@ -36,6 +36,7 @@ const redis::Script& presence_join();
 const redis::Script& presence_leave();
 const redis::Script& presence_list();
 const redis::Script& presence_refresh();
+const redis::Script& presence_count();
 const redis::Script& user_connected();
 
 // Which node processes are alive; a node's entry in either (a user's nodes, the live nodes).

@@ -4,6 +4,8 @@
 // coordinator's duty call reaches the volunteers and one Accept fills it, live on the
 // coordinator's screen; a meeting runs (join, raise hand, floor, roll call, end) and its report
 // lists both; a volunteer's page survives musterd restarting and shows what was sent meanwhile.
+// A large group (a second musterd with presence.list_max_members=2) shows "N 人在线" from the
+// server's counts instead of a list, and lists names again once it is small.
 //
 // Every step waits for what the user would see (a selector with its text), never for time.
 // Screenshots of the main views go to E2E_OUTPUT (default build/e2e-output). No browser on the
@@ -248,3 +250,47 @@ test('coordinator and volunteers: invitation, chat, duty call, meeting, restart'
     await shot(zhangfang, 'settings-en');
   });
 });
+
+// A large group (more online than musterd lists: presence.list_max_members is 2 here): the chat
+// shows "N 人在线" from the server's counts, with no list of names; when the group is small again
+// the list comes back.
+test('a large group shows how many are online, not who', async () => {
+  const big = new Musterd(['--presence.list_max_members=2', '--presence.batch_window_ms=50']);
+  await big.start();
+  const contexts = [];
+  try {
+    await big.http('PUT', '/api/v1/groups/jingan', { name: '静安寺街道志愿者' });
+    const people = [['wangxg', '王晓光'], ['liming', '李明'], ['zhangfang', '张芳']];
+    for (const [id, name] of people) {
+      await big.http('PUT', `/api/v1/groups/jingan/members/${id}`, { role: 'member', name });
+    }
+    const pages = [];
+    for (const [id, name] of people) {
+      const context = await browser.newContext(phone);
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${big.base}/#token=${token(id, name)}`);
+      await online(page);
+      await see(page, '[data-group="jingan"]', '静安寺街道志愿者');
+      pages.push(page);
+    }
+    const [viewer] = pages;
+    await viewer.click('[data-group="jingan"]');
+    // Three online, more than two: the number only.
+    const count = await see(viewer, '[data-online="3"][data-large="true"]', '3 人在线');
+    await shot(viewer, 'large-group');
+    await count.click();
+    assert.equal(await viewer.locator('.online-list').count(), 0, 'no list of names in a large group');
+    // One leaves: two online, small again, and the names are listed.
+    await contexts.pop().close();
+    const small = await see(viewer, 'button[data-online="2"]', '2 人在线');
+    assert.equal(await viewer.locator('[data-large]').count(), 0);
+    await small.click();
+    await see(viewer, '.online-list', '李明');
+    await see(viewer, '.online-list', '王晓光');
+  } finally {
+    for (const context of contexts) await context.close();
+    await big.dispose();
+  }
+});
+

@@ -22,7 +22,15 @@ import { decodeServerFrame, encodeClientFrame, SUBPROTOCOL, type Encoding } from
 import { Emitter } from './emitter.js';
 import { MusterError } from './errors.js';
 import { CommandHelpers, COMMAND_FIELDS, type CommandName, type Commands } from './gen/commands.js';
-import type { ConnectReply, Event, PublishReply, SubscribeReply } from './gen/types.js';
+import type {
+  ConnectReply,
+  Event,
+  PresenceCount,
+  PresenceReply,
+  PresenceUser,
+  PublishReply,
+  SubscribeReply,
+} from './gen/types.js';
 import { randomId } from './ids.js';
 import { Subscription, type SubscribeOptions } from './subscription.js';
 
@@ -73,6 +81,11 @@ export interface ClientEvents extends Record<string, unknown> {
   state: ConnectionState;
   /** Transient events (presence, meeting signals): seq 0, never stored, never replayed. */
   transient: Event;
+  /** How many are online in a large group (more than the server's presence.list_max_members):
+   *  sent instead of per-user presence notices, at most once per batch window in which someone
+   *  came or went. `listed: true`: the group is small again, per-user notices follow (page
+   *  the list once with presencePages()). Also delivered on 'transient' as `presenceCount`. */
+  presenceCount: PresenceCount;
   /** Every logged event delivered to any subscription (after its own onEvent). */
   event: Event;
   /** Connection trouble, refused tokens, errors the server sent outside a reply. */
@@ -316,6 +329,32 @@ export class MusterClient extends CommandHelpers {
     let payload: Record<string, unknown> = { ...(body as object) };
     if (IDEMPOTENCY_KEY.has(command) && !payload.clientMsgId) payload = { ...payload, clientMsgId: randomId() };
     return this.#enqueue(command, payload, RESEND.has(command) ? 'resend' : 'reject');
+  }
+
+  /** Who is online in a group, a page at a time (ordered by user id, `limit` at most the
+   *  server's presence.list_max_members, which is also the default): yields each reply
+   *  (`users`, `next`, `online`) until the last page. A user who comes or goes meanwhile is
+   *  yielded at most once. */
+  async *presencePages(group: string, options: { limit?: number } = {}): AsyncGenerator<PresenceReply, void, undefined> {
+    let after = '';
+    for (;;) {
+      const page = await this.request('presence', { group, after, limit: options.limit ?? 0 });
+      yield page;
+      if (!page.next) return;
+      after = page.next;
+    }
+  }
+
+  /** Every user online in a group, through as many presence pages as it takes; `online` is the
+   *  count the last page reported. For small groups that is one request. */
+  async presenceAll(group: string, options: { limit?: number } = {}): Promise<{ users: PresenceUser[]; online: number }> {
+    const users: PresenceUser[] = [];
+    let online = 0;
+    for await (const page of this.presencePages(group, options)) {
+      users.push(...page.users);
+      online = page.online;
+    }
+    return { users, online };
   }
 
   /** An HTTP API call with the client's token: JSON in, JSON out (parsed), MusterError on an
@@ -608,6 +647,7 @@ export class MusterClient extends CommandHelpers {
       const event = frame.event as Event;
       if (!event.seq) {
         this.#events.fire('transient', event);
+        if (event.presenceCount) this.#events.fire('presenceCount', event.presenceCount);
         return;
       }
       this.#subscriptions.get(event.group)?.deliver(event);

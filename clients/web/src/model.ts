@@ -22,6 +22,7 @@ export type Ev = {
   dutyReminder?: any;
   presence?: any;
   presenceBatch?: any;
+  presenceCount?: { group: string; online: number; listed: boolean };
 };
 
 export interface Group {
@@ -42,7 +43,11 @@ export interface GroupLog {
   hasEarlier: boolean;
   loadingEarlier: boolean;
   pending: Pending[];
-  online: Map<string, string>; // user id -> display name
+  online: Map<string, string>; // user id -> display name (small groups)
+  // A large group (more online than the server lists, presence.list_max_members): the server
+  // sends how many are online instead of who, and the app shows only the number.
+  large: boolean;
+  onlineCount: number;
   lastRead: number;
   loaded: boolean;
 }
@@ -179,7 +184,13 @@ class Model {
       if (s === 'connected' && this.conn !== 'connected' && this.ready) {
         for (const group of this.logs.keys()) this.refreshPresence(group);
       }
-      if (s !== 'connected') for (const log of this.logs.values()) log.online.clear();
+      if (s !== 'connected') {
+        for (const log of this.logs.values()) {
+          log.online.clear();
+          log.large = false;
+          log.onlineCount = 0;
+        }
+      }
       this.conn = s;
       this.changed();
     });
@@ -223,6 +234,8 @@ class Model {
       loadingEarlier: false,
       pending: [],
       online: new Map(),
+      large: false,
+      onlineCount: 0,
       lastRead: Number(localStorage.getItem(this.lastReadKey(group)) || 0),
       loaded: false,
     };
@@ -250,10 +263,15 @@ class Model {
 
   async refreshPresence(group: string): Promise<void> {
     try {
+      // One page: a group with more online than a page is large, and only its number is shown
+      // (listing thousands would cost every phone their data).
       const reply = await this.client.request('presence', { group });
       const log = this.logs.get(group);
       if (!log) return;
       log.online = new Map((reply.users || []).map((u: any) => [u.userId, u.name]));
+      log.large = Boolean(reply.next);
+      log.onlineCount = Number(reply.online ?? log.online.size);
+      if (log.large) log.online.clear();
       for (const [id, name] of log.online) if (name) this.names.set(id, name);
       this.changed();
     } catch (e) {
@@ -428,14 +446,28 @@ class Model {
   }
 
   private transient(e: Ev): void {
-    const changes = e.presence ? [e.presence] : e.presenceBatch?.changes || [];
     const log = this.logs.get(e.group);
     if (!log) return;
+    if (e.presenceCount) {
+      if (e.presenceCount.listed) {
+        // Small again: per-user notices follow; learn who is there once.
+        this.refreshPresence(e.group);
+      } else {
+        log.large = true;
+        log.online.clear();
+      }
+      log.onlineCount = Number(e.presenceCount.online);
+      this.changed();
+      return;
+    }
+    const changes = e.presence ? [e.presence] : e.presenceBatch?.changes || [];
     for (const c of changes) {
       if (c.name) this.names.set(c.userId, c.name);
+      if (log.large) continue;
       if (c.online) log.online.set(c.userId, c.name);
       else log.online.delete(c.userId);
     }
+    log.onlineCount = log.large ? log.onlineCount : log.online.size;
     this.changed();
   }
 

@@ -37,6 +37,7 @@ const Row ws_table[] = {
     {"publish",                                  {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   OK,     OK,            OK,         OK}},
     {"history",                                  {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   OK,     OK,            OK,         OK}},
     {"presence",                                 {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   OK,     OK,            OK,         OK}},
+    {"presence (a later page: after, limit)",    {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   OK,     OK,            OK,         OK}},
     {"refresh (a new token of the same user)",   {UNAUTH,  UNAUTH,  UNAUTH,   OK,       OK,     OK,            OK,         OK}},
     {"duty_create",                              {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   FORBID, OK,            OK,         OK}},
     {"duty_respond",                             {UNAUTH,  UNAUTH,  UNAUTH,   FORBID,   OK,     OK,            OK,         OK}},
@@ -118,6 +119,10 @@ class WsMatrixTest : public AuthzTest {
             frame.mutable_history()->set_limit(10);
         } else if (command == "presence") {
             frame.mutable_presence()->set_group("branch");
+            if (row.find("page") != std::string_view::npos) {
+                frame.mutable_presence()->set_after("a");
+                frame.mutable_presence()->set_limit(1);
+            }
         } else if (command == "refresh") {
             frame.mutable_refresh()->set_token(token_of(who));
         } else if (command == "duty_create") {

@@ -462,12 +462,12 @@ TEST_F(RedisStoreTest, presence_is_decided_across_nodes_and_a_dead_nodes_users_e
         return r.ok() && *r;
     };
     auto list = [&](std::size_t node) {
-        auto r = wait_for<std::vector<PresenceEntry>>([&](Done<std::vector<PresenceEntry>> d) {
-            store(node).presence().list("g", std::move(d));
-        });
+        auto r = wait_for<PresencePage>(
+            [&](Done<PresencePage> d) { store(node).presence().list("g", {}, 100, std::move(d)); });
         std::vector<std::string> users;
         if (r.ok()) {
-            for (const auto& e : *r) users.push_back(e.user + "/" + e.name);
+            for (const auto& e : r->entries) users.push_back(e.user + "/" + e.name);
+            EXPECT_EQ(r->online, users.size());
         }
         return users;
     };

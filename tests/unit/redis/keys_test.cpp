@@ -25,6 +25,7 @@ TEST(RedisKeys, every_key_of_a_group_shares_one_cluster_slot) {
     }
     EXPECT_EQ(hash_slot(keys.presence_online("g1")), hash_slot(keys.presence_nodes("g1")));
     EXPECT_EQ(hash_slot(keys.presence_online("g1")), hash_slot(keys.presence_names("g1")));
+    EXPECT_EQ(hash_slot(keys.presence_online("g1")), hash_slot(keys.presence_users("g1")));
     EXPECT_EQ(hash_slot(keys.groups()), hash_slot(keys.members("g1")));
     EXPECT_EQ(hash_slot(keys.groups()), hash_slot(keys.memberships("alice")));
     EXPECT_EQ(hash_slot(keys.groups()), hash_slot(keys.users()));

@@ -28,7 +28,13 @@ class MemoryPresenceTest : public ::testing::Test {
         return now<bool>([&](auto d) { presence_.leave(g, u, d); });
     }
     std::vector<PresenceEntry> list(const std::string& g) {
-        return now<std::vector<PresenceEntry>>([&](auto d) { presence_.list(g, d); });
+        return now<PresencePage>([&](auto d) { presence_.list(g, {}, 1000, d); }).entries;
+    }
+    PresencePage page(const std::string& g, const std::string& after, std::uint32_t limit) {
+        return now<PresencePage>([&](auto d) { presence_.list(g, after, limit, d); });
+    }
+    std::uint64_t count(const std::string& g) {
+        return now<std::uint64_t>([&](auto d) { presence_.count(g, d); });
     }
     bool connected(const std::string& u) {
         return now<bool>([&](auto d) { presence_.is_connected(u, d); });
@@ -55,6 +61,26 @@ TEST_F(MemoryPresenceTest, join_and_leave_announce_only_the_first_and_the_last_c
     EXPECT_FALSE(leave("g", "u1"));  // never negative
     EXPECT_TRUE(join("g", "u1"));    // so the next join is a first one again
     EXPECT_EQ(list("h").size(), 1U);
+}
+
+TEST_F(MemoryPresenceTest, pages_return_everyone_once_in_user_order_and_count_all) {
+    for (const char* u : {"d", "a", "c", "b", "e"}) join("g", u);
+    EXPECT_EQ(count("g"), 5U);
+    EXPECT_EQ(count("nobody"), 0U);
+    std::vector<std::string> seen;
+    std::string after;
+    int pages = 0;
+    do {
+        const auto p = page("g", after, 2);
+        EXPECT_EQ(p.online, 5U);
+        for (const auto& e : p.entries) seen.push_back(e.user);
+        after = p.next;
+        ++pages;
+    } while (!after.empty() && pages < 10);
+    EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+    EXPECT_EQ(pages, 3);
+    EXPECT_TRUE(page("g", "b", 3).next.empty()) << "c, d, e is the last page";
+    EXPECT_TRUE(page("g", "e", 3).entries.empty());
 }
 
 TEST_F(MemoryPresenceTest, leave_of_an_unknown_pair_is_false_and_lists_stay_empty) {

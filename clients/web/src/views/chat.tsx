@@ -41,12 +41,19 @@ export function ChatView({ group }: { group: string }) {
         </button>
         <div class="grow">
           <div class="title">{m.groupName(group)}</div>
-          <button class="link small" onClick={() => setShowOnline(!showOnline)} data-online={log.online.size}>
-            {log.online.size} {t('peopleOnline')}
-          </button>
+          {log.large ? (
+            // A large group: how many, not who (the server sends counts, not lists).
+            <span class="small muted" data-online={log.onlineCount} data-large="true">
+              {log.onlineCount} {t('peopleOnline')}
+            </span>
+          ) : (
+            <button class="link small" onClick={() => setShowOnline(!showOnline)} data-online={log.online.size}>
+              {log.online.size} {t('peopleOnline')}
+            </button>
+          )}
         </div>
       </header>
-      {showOnline ? (
+      {showOnline && !log.large ? (
         <div class="online-list small">
           {[...log.online.entries()].map(([id, name]) => (
             <span key={id} class="chip">
