@@ -13,7 +13,9 @@ constexpr long outbound_bound_bytes = 256 * 1024;
 
 TEST_F(PingFloodTest, pings_never_read_keep_memory_bounded_and_the_client_is_closed) {
     start({"--limits.outbound_queue_bytes=" + std::to_string(outbound_bound_bytes),
-           "--limits.connect_timeout_s=2", "--limits.close_timeout_s=1"});
+           "--limits.connect_timeout_s=2", "--limits.close_timeout_s=1",
+           // A burst of meeting signals must fit in half the (lowered) bound, or no start.
+           "--meeting.signal_burst=4"});
     const pid_t pid = server().pid();
     const long rss_before_kib = proc_status_kib(pid, "VmRSS");
     ASSERT_GT(rss_before_kib, 0);

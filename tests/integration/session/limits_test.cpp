@@ -11,9 +11,10 @@ namespace {
 class LimitsTest : public SessionTest {};
 
 TEST_P(LimitsTest, frame_over_the_maximum_closes_with_1009) {
-    start({"--limits.max_frame_bytes=1024"});
+    // The largest meeting signal, with its framing, must fit in a frame, or no start.
+    start({"--limits.max_frame_bytes=4096", "--meeting.max_signal_bytes=2048"});
     auto client = TestClient::connect(server(), "alice");
-    client.send_raw(std::string(2000, 'x'), client::FrameType::binary);
+    client.send_raw(std::string(5000, 'x'), client::FrameType::binary);
     client.expect_closed(1009);
 }
 
@@ -99,6 +100,9 @@ TEST_P(LimitsTest, a_peer_that_answers_no_ping_is_closed) {
 TEST_P(LimitsTest, slow_consumer_is_closed_with_4000_and_loses_nothing) {
     auto args = without_rate_limit();
     args.push_back("--limits.outbound_queue_bytes=65536");
+    // A burst of meeting signals must fit in half the bound, or no start.
+    args.push_back("--meeting.max_signal_bytes=4096");
+    args.push_back("--meeting.signal_burst=4");
     start(args);
     group_with("g", {"alice", "bob"});
     auto alice = TestClient::connect(server(), "alice");
