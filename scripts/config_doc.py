@@ -32,7 +32,9 @@ jwt_secret = change-me
 
 `musterd --help` lists every key with its default. A value that cannot be parsed, or a
 combination that makes no sense (e.g. `limits.idle_timeout_s` not above
-`limits.ping_interval_s`), stops musterd at start with a message naming the key.
+`limits.ping_interval_s`), stops musterd at start with a message naming the key. An embedded
+node (no `redis.url`) locks its `server.data_dir`: a second node on the same directory is
+refused at start.
 """
 
 

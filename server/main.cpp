@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "bus/redis_bus.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "core/dir_lock.hpp"
 #include "core/log.hpp"
 #include "features/devices/devices_feature.hpp"
 #include "features/duty/duty_feature.hpp"
@@ -167,6 +169,18 @@ int main(int argc, char** argv) {
             serve(node);
             push_worker.stop();
             return 0;
+        }
+        // The embedded store is this process's alone: a second node on the same directory is
+        // refused before it opens the database. (The lock goes last, after the node.)
+        auto data_lock = DirectoryLock::acquire(config->server.data_dir);
+        if (!data_lock) return fail(data_lock.status().message(), 2);
+        std::unique_ptr<DirectoryLock> db_dir_lock;
+        const auto db_dir = std::filesystem::absolute(config->sqlite_path()).parent_path();
+        if (std::filesystem::weakly_canonical(db_dir) !=
+            std::filesystem::weakly_canonical(config->server.data_dir)) {
+            auto locked = DirectoryLock::acquire(db_dir);  // store.sqlite_path elsewhere
+            if (!locked) return fail(locked.status().message(), 2);
+            db_dir_lock = std::move(*locked);
         }
         auto bus = std::make_unique<bus::LocalBus>();
         auto store = std::make_unique<store::SqliteStore>(*config, *bus, *clock);

@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "node/error_metrics.hpp"
+#include "node/public_status.hpp"
 
 namespace muster::node {
 
@@ -32,7 +33,8 @@ void Client::reply(std::uint32_t id, v1::ServerFrame frame) {
     send_frame(protocol::encode_server_frame(frame, encoding_));
 }
 
-void Client::reply_error(std::uint32_t id, const Status& status) {
+void Client::reply_error(std::uint32_t id, const Status& any_status) {
+    const Status status = public_status(any_status, "websocket command");
     count_error(status.code());
     send_frame(protocol::encode_error(id, status.code(), status.message(), encoding_));
 }

@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "node/error_metrics.hpp"
+#include "node/public_status.hpp"
 #include "protocol/codec.hpp"
 
 namespace muster::node {
@@ -55,7 +56,8 @@ net::HttpResponse json_text_response(unsigned status, std::string body) {
     return {status, "application/json", std::move(body), {}};
 }
 
-net::HttpResponse error_response(const Status& status) {
+net::HttpResponse error_response(const Status& any_status) {
+    const Status status = public_status(any_status, "http");
     count_error(status.code());
     muster::v1::Error error;
     error.set_code(static_cast<muster::v1::Error::Code>(status.code()));

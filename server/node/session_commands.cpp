@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "node/chat.hpp"
 #include "node/client.hpp"
+#include "node/public_status.hpp"
 #include "node/validate.hpp"
 #include "protocol/event_bytes.hpp"
 
@@ -108,10 +109,10 @@ asio::awaitable<void> Client::connect(std::uint32_t id, const v1::Connect& comma
         if (!is_open()) co_return;
         auto* resumed = reply_body->add_resumed();
         if (!opened) {
+            const Status shown = public_status(opened.status(), "connect.resume");
             resumed->set_group(entry.group());
-            resumed->mutable_error()->set_code(
-                static_cast<v1::Error::Code>(opened.status().code()));
-            resumed->mutable_error()->set_message(opened.status().message());
+            resumed->mutable_error()->set_code(static_cast<v1::Error::Code>(shown.code()));
+            resumed->mutable_error()->set_message(shown.message());
             continue;
         }
         *resumed = std::move(*opened);
