@@ -5,6 +5,7 @@
 #include <ctime>
 #include <map>
 #include <set>
+#include <string_view>
 
 namespace muster::features::meetings {
 
@@ -52,18 +53,28 @@ bool is_number(std::string_view text) {
                        [](char c) { return (c >= '0' && c <= '9') || c == ' ' || c == '.'; });
 }
 
-// A spreadsheet runs a cell that starts with one of these as a formula.
+// A spreadsheet runs a cell that starts with one of these as a formula, also after leading
+// spaces (some trim them), and also in their full-width forms (＝＋－＠, which East Asian
+// input methods type and some spreadsheets normalise to ASCII).
 std::string defuse(const std::string& text) {
-    if (text.empty()) return text;
-    const char first = text.front();
-    const bool formula = first == '=' || first == '@' || first == '\t' || first == '\r' ||
-                         ((first == '+' || first == '-') && !is_number(text));
+    const std::string_view rest =
+        std::string_view(text).substr(std::min(text.find_first_not_of(' '), text.size()));
+    if (rest.empty()) return text;
+    const char first = rest.front();
+    bool formula = first == '=' || first == '@' || first == '\t' || first == '\r' ||
+                   first == '\n' || ((first == '+' || first == '-') && !is_number(rest));
+    for (std::string_view wide :
+         {"\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D", "\xEF\xBC\xA0"}) {  // ＝ ＋ － ＠
+        formula = formula || rest.rfind(wide, 0) == 0;
+    }
     return formula ? "'" + text : text;
 }
 
-// RFC 4180: quoted when it holds a comma, quote, CR or LF (or edge spaces some readers trim).
+// RFC 4180: quoted when it holds a comma, quote, CR or LF; also a semicolon or tab (the
+// separators of spreadsheets in locales where the comma is the decimal mark) and edge spaces
+// (which some readers trim).
 std::string field(const std::string& text) {
-    const bool quote = text.find_first_of(",\"\r\n") != std::string::npos ||
+    const bool quote = text.find_first_of(",;\t\"\r\n") != std::string::npos ||
                        (!text.empty() && (text.front() == ' ' || text.back() == ' '));
     if (!quote) return text;
     std::string out = "\"";

@@ -23,11 +23,12 @@ muster::v1::AttendanceReport build_report(const store::AttendanceSnapshot& snaps
                                           const std::vector<store::MemberInfo>& members);
 
 // The report as CSV for spreadsheets: UTF-8 with a byte-order mark (so that Excel reads
-// Chinese names right), RFC 4180 (CRLF, quotes doubled, fields with , " CR LF quoted), a header
-// row, then one row per attendee (by first join) and one per absentee (by user id). Times are
-// UTC "YYYY-MM-DD HH:MM:SS", which spreadsheets read as dates. A user id or name that a
-// spreadsheet would run as a formula (=, @, +/- followed by more than a number) gets a leading
-// apostrophe (OWASP "CSV injection").
+// Chinese names right), RFC 4180 (CRLF, quotes doubled, fields with , ; TAB " CR LF quoted), a
+// header row, then one row per attendee (by first join) and one per absentee (by user id). Times
+// are UTC "YYYY-MM-DD HH:MM:SS", which spreadsheets read as dates. A user id or name that a
+// spreadsheet would run as a formula (=, @, TAB, CR, LF, +/- followed by more than a number,
+// after leading spaces; the full-width ＝＠＋－ too) gets a leading apostrophe (OWASP "CSV
+// injection").
 std::string report_csv(const muster::v1::AttendanceReport& report,
                        const std::vector<store::MemberInfo>& members);
 

@@ -109,5 +109,70 @@ TEST(MeetingReport, a_scheduled_meeting_has_only_absentees) {
     EXPECT_EQ(report.absent_size(), 5);
 }
 
+// Rows of absentees with the given names, as the CSV prints them (header and BOM removed).
+std::vector<std::string> absentee_rows(const std::vector<std::string>& names) {
+    std::vector<store::MemberInfo> m;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        m.push_back({"u" + std::to_string(100 + i), store::Role::member, names[i]});
+    const std::string csv = report_csv(build_report(store::AttendanceSnapshot{}, m), m);
+    std::vector<std::string> rows;
+    const std::string tail = ",no,,,0.0,0,no\r\n";
+    std::size_t at = csv.find("\r\n") + 2;  // after the header
+    while (at < csv.size()) {
+        const auto end = csv.find(tail, at);
+        if (end == std::string::npos) break;
+        const auto comma = csv.find(',', at);
+        rows.push_back(csv.substr(comma + 1, end - comma - 1));  // the name field
+        at = end + tail.size();
+    }
+    return rows;
+}
+
+TEST(MeetingReport, csv_quotes_semicolons_tabs_and_line_breaks) {
+    const auto rows = absentee_rows({"a;b", "two\nlines", "cr\rhere", "tab\there", "plain"});
+    ASSERT_EQ(rows.size(), 5U);
+    EXPECT_EQ(rows[0], "\"a;b\"");
+    EXPECT_EQ(rows[1], "\"two\nlines\"");
+    EXPECT_EQ(rows[2], "\"cr\rhere\"");
+    EXPECT_EQ(rows[3], "\"tab\there\"");
+    EXPECT_EQ(rows[4], "plain");
+}
+
+TEST(MeetingReport, csv_defuses_formulas_in_both_widths) {
+    const auto rows = absentee_rows({"=1+1", "@SUM(A1)", "+cmd", "-2+3", "\tx", "\rx",
+                                     "\xEF\xBC\x9D"
+                                     "1+1",  // ＝1+1
+                                     "\xEF\xBC\x8B"
+                                     "cmd",  // ＋cmd
+                                     "\xEF\xBC\x8D"
+                                     "cmd",  // －cmd
+                                     "\xEF\xBC\xA0"
+                                     "SUM(A1)",  // ＠SUM(A1)
+                                     "  =1+1", "+86 138", "-5", "王晓光"});
+    ASSERT_EQ(rows.size(), 14U);
+    EXPECT_EQ(rows[0], "'=1+1");
+    EXPECT_EQ(rows[1], "'@SUM(A1)");
+    EXPECT_EQ(rows[2], "'+cmd");
+    EXPECT_EQ(rows[3], "'-2+3");
+    EXPECT_EQ(rows[4], "\"'\tx\"");
+    EXPECT_EQ(rows[5], "\"'\rx\"");
+    EXPECT_EQ(rows[6],
+              "'\xEF\xBC\x9D"
+              "1+1");
+    EXPECT_EQ(rows[7],
+              "'\xEF\xBC\x8B"
+              "cmd");
+    EXPECT_EQ(rows[8],
+              "'\xEF\xBC\x8D"
+              "cmd");
+    EXPECT_EQ(rows[9],
+              "'\xEF\xBC\xA0"
+              "SUM(A1)");
+    EXPECT_EQ(rows[10], "'  =1+1");  // the apostrophe first: no edge space left to quote
+    EXPECT_EQ(rows[11], "+86 138");  // a phone number stays a number
+    EXPECT_EQ(rows[12], "-5");
+    EXPECT_EQ(rows[13], "王晓光");
+}
+
 }  // namespace
 }  // namespace muster::features::meetings
