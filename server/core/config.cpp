@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -121,6 +122,7 @@ po::options_description describe(Config& c) {
         po::value(&l.handshake_burst_per_ip)->default_value(l.handshake_burst_per_ip), "");
     add("limits.per_ip_limits_on_loopback",
         po::value(&l.per_ip_limits_on_loopback)->default_value(l.per_ip_limits_on_loopback), "");
+    add("limits.max_name_bytes", po::value(&l.max_name_bytes)->default_value(l.max_name_bytes), "");
 
     auto& g = c.log;
     add("log.retention_events", po::value(&g.retention_events)->default_value(g.retention_events),
@@ -327,6 +329,26 @@ Result<Config> load_config(int argc, const char* const* argv, bool& help, std::s
     return config;
 }
 
+bool listens_on_loopback_only(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+namespace {
+
+// A value copied from a sample configuration: deploy/systemd/musterd.conf, the docs.
+bool is_sample_secret(const std::string& secret) {
+    std::string lower;
+    for (char ch : secret) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return lower.find("change-me") != std::string::npos ||
+           lower.find("changeme") != std::string::npos;
+}
+
+}  // namespace
+
 Status validate(const Config& c) {
     auto bad = [](std::string message) {
         return Status{errc::invalid_argument, std::move(message)};
@@ -337,6 +359,17 @@ Status validate(const Config& c) {
     }
     if (c.auth.jwt_algorithm == "HS256" && c.auth.jwt_secret.empty()) {
         return bad("auth.jwt_secret (MUSTER_JWT_SECRET) is required for HS256");
+    }
+    if (c.auth.jwt_algorithm == "HS256" && !listens_on_loopback_only(c.server.listen)) {
+        if (c.auth.jwt_secret.size() < min_hs256_secret_bytes) {
+            return bad("auth.jwt_secret is shorter than " + std::to_string(min_hs256_secret_bytes) +
+                       " bytes: anyone could guess it and sign tokens. Generate one (openssl "
+                       "rand -base64 48) or listen on loopback only");
+        }
+        if (is_sample_secret(c.auth.jwt_secret)) {
+            return bad(
+                "auth.jwt_secret is the sample value: set your own (openssl rand -base64 48)");
+        }
     }
     if (c.auth.jwt_algorithm != "HS256" && c.auth.jwt_public_key_file.empty()) {
         return bad("auth.jwt_public_key_file is required for " + c.auth.jwt_algorithm);
@@ -358,6 +391,14 @@ Status validate(const Config& c) {
     if (c.limits.commands_per_second <= 0)
         return bad("limits.commands_per_second must be positive");
     if (c.limits.command_burst == 0) return bad("limits.command_burst must be positive");
+    if (c.limits.command_burst < c.limits.max_subscriptions + command_burst_headroom) {
+        return bad("limits.command_burst (" + std::to_string(c.limits.command_burst) +
+                   ") must be at least limits.max_subscriptions + " +
+                   std::to_string(command_burst_headroom) + " (" +
+                   std::to_string(c.limits.max_subscriptions + command_burst_headroom) +
+                   "): a client subscribing to every group it may would be rate-limited");
+    }
+    if (c.limits.max_name_bytes == 0) return bad("limits.max_name_bytes must be positive");
     if (c.limits.history_max_limit == 0 || c.limits.history_default_limit == 0) {
         return bad("limits.history_*_limit must be positive");
     }

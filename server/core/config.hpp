@@ -50,13 +50,13 @@ struct LimitsConfig {
     std::uint32_t max_text_bytes = 4096;        // chat text, titles, notes
     std::uint32_t outbound_queue_bytes = 1024 * 1024;  // per session; over: close 4000
     double commands_per_second = 50;                   // token bucket rate per connection
-    std::uint32_t command_burst = 100;                 // token bucket size
-    std::uint32_t rate_limit_strikes = 20;             // consecutive limited commands: close 4029
-    std::uint32_t max_subscriptions = 256;             // per connection
-    std::uint32_t max_connections = 18000;             // per node; the fd limit is the real cap
-    std::uint32_t max_connections_per_user = 16;       // over: RATE_LIMITED and close 1008
-    std::uint32_t max_inflight_commands = 64;          // per connection; reading pauses beyond
-    std::uint32_t max_protocol_violations = 10;        // malformed frames before close 1008
+    std::uint32_t command_burst = 300;            // token bucket size; >= max_subscriptions + 8
+    std::uint32_t rate_limit_strikes = 20;        // consecutive limited commands: close 4029
+    std::uint32_t max_subscriptions = 256;        // per connection
+    std::uint32_t max_connections = 18000;        // per node; the fd limit is the real cap
+    std::uint32_t max_connections_per_user = 16;  // over: RATE_LIMITED and close 1008
+    std::uint32_t max_inflight_commands = 64;     // per connection; reading pauses beyond
+    std::uint32_t max_protocol_violations = 10;   // malformed frames before close 1008
     std::uint32_t connect_timeout_s =
         10;  // the first frame must be connect within this; else close 1008
     std::uint32_t ping_interval_s = 25;  // server pings a connection silent for this long
@@ -64,7 +64,7 @@ struct LimitsConfig {
     std::uint32_t close_timeout_s = 5;   // how long to wait for the peer's close frame
     std::uint32_t history_default_limit =
         50;  // events per history page when the client gives no limit
-    std::uint32_t history_max_limit = 1000;           // the most events one history page returns
+    std::uint32_t history_max_limit = 1000;  // the most events one history page returns
     std::uint32_t http_max_body_bytes = 1024 * 1024;  // over: HTTP 413
     std::uint32_t http_idle_timeout_s = 30;  // keep-alive HTTP connections idle longer are closed
     std::uint32_t max_id_bytes = 128;        // group ids, user ids, client_msg_id
@@ -78,6 +78,7 @@ struct LimitsConfig {
     // Loopback peers are exempt from the per-IP rates unless set: behind a reverse proxy on the
     // same host every client is 127.0.0.1 (limit in the proxy then).
     bool per_ip_limits_on_loopback = false;
+    std::uint32_t max_name_bytes = 256;  // display names (the token's name claim)
 };
 
 struct LogConfig {
@@ -205,7 +206,17 @@ struct Config {
 // a message naming the key on a bad value or an unknown option; `help` is set on --help.
 Result<Config> load_config(int argc, const char* const* argv, bool& help, std::string& help_text);
 
-// Checks values that cannot be checked one by one (ranges, consistency).
+// Checks values that cannot be checked one by one (ranges, consistency): among them, a
+// command burst that lets a client subscribe up to its cap, and an HS256 secret of at least
+// `min_hs256_secret_bytes` that is not a sample value unless the node listens on loopback only.
 Status validate(const Config& config);
+
+inline constexpr std::size_t min_hs256_secret_bytes = 32;
+// Commands a client sends besides its subscriptions at connect (connect itself, a history page
+// or two, a presence query): the burst must hold them on top of max_subscriptions.
+inline constexpr std::uint32_t command_burst_headroom = 8;
+
+// True when `listen` (host:port) names a loopback address (127.0.0.0/8, ::1, localhost).
+bool listens_on_loopback_only(const std::string& listen);
 
 }  // namespace muster

@@ -59,4 +59,56 @@ std::string keyed_id(std::string_view prefix, std::string_view owner, std::strin
     return id;
 }
 
+std::string id_problem(std::string_view id, std::uint32_t max_bytes) {
+    if (id.empty()) return "is required";
+    if (id.size() > max_bytes) return "is longer than " + std::to_string(max_bytes) + " bytes";
+    for (char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == ':' ||
+                        c == '@';
+        if (!ok) return "may only contain A-Z a-z 0-9 . _ - : @";
+    }
+    if (id.find("..") != std::string_view::npos) return "may not contain \"..\"";
+    return {};
+}
+
+std::string name_problem(std::string_view name, std::uint32_t max_bytes) {
+    if (name.empty()) return "is required";
+    if (name.size() > max_bytes) return "is longer than " + std::to_string(max_bytes) + " bytes";
+    std::size_t i = 0;
+    while (i < name.size()) {
+        const auto lead = static_cast<unsigned char>(name[i]);
+        std::uint32_t cp = 0;
+        std::size_t length = 0;
+        if (lead < 0x80) {
+            cp = lead;
+            length = 1;
+        } else if ((lead & 0xE0U) == 0xC0U) {
+            cp = lead & 0x1FU;
+            length = 2;
+        } else if ((lead & 0xF0U) == 0xE0U) {
+            cp = lead & 0x0FU;
+            length = 3;
+        } else if ((lead & 0xF8U) == 0xF0U) {
+            cp = lead & 0x07U;
+            length = 4;
+        } else {
+            return "is not valid UTF-8";
+        }
+        if (i + length > name.size()) return "is not valid UTF-8";
+        for (std::size_t k = 1; k < length; ++k) {
+            const auto next = static_cast<unsigned char>(name[i + k]);
+            if ((next & 0xC0U) != 0x80U) return "is not valid UTF-8";
+            cp = (cp << 6U) | (next & 0x3FU);
+        }
+        static constexpr std::uint32_t min_of_length[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_of_length[length] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return "is not valid UTF-8";
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029)
+            return "may not contain control characters or line breaks";
+        i += length;
+    }
+    return {};
+}
+
 }  // namespace muster

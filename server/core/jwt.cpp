@@ -10,6 +10,8 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
+#include "core/ids.hpp"
+
 namespace muster {
 
 namespace json = boost::json;
@@ -186,8 +188,16 @@ Result<Claims> JwtVerifier::verify_here(std::string_view token, std::int64_t now
         return unauthenticated("token has no sub claim");
     }
     claims.subject = std::string(sub->as_string());
+    if (std::string problem = id_problem(claims.subject, options_.max_subject_bytes);
+        !problem.empty()) {
+        return unauthenticated("token sub (the user id) " + problem);
+    }
     if (const auto* name = object.if_contains("name"); name != nullptr && name->is_string()) {
         claims.name = std::string(name->as_string());
+        if (std::string problem = name_problem(claims.name, options_.max_name_bytes);
+            !claims.name.empty() && !problem.empty()) {
+            return unauthenticated("token name " + problem);
+        }
     }
     if (claims.name.empty()) claims.name = claims.subject;
     if (const auto* sid = object.if_contains("sid"); sid != nullptr && sid->is_string()) {

@@ -40,6 +40,10 @@ struct JwtVerifierOptions {
     // Tried when this one refuses a token: the server's own tokens (core/jwt_signer.hpp) beside
     // an external issuer's. Its own refusal is reported only for tokens of its algorithm.
     std::shared_ptr<const JwtVerifier> fallback;
+    // `sub` is a user id like any other (core/ids.hpp id_problem); `name` a display name
+    // (name_problem). A token with either out of bounds is refused, never truncated.
+    std::uint32_t max_subject_bytes = 128;
+    std::uint32_t max_name_bytes = 256;
 };
 
 class JwtVerifier {

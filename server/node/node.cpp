@@ -62,7 +62,8 @@ std::shared_ptr<const JwtSigner> make_signer(const AuthConfig& auth) {
 }
 
 std::shared_ptr<const JwtVerifier> make_verifier(const AuthConfig& auth,
-                                                 const std::shared_ptr<const JwtSigner>& signer) {
+                                                 const std::shared_ptr<const JwtSigner>& signer,
+                                                 const LimitsConfig& limits) {
     JwtVerifierOptions options;
     options.algorithm = auth.jwt_algorithm == "RS256"   ? JwtAlgorithm::rs256
                         : auth.jwt_algorithm == "ES256" ? JwtAlgorithm::es256
@@ -87,6 +88,8 @@ std::shared_ptr<const JwtVerifier> make_verifier(const AuthConfig& auth,
                       options.algorithm == JwtAlgorithm::hs256 && options.issuer.empty() &&
                       options.audience.empty();
     if (signer && !same) options.fallback = signer->verifier();
+    options.max_subject_bytes = limits.max_id_bytes;
+    options.max_name_bytes = limits.max_name_bytes;
     auto verifier = JwtVerifier::create(std::move(options));
     if (!verifier) throw std::runtime_error(verifier.status().message());
     return *verifier;
@@ -122,7 +125,7 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
     , store_(std::move(store))
     , node_id_(config_.server.node_id.empty() ? default_node_id() : config_.server.node_id)
     , signer_(make_signer(config_.auth))
-    , verifier_(make_verifier(config_.auth, signer_))
+    , verifier_(make_verifier(config_.auth, signer_, config_.limits))
     , users_(config_.limits.max_connections_per_user)
     , tree_(std::make_shared<const GroupTree>(std::vector<store::GroupInfo>{})) {
     const auto& limits = config_.limits;

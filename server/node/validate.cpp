@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "core/ids.hpp"
+
 namespace muster::node {
 
 Status check_id(std::string_view what, std::string_view id, std::uint32_t max_bytes) {
@@ -10,18 +12,13 @@ Status check_id(std::string_view what, std::string_view id, std::uint32_t max_by
 }
 
 Status check_optional_id(std::string_view what, std::string_view id, std::uint32_t max_bytes) {
+    if (id.empty()) return {};
     if (id.size() > max_bytes) {
         return {errc::too_large,
                 std::string(what) + " is longer than " + std::to_string(max_bytes) + " bytes"};
     }
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == ':' ||
-                        c == '@';
-        if (!ok)
-            return {errc::invalid_argument,
-                    std::string(what) + " may only contain A-Z a-z 0-9 . _ - : @"};
-    }
+    if (std::string problem = id_problem(id, max_bytes); !problem.empty())
+        return {errc::invalid_argument, std::string(what) + " " + problem};
     return {};
 }
 

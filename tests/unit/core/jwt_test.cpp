@@ -88,5 +88,46 @@ TEST(Jwt, empty_secret_is_a_configuration_error) {
     EXPECT_FALSE(JwtVerifier::create(hs256("")).ok());
 }
 
+// The claims of a token for `sub` and `name` (JSON-escaped by the caller), or why it was refused.
+Result<Claims> verify_sub_name(const std::string& sub_json, const std::string& name_json) {
+    auto verifier = JwtVerifier::create(hs256("k"));
+    std::string claims = R"({"sub":)" + sub_json + R"(,"exp":1700000100)";
+    if (!name_json.empty()) claims += R"(,"name":)" + name_json;
+    claims += "}";
+    return (*verifier)->verify(sign_hs256(claims, "k"), now_ms);
+}
+
+TEST(Jwt, sub_is_validated_like_every_other_id) {
+    EXPECT_TRUE(verify_sub_name(R"("wang.xg@branch-3:a_b")", "").ok());
+    for (const char* bad : {R"("../admin")", R"("a/b")", R"("a..b")", R"("line\nbreak")",
+                            R"("tab\there")", R"("nul\u0000")", R"("王")", R"("a b")"}) {
+        auto claims = verify_sub_name(bad, "");
+        ASSERT_FALSE(claims.ok()) << bad;
+        EXPECT_EQ(claims.status().code(), errc::unauthenticated);
+        EXPECT_NE(claims.status().message().find("sub"), std::string::npos)
+            << claims.status().message();
+    }
+    EXPECT_TRUE(verify_sub_name("\"" + std::string(128, 'u') + "\"", "").ok());
+    EXPECT_FALSE(verify_sub_name("\"" + std::string(129, 'u') + "\"", "").ok());
+}
+
+TEST(Jwt, name_is_bounded_single_line_text) {
+    auto chinese = verify_sub_name(R"("u1")", R"("王晓光")");
+    ASSERT_TRUE(chinese.ok());
+    EXPECT_EQ(chinese->name, "王晓光");
+    EXPECT_TRUE(verify_sub_name(R"("u1")", "\"" + std::string(256, 'n') + "\"").ok());
+    auto huge = verify_sub_name(R"("u1")", "\"" + std::string(40000, 'n') + "\"");
+    ASSERT_FALSE(huge.ok());
+    EXPECT_NE(huge.status().message().find("name"), std::string::npos);
+    for (const char* bad : {R"("two\nlines")", R"("cr\r")", R"("bell\u0007")", R"("del\u007f")",
+                            R"("c1\u0085")", R"("ls\u2028")"}) {
+        EXPECT_FALSE(verify_sub_name(R"("u1")", bad).ok()) << bad;
+    }
+    // No name: the user id stands in for it.
+    auto unnamed = verify_sub_name(R"("u1")", "");
+    ASSERT_TRUE(unnamed.ok());
+    EXPECT_EQ(unnamed->name, "u1");
+}
+
 }  // namespace
 }  // namespace muster
