@@ -33,10 +33,12 @@ jwt_secret = <openssl rand -base64 48>
 `musterd --help` lists every key with its default. A value that cannot be parsed, or a
 combination that makes no sense (e.g. `limits.idle_timeout_s` not above
 `limits.ping_interval_s`, or `limits.command_burst` below `limits.max_subscriptions` + 8),
-stops musterd at start with a message naming the key. Unless `server.listen` is a loopback
-address, an HS256 `auth.jwt_secret` must be at least 32 bytes and not a sample value
-("change-me"). An embedded node (no `redis.url`) locks its `server.data_dir`: a second node on
-the same directory is refused at start.
+stops musterd at start with a message naming the key. So do limits under which some event
+would take more than a quarter of `limits.outbound_queue_bytes` in either encoding (the message
+names the event type and the limits to change), and a `limits.history_max_bytes` over half of
+it. Unless `server.listen` is a loopback address, an HS256 `auth.jwt_secret` must be at least
+32 bytes and not a sample value ("change-me"). An embedded node (no `redis.url`) locks its
+`server.data_dir`: a second node on the same directory is refused at start.
 """
 
 

@@ -20,6 +20,7 @@
 #include "features/duty/duty_feature.hpp"
 #include "features/meetings/meeting_feature.hpp"
 #include "features/signin/signin_feature.hpp"
+#include "node/event_bounds.hpp"
 #include "node/node.hpp"
 #include "protocol/protobuf_log.hpp"
 #include "push/push_worker.hpp"
@@ -94,6 +95,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (Status s = validate(*config); !s) return fail(s.message(), 2);
+    // Every event must fit the outbound queue with room to spare, in both encodings.
+    if (Status s = node::check_event_bounds(*config); !s) return fail(s.message(), 2);
     log::Level level{};
     if (!log::parse_level(config->server.log_level, level))
         return fail("server.log_level: unknown level", 2);

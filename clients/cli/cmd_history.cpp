@@ -1,5 +1,7 @@
 // muster-cli history: one page of a group's log, oldest first.
 
+#include <cstdio>
+
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/format.hpp"
@@ -39,6 +41,11 @@ int run_history(int argc, char** argv) {
     if (!reply) return report(reply.failure());
     for (const auto& event : reply->events()) {
         if (!print_line(json ? format_event_json(event) : format_event(event))) break;
+    }
+    // A page cut to the server's byte bound says where the next one starts.
+    if (reply->more() && !json) {
+        std::fprintf(stderr, "more: continue with --%s %llu\n", after ? "after" : "before",
+                     static_cast<unsigned long long>(reply->next_seq()));
     }
     (void)session->connection().close();
     return exit_ok;

@@ -48,6 +48,9 @@ std::string describe_meeting(const v1::MeetingUpdate& update) {
     std::string text =
         "meeting [" + update.meeting_id() + "] " + v1::MeetingUpdate::Change_Name(update.change());
     if (!update.user().empty()) text += " " + update.user();
+    // Updates carry the change; the whole state is meeting_get's.
+    if (update.has_shared())
+        text += " " + update.shared().title() + " <" + update.shared().url() + ">";
     if (update.has_state() && !update.state().title().empty()) {
         text += " (\"" + update.state().title() + "\", " +
                 v1::MeetingState::Phase_Name(update.phase()) + ")";
@@ -84,7 +87,11 @@ std::string format_event(const v1::Event& event) {
         case v1::Event::kDutyReminder: {
             const auto& reminder = event.duty_reminder();
             return head + "reminder #" + std::to_string(reminder.round()) + " for duty call [" +
-                   reminder.call_id() + "] \"" + reminder.title() + "\": " + join(reminder.users());
+                   reminder.call_id() + "] \"" + reminder.title() +
+                   "\": " + join(reminder.users()) +
+                   (reminder.silent() > static_cast<std::uint32_t>(reminder.users_size())
+                        ? " (" + std::to_string(reminder.silent()) + " in all)"
+                        : "");
         }
         case v1::Event::kMeeting:
             return head + describe_meeting(event.meeting());

@@ -103,6 +103,8 @@ po::options_description describe(Config& c) {
         po::value(&l.history_default_limit)->default_value(l.history_default_limit), "");
     add("limits.history_max_limit",
         po::value(&l.history_max_limit)->default_value(l.history_max_limit), "");
+    add("limits.history_max_bytes",
+        po::value(&l.history_max_bytes)->default_value(l.history_max_bytes), "");
     add("limits.http_max_body_bytes",
         po::value(&l.http_max_body_bytes)->default_value(l.http_max_body_bytes), "");
     add("limits.http_idle_timeout_s",
@@ -401,6 +403,12 @@ Status validate(const Config& c) {
     if (c.limits.max_name_bytes == 0) return bad("limits.max_name_bytes must be positive");
     if (c.limits.history_max_limit == 0 || c.limits.history_default_limit == 0) {
         return bad("limits.history_*_limit must be positive");
+    }
+    if (c.limits.history_max_bytes == 0 ||
+        c.limits.history_max_bytes > c.limits.outbound_queue_bytes / 2) {
+        return bad(
+            "limits.history_max_bytes must be positive and at most half of "
+            "limits.outbound_queue_bytes (a history page must never fill the queue)");
     }
     if (c.limits.connect_timeout_s == 0 || c.limits.idle_timeout_s == 0 ||
         c.limits.ping_interval_s == 0) {

@@ -65,6 +65,8 @@ struct LimitsConfig {
     std::uint32_t history_default_limit =
         50;  // events per history page when the client gives no limit
     std::uint32_t history_max_limit = 1000;  // the most events one history page returns
+    std::uint32_t history_max_bytes =
+        256 * 1024;  // a history page's events, as encoded; at most outbound_queue_bytes / 2
     std::uint32_t http_max_body_bytes = 1024 * 1024;  // over: HTTP 413
     std::uint32_t http_idle_timeout_s = 30;  // keep-alive HTTP connections idle longer are closed
     std::uint32_t max_id_bytes = 128;        // group ids, user ids, client_msg_id

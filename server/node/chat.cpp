@@ -71,10 +71,30 @@ asio::awaitable<Result<v1::HistoryReply>> read_history(NodeServices& services, c
         asio::use_awaitable);
     if (!range) co_return range.status();
 
+    // Bounded in bytes too, as the asker receives them: the events nearest the anchor (the
+    // oldest when paging forward, the newest otherwise) up to limits.history_max_bytes, at
+    // least one. The rest is left for the next page.
+    const auto& events = range->events;
+    const bool forward = query.after_seq.has_value();
+    std::size_t kept = 0;
+    std::size_t bytes = 0;
+    for (; kept < events.size(); ++kept) {
+        const auto& event = events[forward ? kept : events.size() - 1 - kept];
+        const std::size_t size = protocol::encode_event_frame(*event, query.encoding)->size();
+        if (kept > 0 && bytes + size > limits.history_max_bytes) break;
+        bytes += size;
+    }
+    const std::size_t first = forward ? 0 : events.size() - kept;
     v1::HistoryReply reply;
     reply.set_oldest_seq(range->oldest_seq);
     reply.set_latest_seq(range->latest_seq);
-    for (const auto& bytes : range->events) reply.add_events()->ParseFromString(*bytes);
+    for (std::size_t i = first; i < first + kept; ++i)
+        reply.add_events()->ParseFromString(*events[i]);
+    if (kept < events.size()) {
+        reply.set_more(true);
+        reply.set_next_seq(forward ? reply.events(reply.events_size() - 1).seq()
+                                   : reply.events(0).seq());
+    }
     co_return reply;
 }
 

@@ -10,6 +10,7 @@
 #include "muster/v1/session.pb.h"
 #include "node/caller.hpp"
 #include "node/services.hpp"
+#include "protocol/codec.hpp"
 #include "store/event_log.hpp"
 
 namespace muster::node {
@@ -35,6 +36,8 @@ struct HistoryQuery {
     std::optional<std::uint64_t> after_seq;
     std::optional<std::uint64_t> before_seq;
     std::uint32_t limit = 0;  // 0 = default
+    // What the page's size is measured in: the asker's encoding (HTTP: JSON).
+    protocol::Encoding encoding = protocol::Encoding::json;
 };
 
 // A page of the group's log for a member, ascending either way.

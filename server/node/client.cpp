@@ -30,11 +30,27 @@ Client::~Client() = default;
 
 void Client::reply(std::uint32_t id, v1::ServerFrame frame) {
     frame.set_id(id);
-    send_frame(protocol::encode_server_frame(frame, encoding_));
+    auto bytes = protocol::encode_server_frame(frame, encoding_);
+    // A reply that would take more than half the outbound bound (a meeting's whole state with
+    // hundreds of participants, in JSON) would close the asker as a slow consumer: it gets
+    // TOO_LARGE instead, and the connection lives on.
+    const std::size_t room = limits().outbound_queue_bytes / 2;
+    if (bytes->size() > room) {
+        send_error(id,
+                   {errc::too_large, "the reply is " + std::to_string(bytes->size()) +
+                                         " bytes, over half of this connection's outbound "
+                                         "bound (" +
+                                         std::to_string(room) + "): ask over HTTP, or in pages"});
+        return;
+    }
+    send_frame(std::move(bytes));
 }
 
-void Client::reply_error(std::uint32_t id, const Status& any_status) {
-    const Status status = public_status(any_status, "websocket command");
+void Client::reply_error(std::uint32_t id, const Status& status) {
+    send_error(id, public_status(status, "websocket command"));
+}
+
+void Client::send_error(std::uint32_t id, const Status& status) {
     count_error(status.code());
     send_frame(protocol::encode_error(id, status.code(), status.message(), encoding_));
 }
@@ -181,6 +197,10 @@ asio::awaitable<void> Client::wait_drained() {
 }
 
 void Client::on_drained() {
+    wake_replays();
+}
+
+void Client::wake_replays() {
     auto waiters = std::move(drain_waiters_);
     drain_waiters_.clear();
     for (auto& waiter : waiters) {

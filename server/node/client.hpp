@@ -44,6 +44,8 @@ class Client final : public net::WsConnection, public hub::Subscriber {
     void notify_error(const Status& status);  // id 0: not a reply (expiry, revoked access)
     // The device session of its token was revoked: UNAUTHENTICATED notice, close with 4001.
     void session_ended();
+    // As is: `status` already passed public_status (reply_error and notify_error do that).
+    void send_error(std::uint32_t id, const Status& status);
 
     // Session commands (node/session_commands.cpp).
     boost::asio::awaitable<void> connect(std::uint32_t id, const muster::v1::Connect& command);
@@ -67,14 +69,20 @@ class Client final : public net::WsConnection, public hub::Subscriber {
     void on_drained() override;
 
   private:
-    // Phase one of a subscription: join the hub, read the first page. The reply to send.
+    // Phase one of a subscription: join the hub, read the first page (FirstPage::now), or only
+    // where the log stands (FirstPage::later: catch_up reads it; connect opens many at once).
+    // The reply to send.
+    enum class FirstPage : std::uint8_t { now, later };
     boost::asio::awaitable<Result<muster::v1::SubscribeReply>> open_subscription(
         const muster::v1::Subscribe& command, std::vector<SharedBytes>& first_page,
-        bool& page_was_full);
+        bool& page_was_full, FirstPage when = FirstPage::now);
     // Phase two: send the first page and read on until live.
     boost::asio::awaitable<void> catch_up(std::string group, std::uint32_t generation,
                                           std::vector<SharedBytes> page, bool page_was_full);
+    // Until the outbound queue drains below a quarter of its bound, or wake_replays().
     boost::asio::awaitable<void> wait_drained();
+    // Resumes every wait_drained() now: each replay re-checks its subscription and its room.
+    void wake_replays();
     boost::asio::awaitable<void> run_command(std::uint32_t id, muster::v1::ClientFrame frame);
 
     void on_group_event(const protocol::SharedEvent& event) override;

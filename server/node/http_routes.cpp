@@ -157,6 +157,8 @@ asio::awaitable<HttpResponse> get_events(NodeServices& services, HttpCall& call)
     out.mutable_events()->Swap(history->mutable_events());
     out.set_oldest_seq(history->oldest_seq());
     out.set_latest_seq(history->latest_seq());
+    out.set_more(history->more());
+    out.set_next_seq(history->next_seq());
     co_return json_response(200, out);
 }
 

@@ -23,6 +23,7 @@
 #include "node/demo_data.hpp"
 #include "node/error_metrics.hpp"
 #include "node/http_routes.hpp"
+#include "node/replay_metrics.hpp"
 #include "node/session_commands.hpp"
 #include "protocol/codec.hpp"
 
@@ -172,6 +173,8 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
     bus_->set_handler(this);
 
     register_error_metrics();
+    (void)replay_pages_read();  // listed at 0 from the start
+    (void)replays_waiting();
     auto& registry = metrics::registry();
     auto sum = [this](auto field) {
         return [this, field] {

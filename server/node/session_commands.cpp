@@ -1,6 +1,7 @@
 #include "node/session_commands.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include <boost/asio/use_awaitable.hpp>
 
@@ -9,6 +10,7 @@
 #include "node/chat.hpp"
 #include "node/client.hpp"
 #include "node/public_status.hpp"
+#include "node/replay_metrics.hpp"
 #include "node/validate.hpp"
 #include "protocol/event_bytes.hpp"
 
@@ -43,6 +45,14 @@ asio::awaitable<Result<T>> call(Start&& start) {
 asio::awaitable<void> Client::connect(std::uint32_t id, const v1::Connect& command) {
     if (authenticated_ || connecting_) {
         reply_error(id, {errc::invalid_argument, "already connected"});
+        co_return;
+    }
+    // Every resumed group becomes a subscription: the list is bounded like them.
+    const std::uint32_t max_subscriptions = services_.config().limits.max_subscriptions;
+    if (static_cast<std::uint32_t>(command.resume_size()) > max_subscriptions) {
+        reply_error(id, {errc::too_large, "at most " + std::to_string(max_subscriptions) +
+                                              " resume entries (limits.max_subscriptions)"});
+        violation_counted_only();
         co_return;
     }
     Result<Claims> claims =
@@ -92,22 +102,33 @@ asio::awaitable<void> Client::connect(std::uint32_t id, const v1::Connect& comma
     services_.store().presence().connection_opened(user);
     services_.store().directory().remember_user(user, caller_.name());
 
-    // Subscriptions to restore: opened before the reply (it carries their outcome), streamed after.
+    // Subscriptions to restore: opened before the reply (it carries their outcome), streamed
+    // after, one at a time. Opening reads only where each log stands, no events: a connect holds
+    // no replay page while it opens the others (at most one page is held, by the stream being
+    // sent). A group listed twice is answered once; its repetitions get INVALID_ARGUMENT.
     struct Resumed {
         std::string group;
         std::uint32_t generation;
-        std::vector<SharedBytes> page;
         bool full;
     };
     std::vector<Resumed> streams;
+    std::unordered_set<std::string> listed;
     v1::ServerFrame frame;
     auto* reply_body = frame.mutable_connect();
     for (const auto& entry : command.resume()) {
-        std::vector<SharedBytes> page;
-        bool full = false;
-        Result<v1::SubscribeReply> opened = co_await open_subscription(entry, page, full);
-        if (!is_open()) co_return;
         auto* resumed = reply_body->add_resumed();
+        if (!listed.insert(entry.group()).second) {
+            resumed->set_group(entry.group());
+            resumed->mutable_error()->set_code(v1::Error::INVALID_ARGUMENT);
+            resumed->mutable_error()->set_message("group " + entry.group() +
+                                                  " is listed more than once in resume");
+            continue;
+        }
+        std::vector<SharedBytes> no_page;
+        bool full = false;
+        Result<v1::SubscribeReply> opened =
+            co_await open_subscription(entry, no_page, full, FirstPage::later);
+        if (!is_open()) co_return;
         if (!opened) {
             const Status shown = public_status(opened.status(), "connect.resume");
             resumed->set_group(entry.group());
@@ -117,7 +138,7 @@ asio::awaitable<void> Client::connect(std::uint32_t id, const v1::Connect& comma
         }
         *resumed = std::move(*opened);
         if (const Subscription* s = find_subscription(entry.group())) {
-            streams.push_back({entry.group(), s->generation, std::move(page), full});
+            streams.push_back({entry.group(), s->generation, full});
         }
     }
     reply_body->set_user_id(user);
@@ -127,7 +148,7 @@ asio::awaitable<void> Client::connect(std::uint32_t id, const v1::Connect& comma
     reply_body->set_ping_interval_s(services_.config().limits.ping_interval_s);
     reply(id, std::move(frame));
     for (auto& stream : streams) {
-        co_await catch_up(stream.group, stream.generation, std::move(stream.page), stream.full);
+        co_await catch_up(stream.group, stream.generation, {}, stream.full);
     }
 }
 
@@ -151,7 +172,8 @@ asio::awaitable<void> Client::subscribe(std::uint32_t id, const v1::Subscribe& c
 }
 
 asio::awaitable<Result<v1::SubscribeReply>> Client::open_subscription(
-    const v1::Subscribe& command, std::vector<SharedBytes>& first_page, bool& page_was_full) {
+    const v1::Subscribe& command, std::vector<SharedBytes>& first_page, bool& page_was_full,
+    FirstPage when) {
     const auto& config = services_.config();
     const std::string& group = command.group();
     if (Status s = check_id("group", group, config.limits.max_id_bytes); !s) co_return s;
@@ -181,7 +203,7 @@ asio::awaitable<Result<v1::SubscribeReply>> Client::open_subscription(
     const std::uint32_t page = config.log.replay_page;
     auto& log = services_.store().log();
     Result<store::LogRange> range = co_await call<store::LogRange>([&](Done<store::LogRange> done) {
-        if (command.has_since()) {
+        if (command.has_since() && when == FirstPage::now) {
             log.read_after(group, command.since(), page, std::move(done));
         } else {
             log.read_before(group, store::newest, 0, std::move(done));
@@ -216,8 +238,13 @@ asio::awaitable<Result<v1::SubscribeReply>> Client::open_subscription(
         const bool ahead = since > range->latest_seq;
         reply.set_recovered(!ahead && since + 1 >= range->oldest_seq);
         s->last_sent = ahead ? range->latest_seq : since;
-        page_was_full = range->events.size() >= page;
-        first_page = std::move(range->events);
+        if (when == FirstPage::now) {
+            replay_pages_read().inc();
+            page_was_full = range->events.size() >= page;
+            first_page = std::move(range->events);
+        } else {
+            page_was_full = s->last_sent < range->latest_seq;  // catch_up reads it
+        }
     } else {
         s->last_sent = range->latest_seq;
         page_was_full = false;
@@ -230,14 +257,19 @@ asio::awaitable<void> Client::catch_up(std::string group, std::uint32_t generati
     const auto keep_alive = self();
     const std::uint32_t page_size = services_.config().log.replay_page;
     const std::size_t high_water = limits().outbound_queue_bytes / 2;
+    const std::size_t low_water = limits().outbound_queue_bytes / 4;  // where wait_drained ends
     for (;;) {
         Subscription* s = find_subscription(group, generation);
         if (s == nullptr || !is_open()) co_return;
         // As fast as the client reads, and never past half the outbound bound: a replay must
         // not turn its own client into a slow consumer.
         for (const auto& event : page) {
-            if (queued_bytes() + event->size() > high_water) {
+            // Woken when the queue drains, and when a subscription is dropped: a replay that
+            // was dropped (unsubscribed, subscribed again) ends then and frees its page.
+            while (queued_bytes() + event->size() > high_water && queued_bytes() > low_water) {
+                replays_waiting().add();
                 co_await wait_drained();
+                replays_waiting().sub();
                 s = find_subscription(group, generation);
                 if (s == nullptr || !is_open()) co_return;
             }
@@ -254,11 +286,13 @@ asio::awaitable<void> Client::catch_up(std::string group, std::uint32_t generati
             });
         if (find_subscription(group, generation) == nullptr || !is_open()) co_return;
         if (!range) {
-            notify_error({range.status().code(),
-                          "catching up group " + group + " failed: " + range.status().message()});
+            const Status shown = public_status(range.status(), "catching up group " + group);
+            send_error(
+                0, {shown.code(), "catching up group " + group + " failed: " + shown.message()});
             drop_subscription(group);
             co_return;
         }
+        replay_pages_read().inc();
         page_was_full = range->events.size() >= page_size;
         page = std::move(range->events);
     }
@@ -268,6 +302,7 @@ void Client::drop_subscription(const std::string& group) {
     const auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
                                  [&group](const Subscription& s) { return s.group == group; });
     if (it == subscriptions_.end()) return;
+    wake_replays();  // the dropped one's replay, if waiting, ends now instead of at a drain
     services_.hub().unsubscribe(loop(), group, this);
     if (it->presence_joined) {
         services_.store().presence().leave(group, caller_.user(),
@@ -361,7 +396,7 @@ void register_session_commands(CommandRegistry& commands) {
         Cmd::kHistory,
         [](std::shared_ptr<Client> c, const Cmd& f) -> asio::awaitable<Result<v1::ServerFrame>> {
             const auto& h = f.history();
-            HistoryQuery query{h.group(), std::nullopt, std::nullopt, h.limit()};
+            HistoryQuery query{h.group(), std::nullopt, std::nullopt, h.limit(), c->encoding()};
             if (h.has_after_seq()) query.after_seq = h.after_seq();
             if (h.has_before_seq()) query.before_seq = h.before_seq();
             Result<v1::HistoryReply> history =

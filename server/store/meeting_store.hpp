@@ -115,8 +115,12 @@ class MeetingStore {
     virtual void watch_liveness(const std::function<void(std::vector<std::string>)>& /*fn*/) {}
 };
 
-// The MeetingUpdate event of a change (its seq is the log's): the same for every store.
+// The MeetingUpdate event of a change (its seq is the log's): the same for every store. It
+// carries what changed and the state's scalars, never its lists, so that its size is bounded
+// by the configuration whatever the meeting's size (docs/PROTOCOL.md, Meetings).
 muster::v1::Event meeting_update_event(const muster::v1::MeetingRecord& record,
                                        const MeetingChange& change, std::int64_t now_ms);
+// The state without its lists (agenda, shared, hands, participants, roll call names).
+muster::v1::MeetingState meeting_scalars(const muster::v1::MeetingState& state);
 
 }  // namespace muster::store

@@ -14,6 +14,7 @@ export {
 } from './client.js';
 export { Subscription, type Gap, type SubscribeOptions, type SubscriptionState } from './subscription.js';
 export { MusterError } from './errors.js';
+export { MeetingTracker, applyMeetingUpdate } from './meeting.js';
 export {
   DeviceSession,
   redeemInvitation,

@@ -5,7 +5,7 @@
 // Order and delivery come from the SDK: every logged event once, in seq order, across
 // reconnects; presence changes are transient. Each group starts from its newest page of
 // history and subscribes from that page's latest seq, so nothing between the two is lost.
-import { MusterClient } from '@muster/client';
+import { applyMeetingUpdate, MusterClient } from '@muster/client';
 import { api } from './api';
 import { accessToken, loadSession, SignedOut, signOut, type Session } from './auth';
 
@@ -83,6 +83,9 @@ class Model {
   duty = new Map<string, DutyEntry>();
   meetings = new Map<string, any>();
   meetingMedia = new Map<string, any>(); // meeting id -> MeetingMedia of my join
+  // Meetings whose state in `meetings` is whole (else only the scalars of their last update).
+  private completeMeetings = new Set<string>();
+  private meetingFetches = new Map<string, Promise<void>>();
   names = new Map<string, string>();
   conn: ConnState = 'connecting';
   signedOut = false;
@@ -386,15 +389,45 @@ class Model {
   }
 
   async loadMeeting(meetingId: string): Promise<void> {
-    const reply = await this.client.request('meeting_get', { meetingId });
-    this.setMeeting(reply.state);
-    this.changed();
+    const pending = this.meetingFetches.get(meetingId);
+    if (pending) return pending;
+    const fetch = (async () => {
+      const reply = await this.client.request('meeting_get', { meetingId });
+      this.setMeeting(reply.state);
+      this.changed();
+    })().finally(() => this.meetingFetches.delete(meetingId));
+    this.meetingFetches.set(meetingId, fetch);
+    return fetch;
   }
 
+  /** A whole state (meeting_get, the reply to a meeting command): updates apply to it. */
   setMeeting(state: any): void {
     if (!state?.meetingId) return;
     this.meetings.set(state.meetingId, state);
+    this.completeMeetings.add(state.meetingId);
     for (const p of state.participants || []) if (p.name) this.names.set(p.user, p.name);
+  }
+
+  // A MeetingUpdate carries what changed and the meeting's scalars, not its lists: applied to a
+  // whole state when there is one (else the scalars alone serve the list of meetings), and the
+  // state fetched again when the update is not enough (a closed roll call's names, a count
+  // that disagrees).
+  private applyMeeting(update: any, live: boolean): void {
+    const id = update.meetingId;
+    const known = this.meetings.get(id);
+    if (!live && known) return;  // a history page loaded later must not roll a meeting back
+    if (known && this.completeMeetings.has(id)) {
+      const next = applyMeetingUpdate(known, update);
+      if (next) {
+        this.setMeeting(next);
+        return;
+      }
+      this.completeMeetings.delete(id);
+      this.meetings.set(id, { ...known, ...scalarsOf(update.state) });
+      this.loadMeeting(id).catch(() => {});
+      return;
+    }
+    if (update.state) this.meetings.set(id, { ...(known || {}), ...scalarsOf(update.state), meetingId: id });
   }
 
   private apply(e: Ev, live: boolean): void {
@@ -427,12 +460,7 @@ class Model {
         this.loadDutyCall(u.callId).catch(() => {});
       }
     }
-    if (e.meeting) {
-      const state = e.meeting.state;
-      const known = this.meetings.get(e.meeting.meetingId);
-      // The log is in order; a history page loaded later must not roll a meeting back.
-      if (state && (live || !known)) this.setMeeting(state);
-    }
+    if (e.meeting) this.applyMeeting(e.meeting, live);
     if (live && e.dutyReminder && (e.dutyReminder.users || []).includes(this.me)) {
       notifyLocally(e.dutyReminder.title, `#/duty/${e.dutyReminder.callId}`);
     }
@@ -479,6 +507,15 @@ class Model {
       location.href = '/';
     }
   }
+}
+
+// An update's state without its (empty) lists: what it says about the meeting.
+function scalarsOf(state: any): any {
+  if (!state) return {};
+  const scalars = { ...state };
+  for (const list of ['agenda', 'shared', 'hands', 'participants']) delete scalars[list];
+  if (state.rollCall) scalars.rollCall = { ...state.rollCall, present: [], absent: [] };
+  return scalars;
 }
 
 function isAnnounced(change: unknown): boolean {

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include "protocol/event_limits.hpp"
+
 namespace muster::features::duty {
 
 namespace v1 = muster::v1;
@@ -58,6 +60,19 @@ v1::Event event_in(const std::string& group, const DutyActor& actor, std::int64_
     return event;
 }
 
+// The tally as an event carries it: at most protocol::event_max_users users per list, so that
+// its size does not follow the call's; `waitlisted` counts them all (as `accepted` does).
+v1::DutyUpdate for_event(const v1::DutyUpdate& tally) {
+    v1::DutyUpdate out = tally;
+    out.set_waitlisted(static_cast<std::uint32_t>(tally.waitlisted_users_size()));
+    constexpr int most = protocol::event_max_users;
+    if (out.accepted_users_size() > most)
+        out.mutable_accepted_users()->DeleteSubrange(most, out.accepted_users_size() - most);
+    if (out.waitlisted_users_size() > most)
+        out.mutable_waitlisted_users()->DeleteSubrange(most, out.waitlisted_users_size() - most);
+    return out;
+}
+
 // The tally, announced in every target group (the call's group first).
 void announce_update(DutyOutcome& outcome, const StoredDutyCall& record,
                      const v1::DutyUpdate& update, const DutyActor& actor, std::int64_t now_ms,
@@ -65,7 +80,7 @@ void announce_update(DutyOutcome& outcome, const StoredDutyCall& record,
     for (const auto& group : record.call().target_groups()) {
         DutyAppend append;
         append.event = event_in(group, actor, now_ms);
-        *append.event.mutable_duty_update() = update;
+        *append.event.mutable_duty_update() = for_event(update);
         if (group == record.call().group()) append.answer_of = answer_of;
         outcome.appends.push_back(std::move(append));
     }
@@ -140,6 +155,7 @@ v1::DutyUpdate tally(const StoredDutyCall& record, const Audience& audience) {
         }
     }
     t.set_accepted(static_cast<std::uint32_t>(t.accepted_users_size()));
+    t.set_waitlisted(static_cast<std::uint32_t>(t.waitlisted_users_size()));
     t.set_declined(declined);
     t.set_pending(static_cast<std::uint32_t>(silent_set(record, audience).size()));
     return t;
@@ -343,7 +359,13 @@ DutyRule remind_rule(DutyReminding reminding) {
             reminder->set_call_id(call.call_id());
             reminder->set_round(reminding.round);
             reminder->set_title(call.title());
-            for (const auto& user : group.users) reminder->add_users(user);
+            // The first users only (the event's size must not follow the group's); `silent`
+            // counts them all, and every one of them is pushed.
+            reminder->set_silent(static_cast<std::uint32_t>(group.users.size()));
+            for (const auto& user : group.users) {
+                if (reminder->users_size() == protocol::event_max_users) break;
+                reminder->add_users(user);
+            }
             outcome.appends.push_back(std::move(append));
         }
         const auto everyone = silent_set(record, audience);

@@ -12,10 +12,12 @@ class PingFloodTest : public NetTest {};
 constexpr long outbound_bound_bytes = 256 * 1024;
 
 TEST_F(PingFloodTest, pings_never_read_keep_memory_bounded_and_the_client_is_closed) {
+    // Texts and history pages small enough for that queue (musterd refuses limits under which
+    // an event or a page would not fit).
     start({"--limits.outbound_queue_bytes=" + std::to_string(outbound_bound_bytes),
-           "--limits.connect_timeout_s=2", "--limits.close_timeout_s=1",
-           // A burst of meeting signals must fit in half the (lowered) bound, or no start.
-           "--meeting.signal_burst=4"});
+           "--limits.max_text_bytes=1000", "--limits.history_max_bytes=65536",
+           "--meeting.signal_burst=4", "--limits.connect_timeout_s=2",
+           "--limits.close_timeout_s=1"});
     const pid_t pid = server().pid();
     const long rss_before_kib = proc_status_kib(pid, "VmRSS");
     ASSERT_GT(rss_before_kib, 0);

@@ -34,8 +34,13 @@ TEST_P(MeetingLifecycleTest, every_change_is_an_update_on_the_group_log) {
     EXPECT_GT(joined.seq(), started.seq());
     EXPECT_EQ(users_of(joined.state()), std::vector<std::string>{"alice"});
     EXPECT_EQ(joined.state().participants(0).name(), "王丽");
+    // Updates carry the change, not the whole state: who joined, and how many are there.
     const auto update = expect_update(bob, Change::JOINED, "alice");
-    EXPECT_EQ(users_of(update.state()), std::vector<std::string>{"alice"});
+    EXPECT_EQ(update.participant().user(), "alice");
+    EXPECT_EQ(update.participant().name(), "王丽");
+    EXPECT_EQ(update.participant_count(), 1U);
+    EXPECT_TRUE(update.state().participants().empty());
+    EXPECT_EQ(update.state().title(), "月度组织生活会");
     // Joining again (another device) changes nothing: no update, seq 0.
     auto again = TestClient::connect(server(), "alice", {.name = "王丽"});
     EXPECT_EQ(meeting_call(again, join_frame(id)).seq(), 0U);
@@ -96,10 +101,11 @@ TEST_P(MeetingLifecycleTest, a_member_who_reconnects_gets_the_state_then_live_up
         expect_update(alice, change);
     }
     const auto away = expect_update(alice, Change::AWAY, "bob");
-    EXPECT_EQ(away.state().participants(1).away_since_ms(), now());
+    EXPECT_EQ(away.participant().user(), "bob");
+    EXPECT_EQ(away.participant().away_since_ms(), now());
     meeting_call(host, share_frame(id, "文件", "https://example.org/doc.pdf"));
     meeting_call(host, floor_frame(id, "bob"));  // still a participant during the grace
-    expect_update(alice, Change::SHARED);
+    EXPECT_EQ(expect_update(alice, Change::SHARED).shared().url(), "https://example.org/doc.pdf");
     expect_update(alice, Change::FLOOR_GRANTED, "bob");
 
     advance(30'000);  // within the grace period

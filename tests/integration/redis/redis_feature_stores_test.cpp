@@ -287,7 +287,7 @@ TEST_F(RedisFeatureStoresTest, meeting_changes_from_two_nodes_at_once_all_land_i
     ASSERT_EQ(log.size(), 1U + 2 * per_node);
     for (int i = 1; i <= 2 * per_node; ++i) {
         EXPECT_EQ(log[i].seq(), static_cast<std::uint64_t>(i + 1));
-        EXPECT_EQ(log[i].meeting().state().participants_size(), i);
+        EXPECT_EQ(log[i].meeting().participant_count(), static_cast<std::uint32_t>(i));
     }
 }
 

@@ -100,17 +100,20 @@ TEST_P(LimitsTest, a_peer_that_answers_no_ping_is_closed) {
 
 TEST_P(LimitsTest, slow_consumer_is_closed_with_4000_and_loses_nothing) {
     auto args = without_rate_limit();
-    args.push_back("--limits.outbound_queue_bytes=65536");
-    // A burst of meeting signals must fit in half the bound, or no start.
-    args.push_back("--meeting.max_signal_bytes=4096");
-    args.push_back("--meeting.signal_burst=4");
+    // A small queue, and limits small enough that every event fits a quarter of it (musterd
+    // refuses to start otherwise).
+    for (const char* arg :
+         {"--limits.outbound_queue_bytes=131072", "--limits.history_max_bytes=32768",
+          "--limits.max_text_bytes=1000", "--limits.max_id_bytes=64", "--meeting.signal_burst=2",
+          "--duty.max_target_groups=16", "--meeting.max_co_hosts=4"})
+        args.emplace_back(arg);
     start(args);
     group_with("g", {"alice", "bob"});
     auto alice = TestClient::connect(server(), "alice");
     auto bob = TestClient::connect(server(), "bob", {.receive_buffer_bytes = 4096});
     bob.subscribe("g");
     constexpr int count = 6000;
-    // More than the kernel can buffer on loopback (tcp_wmem max 4 MiB) plus the 64 KiB queue.
+    // More than the kernel can buffer on loopback (tcp_wmem max 4 MiB) plus the 128 KiB queue.
     const std::string text(1000, 'x');
     std::vector<std::uint32_t> ids;
     for (int i = 0; i < count; ++i) ids.push_back(*alice.session().send(publish_frame("g", text)));

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "features/duty/rules.hpp"
+#include "protocol/event_limits.hpp"
 #include "store/sqlite_push_outbox.hpp"
 #include "store/sqlite_store.hpp"
 #include "unit/store/store_test_util.hpp"
@@ -232,6 +233,28 @@ TEST_F(SqliteDutyStoreTest, the_same_answer_again_changes_nothing_and_returns_th
     EXPECT_TRUE(noted->changed);
     EXPECT_EQ(noted->tally.accepted(), 1U);
     EXPECT_EQ(record("dc_1").responses(0).note(), "bringing a thermometer");
+}
+
+// An event names at most protocol::event_max_users users per list, whatever the slots; the counts
+// are complete and the record keeps the whole lists.
+TEST_F(SqliteDutyStoreTest, events_name_a_bounded_number_of_users) {
+    constexpr int volunteers = protocol::event_max_users + 50;
+    ASSERT_TRUE(create(creation("dc_big", volunteers - 10, /*waitlist=*/true, {"a"})).ok());
+    for (int i = 0; i < volunteers; ++i)
+        ASSERT_TRUE(answer("dc_big", "v" + std::to_string(1000 + i), v1::DutyRespond::ACCEPT).ok());
+    const auto deliveries = recorder_.of("a");
+    ASSERT_FALSE(deliveries.empty());
+    v1::Event last;
+    ASSERT_TRUE(last.ParseFromString(*deliveries.back().event));
+    ASSERT_TRUE(last.has_duty_update());
+    const auto& update = last.duty_update();
+    EXPECT_EQ(update.accepted(), static_cast<std::uint32_t>(volunteers - 10));
+    EXPECT_EQ(update.accepted_users_size(), protocol::event_max_users);
+    EXPECT_EQ(update.accepted_users(0), "v1000");
+    EXPECT_EQ(update.waitlisted(), 10U);
+    EXPECT_EQ(update.waitlisted_users_size(), 10);
+    const auto full = record("dc_big");
+    EXPECT_EQ(full.tally().accepted_users_size(), volunteers - 10);
 }
 
 TEST_F(SqliteDutyStoreTest, waiting_list_moves_up_when_a_slot_frees) {
