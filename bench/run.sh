@@ -21,7 +21,7 @@
 # nothing else) runs beside Muster whenever it is built: what any server's delivery costs here
 # when every message is its own write.
 #
-# How to read the numbers: bench/README.md (and ../shared/docs/BENCH.md): the load generator
+# How to read the numbers: bench/README.md (and the shared docs' BENCH.md): the load generator
 # shares the machine's cores with the server, so servers are compared by server CPU time per
 # delivery at a fixed rate, read from /proc/PID/stat around the measured phase.
 set -euo pipefail

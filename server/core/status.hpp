@@ -2,7 +2,7 @@
 // Expected failures: a code from the wire contract's Error.Code and a message for the client.
 //
 // Commands, store calls and HTTP routes complete with a Status (or a Result<T>, below) rather
-// than throwing: exceptions are for bugs and start-up only (docs/STYLE.md).
+// than throwing: exceptions are for bugs and start-up only (the project's style guide).
 
 #include <cstdint>
 #include <optional>

@@ -3,7 +3,7 @@
 //
 // Why not Beast's websocket::stream: it frames each message as it writes it, one write per
 // message, so a broadcast cannot be framed once and shared, and frames queued for one socket
-// cannot leave in one writev. Both are where the per-delivery cost is (docs/BENCH.md). Beast
+// cannot leave in one writev. Both are where the per-delivery cost is (bench/README.md). Beast
 // still parses the HTTP upgrade; this file is the small rest: server frames are unmasked and
 // never fragmented, client frames are masked and may be.
 
