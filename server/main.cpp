@@ -26,6 +26,7 @@
 #include "push/push_worker.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/keys.hpp"
+#include "sfu/janus_rooms.hpp"
 #include "store/redis/redis_duty_store.hpp"
 #include "store/redis/redis_signin_store.hpp"
 #include "store/redis_device_store.hpp"
@@ -131,6 +132,18 @@ int main(int argc, char** argv) {
     };
 
     try {
+        // Janus, when meetings have an SFU: declared before the node, so that it outlives the
+        // meetings feature that queues work on it.
+        std::unique_ptr<sfu::JanusRooms> janus;
+        if (!config->meeting.sfu_url.empty()) {
+            const auto& m = config->meeting;
+            janus = std::make_unique<sfu::JanusRooms>(sfu::JanusOptions{
+                m.sfu_url, m.sfu_secret, m.sfu_queue, std::chrono::milliseconds(m.sfu_timeout_ms),
+                m.sfu_attempts, m.sfu_max_publishers});
+            janus->start();
+            MUSTER_LOG_INFO("main")
+                << "meetings that may outgrow a mesh get a room on Janus at " << m.sfu_url;
+        }
         if (!config->redis.url.empty()) {
             // A node among many: the shared store and bus, and the features on Redis stores.
             auto endpoint = redis::parse_endpoint(config->redis.url);
@@ -165,7 +178,8 @@ int main(int argc, char** argv) {
                                          node.store().presence(), id);
             node.add_feature(std::make_unique<features::DevicesFeature>(
                 *devices, *push_outbox, push_worker.vapid_public_key()));
-            node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
+            node.add_feature(
+                std::make_unique<features::meetings::MeetingFeature>(*meetings, janus.get()));
             auto signin_store = std::make_unique<store::RedisSigninStore>(client, keys, *clock);
             node.add_feature(std::make_unique<features::signin::SigninFeature>(*signin_store));
             if (config->push.worker) push_worker.start();
@@ -203,7 +217,8 @@ int main(int argc, char** argv) {
         node.add_feature(std::make_unique<features::DutyFeature>(std::move(duty_store)));
         node.add_feature(std::make_unique<features::DevicesFeature>(
             *device_store, *push_outbox, push_worker.vapid_public_key()));
-        node.add_feature(std::make_unique<features::meetings::MeetingFeature>(*meetings));
+        node.add_feature(
+            std::make_unique<features::meetings::MeetingFeature>(*meetings, janus.get()));
         node.add_feature(std::make_unique<features::signin::SigninFeature>(*signin_store));
 
         if (config->push.worker) push_worker.start();

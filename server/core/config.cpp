@@ -236,6 +236,14 @@ po::options_description describe(Config& c) {
     add("meeting.turn_ttl_s", po::value(&m.turn_ttl_s)->default_value(m.turn_ttl_s), "");
     add("meeting.sfu_url", po::value(&m.sfu_url)->default_value(m.sfu_url), "");
     add("meeting.sfu_secret", po::value(&m.sfu_secret)->default_value(m.sfu_secret), "");
+    add("meeting.sfu_public_url", po::value(&m.sfu_public_url)->default_value(m.sfu_public_url),
+        "");
+    add("meeting.sfu_max_publishers",
+        po::value(&m.sfu_max_publishers)->default_value(m.sfu_max_publishers), "");
+    add("meeting.sfu_queue", po::value(&m.sfu_queue)->default_value(m.sfu_queue), "");
+    add("meeting.sfu_timeout_ms", po::value(&m.sfu_timeout_ms)->default_value(m.sfu_timeout_ms),
+        "");
+    add("meeting.sfu_attempts", po::value(&m.sfu_attempts)->default_value(m.sfu_attempts), "");
 
     add("debug.manual_clock", po::value(&c.debug.manual_clock)->default_value(c.debug.manual_clock),
         "");
@@ -297,6 +305,17 @@ Status validate_meeting_media(const Config& c) {
         return bad("meeting.sfu_url must start with http:// or https://");
     if (m.sfu_url.empty() != m.sfu_secret.empty())
         return bad("meeting.sfu_url and meeting.sfu_secret go together");
+    if (!m.sfu_public_url.empty() && m.sfu_public_url.rfind("http://", 0) != 0 &&
+        m.sfu_public_url.rfind("https://", 0) != 0)
+        return bad("meeting.sfu_public_url must start with http:// or https://");
+    if (m.sfu_max_publishers < 2 || m.sfu_max_publishers > 1000)
+        return bad("meeting.sfu_max_publishers must be between 2 and 1000");
+    if (m.sfu_queue == 0 || m.sfu_queue > 100000)
+        return bad("meeting.sfu_queue must be between 1 and 100000");
+    if (m.sfu_timeout_ms < 100 || m.sfu_timeout_ms > 60000)
+        return bad("meeting.sfu_timeout_ms must be between 100 and 60000");
+    if (m.sfu_attempts == 0 || m.sfu_attempts > 10)
+        return bad("meeting.sfu_attempts must be between 1 and 10");
     return {};
 }
 

@@ -151,6 +151,15 @@ struct MeetingConfig {
     std::uint32_t turn_ttl_s = 43200;  // lifetime of the TURN credentials handed out
     std::string sfu_url;     // Janus HTTP API, e.g. http://127.0.0.1:8088/janus; empty = no SFU
     std::string sfu_secret;  // Janus admin_key (creates rooms) and token secret; needs sfu_url
+    // Janus API address handed to browsers (meeting media sfu_url); empty = meeting.sfu_url
+    std::string sfu_public_url;
+    // Senders at once in a meeting's VideoRoom (its `publishers`)
+    std::uint32_t sfu_max_publishers = 50;
+    // Janus operations (create, admit, send out, destroy) waiting; more are refused and logged
+    std::uint32_t sfu_queue = 1000;
+    std::uint32_t sfu_timeout_ms = 5000;  // each HTTP request to Janus gives up after this
+    // tries of one Janus operation when Janus cannot be reached (0.25 s, 0.5 s, 1 s... apart)
+    std::uint32_t sfu_attempts = 3;
 };
 
 struct PushConfig {

@@ -25,4 +25,4 @@ MUSTERD="$musterd" unshare --net sh -c '
   ip link set jv1 up
   ip link set jv0 up
   sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-  exec node --test --test-concurrency=1 media.test.mjs'
+  exec node --test --test-concurrency=1 media.test.mjs sfu.test.mjs'

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/ids.hpp"
+#include "core/log.hpp"
 #include "features/meetings/meeting_feature.hpp"
 #include "features/meetings/rules.hpp"
 #include "node/client.hpp"
@@ -159,7 +160,18 @@ asio::awaitable<Result<v1::ServerFrame>> join_meeting(MeetingFeature& feature, C
         feature.sessions().remove(session, meeting_id);
         co_return applied.status();
     }
-    v1::MeetingMedia media = feature.media_for(applied->record.state(), client->caller().user());
+    const std::string& sfu_room = applied->record.sfu_room();
+    if (!sfu_room.empty() && feature.sfu().enabled() &&
+        applied->record.state().phase() == v1::MeetingState::LIVE) {
+        // Admitted before told where to go: the participant's first Janus join succeeds.
+        const std::vector<std::string> users{client->caller().user()};
+        if (Status s = co_await feature.sfu().admit(std::stoull(sfu_room), users); !s) {
+            MUSTER_LOG_WARN("meetings")
+                << "meeting " << meeting_id << ": admitting " << client->caller().user()
+                << " to the SFU room failed: " << s.message();
+        }
+    }
+    v1::MeetingMedia media = feature.media_for(applied->record, client->caller().user());
     v1::ServerFrame frame = meeting_reply(&v1::ServerFrame::mutable_meeting_join, *applied);
     frame.mutable_meeting_join()->mutable_media()->Swap(&media);
     co_return frame;
@@ -173,6 +185,15 @@ asio::awaitable<Result<v1::ServerFrame>> leave_meeting(MeetingFeature& feature, 
     Result<store::MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
     if (!applied) co_return applied.status();
     feature.sessions().remove(client->session_id(), meeting_id);
+    if (applied->change.change == v1::MeetingUpdate::LEFT && !applied->record.sfu_room().empty() &&
+        feature.sfu().enabled()) {
+        const std::uint64_t room = std::stoull(applied->record.sfu_room());
+        if (Status s = co_await feature.sfu().send_out(room, client->caller().user()); !s) {
+            MUSTER_LOG_WARN("meetings")
+                << "meeting " << meeting_id << ": sending " << client->caller().user()
+                << " out of the SFU room failed: " << s.message();
+        }
+    }
     co_return meeting_reply(&v1::ServerFrame::mutable_meeting_leave, *applied);
 }
 
@@ -192,8 +213,16 @@ asio::awaitable<Result<v1::ServerFrame>> end_meeting(MeetingFeature& feature, Cl
     auto rule = as_caller(
         *client, [ids = std::move(ids)](v1::MeetingRecord& r, const Actor& actor,
                                         std::int64_t now) { return end(r, actor, ids, now); });
-    co_return co_await run(feature, *client, std::move(meeting_id),
-                           &v1::ServerFrame::mutable_meeting_end, std::move(rule));
+    Result<store::MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
+    if (!applied) co_return applied.status();
+    if (!applied->record.sfu_room().empty() && feature.sfu().enabled()) {
+        const std::uint64_t room = std::stoull(applied->record.sfu_room());
+        if (Status s = co_await feature.sfu().destroy(room); !s) {
+            MUSTER_LOG_WARN("meetings")
+                << "meeting " << meeting_id << ": destroying its SFU room failed: " << s.message();
+        }
+    }
+    co_return meeting_reply(&v1::ServerFrame::mutable_meeting_end, *applied);
 }
 
 asio::awaitable<Result<v1::ServerFrame>> get_meeting(MeetingFeature& feature, ClientPtr client,
@@ -210,11 +239,70 @@ asio::awaitable<Result<v1::ServerFrame>> get_meeting(MeetingFeature& feature, Cl
     for (const auto& p : record->state().participants()) {
         if (p.user() == caller.user()) {
             *frame.mutable_meeting_get()->mutable_media() =
-                feature.media_for(record->state(), caller.user());
+                feature.media_for(*record, caller.user());
         }
     }
     frame.mutable_meeting_get()->mutable_state()->Swap(record->mutable_state());
     co_return frame;
+}
+
+// A meeting that may outgrow a mesh gets its SFU room before it starts (sfu_bridge.hpp); those
+// who joined early are admitted with it, those who joined meanwhile just after.
+asio::awaitable<Result<v1::ServerFrame>> start_meeting(MeetingFeature& feature, ClientPtr client,
+                                                       std::string meeting_id) {
+    if (Status s = check_meeting_id(*client, meeting_id); !s) co_return s;
+    std::string room;
+    std::vector<std::string> admitted;
+    if (feature.sfu().enabled()) {
+        Result<v1::MeetingRecord> record = co_await feature.get(meeting_id);
+        if (!record) co_return record.status();
+        const auto& caller = client->caller();
+        const Actor actor{
+            caller.user(), caller.name(),
+            node::effective_role(*feature.services().tree(), caller, record->state().group())};
+        // Only a start that the rule would allow makes a room (a copy takes the trial run).
+        v1::MeetingRecord trial = *record;
+        if (start(trial, actor, feature.services().clock().now_ms())) {
+            Result<std::vector<store::MemberInfo>> members =
+                co_await feature.members(record->state().group());
+            if (!members) co_return members.status();
+            if (feature.sfu().wants_room(
+                    members->size(),
+                    static_cast<std::size_t>(record->state().participants_size()))) {
+                for (const auto& p : record->state().participants()) admitted.push_back(p.user());
+                Status made =
+                    co_await feature.sfu().create(meeting_id, record->state().title(), admitted);
+                if (made) {
+                    room = std::to_string(feature.sfu().room_of(meeting_id));
+                } else {
+                    MUSTER_LOG_WARN("meetings") << "meeting " << meeting_id
+                                                << " starts without its SFU room (a mesh, "
+                                                   "audio-first when large): "
+                                                << made.message();
+                }
+            }
+        }
+    }
+    auto rule = as_caller(*client, [room](v1::MeetingRecord& r, const Actor& a, std::int64_t now) {
+        return start(r, a, now, room);
+    });
+    Result<store::MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
+    if (!applied) co_return applied.status();
+    if (!room.empty()) {
+        std::vector<std::string> late;
+        for (const auto& p : applied->record.state().participants()) {
+            if (std::find(admitted.begin(), admitted.end(), p.user()) == admitted.end())
+                late.push_back(p.user());
+        }
+        if (!late.empty()) {
+            if (Status s = co_await feature.sfu().admit(std::stoull(room), late); !s) {
+                MUSTER_LOG_WARN("meetings")
+                    << "meeting " << meeting_id
+                    << ": admitting to the SFU room failed: " << s.message();
+            }
+        }
+    }
+    co_return meeting_reply(&v1::ServerFrame::mutable_meeting_start, *applied);
 }
 
 Status check_share(const node::Client& client, const v1::MeetingShareCmd& command) {
@@ -255,11 +343,7 @@ void register_meeting_commands(node::CommandRegistry& commands, MeetingFeature& 
     });
 
     commands.add_simple(Cmd::kMeetingStart, [f](ClientPtr c, const Cmd& cmd) -> Reply {
-        auto rule = as_caller(*c, [](v1::MeetingRecord& r, const Actor& a, std::int64_t now) {
-            return start(r, a, now);
-        });
-        co_return co_await run(*f, *c, cmd.meeting_start().meeting_id(),
-                               &v1::ServerFrame::mutable_meeting_start, std::move(rule));
+        co_return co_await start_meeting(*f, std::move(c), cmd.meeting_start().meeting_id());
     });
     commands.add_simple(Cmd::kMeetingRollCall, [f](ClientPtr c, const Cmd& cmd) -> Reply {
         const auto& config = f->services().config().meeting;

@@ -64,6 +64,7 @@ std::int64_t grace_ms(const node::NodeServices& services) {
 void MeetingFeature::install(node::NodeServices& services, node::CommandRegistry& commands,
                              node::HttpRouter& routes) {
     services_ = &services;
+    sfu_ = std::make_unique<SfuBridge>(sfu_rooms_, services.config().meeting);
     counters();  // listed in /metrics from the start, at 0
     register_meeting_commands(commands, *this);
     register_meeting_routes(routes, *this);
@@ -79,15 +80,12 @@ void MeetingFeature::install(node::NodeServices& services, node::CommandRegistry
 
 MediaPolicy MeetingFeature::media_policy() const {
     const auto& config = services_->config().meeting;
-    return MediaPolicy{config.max_mesh_peers, !config.sfu_url.empty()};
+    return MediaPolicy{config.max_mesh_peers, false};
 }
 
-v1::MeetingMedia MeetingFeature::media_for(const v1::MeetingState& /*state*/,
-                                           const std::string& /*user*/) const {
-    v1::MeetingMedia media;
-    media.set_mode(v1::MeetingMedia::MESH);
-    media.set_max_mesh_peers(services_->config().meeting.max_mesh_peers);
-    return media;
+v1::MeetingMedia MeetingFeature::media_for(const v1::MeetingRecord& record,
+                                           const std::string& user) const {
+    return sfu_->media_for(record, user);
 }
 
 void MeetingFeature::start() {
@@ -266,6 +264,8 @@ void MeetingFeature::after(const store::MeetingApplied& applied) {
             break;
         case v1::MeetingUpdate::DROPPED:
             m.drops.inc();
+            if (!applied.record.sfu_room().empty() && sfu_->enabled())
+                sfu_->send_out_later(std::stoull(applied.record.sfu_room()), applied.change.user);
             break;
         case v1::MeetingUpdate::ROLL_CALL_OPENED:
             m.roll_calls.inc();

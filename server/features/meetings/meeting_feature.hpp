@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "features/meetings/joined_sessions.hpp"
 #include "features/meetings/meeting_groups.hpp"
 #include "features/meetings/rules.hpp"
+#include "features/meetings/sfu_bridge.hpp"
 #include "features/meetings/signalling.hpp"
 #include "node/http_router.hpp"
 #include "node/services.hpp"
@@ -26,8 +28,10 @@ namespace muster::features::meetings {
 
 class MeetingFeature final : public node::Feature {
   public:
-    // `store` must outlive the node's store (jobs it queues complete before that closes).
-    explicit MeetingFeature(store::MeetingStore& store) : store_(store) {}
+    // `store` must outlive the node's store (jobs it queues complete before that closes);
+    // `sfu` (null: none configured) must outlive the node.
+    explicit MeetingFeature(store::MeetingStore& store, SfuRooms* sfu = nullptr)
+        : store_(store), sfu_rooms_(sfu) {}
 
     void install(node::NodeServices& services, node::CommandRegistry& commands,
                  node::HttpRouter& routes) override;
@@ -44,11 +48,13 @@ class MeetingFeature final : public node::Feature {
     node::NodeServices& services() { return *services_; }
     store::MeetingStore& store() { return store_; }
     JoinedSessions& sessions() { return sessions_; }
-    // Voice and video: who may send video (config meeting.max_mesh_peers, meeting.sfu_url).
+    // Voice and video: who may send video (config meeting.max_mesh_peers; a meeting with an
+    // SFU room lets everyone).
     [[nodiscard]] MediaPolicy media_policy() const;
     // How `user`'s media flows in this meeting (MeetingReply.media of a participant).
-    [[nodiscard]] muster::v1::MeetingMedia media_for(const muster::v1::MeetingState& state,
+    [[nodiscard]] muster::v1::MeetingMedia media_for(const muster::v1::MeetingRecord& record,
                                                      const std::string& user) const;
+    SfuBridge& sfu() { return *sfu_; }
 
     // "<process>/<session>": how a connection of this node is recorded in meetings.
     [[nodiscard]] std::string connection_tag(const std::string& session) const {
@@ -91,7 +97,9 @@ class MeetingFeature final : public node::Feature {
     void finished(const char* what, const std::string& meeting, Result<store::MeetingApplied> r);
 
     store::MeetingStore& store_;
+    SfuRooms* sfu_rooms_;
     node::NodeServices* services_ = nullptr;
+    std::unique_ptr<SfuBridge> sfu_;  // made at install (it needs the configuration)
     JoinedSessions sessions_;
     Signalling signalling_{*this};
     MeetingGroups groups_{max_known_meetings};

@@ -18,6 +18,8 @@ struct Totals {
     std::int64_t first_join_ms = 0;
     std::int64_t last_leave_ms = 0;
     std::int64_t present_ms = 0;
+    std::int64_t audio_ms = 0;
+    std::int64_t video_ms = 0;
     bool present_now = false;
 };
 
@@ -119,6 +121,20 @@ v1::AttendanceReport build_report(const store::AttendanceSnapshot& snapshot,
             Totals& totals = by_user[p.user()];
             add_interval(totals, p.name(), p.joined_ms(), std::max(end, p.joined_ms()));
             totals.present_now = totals.present_now || present;
+            // Microphone / camera still on: counted up to the same end as the presence.
+            for (const auto& time : record.media_time()) {
+                if (time.user() != p.user()) continue;
+                if (time.audio_since_ms() != 0)
+                    totals.audio_ms += std::max<std::int64_t>(0, end - time.audio_since_ms());
+                if (time.video_since_ms() != 0)
+                    totals.video_ms += std::max<std::int64_t>(0, end - time.video_since_ms());
+            }
+        }
+    }
+    for (const auto& time : record.media_time()) {
+        if (auto it = by_user.find(time.user()); it != by_user.end()) {
+            it->second.audio_ms += time.audio_ms();
+            it->second.video_ms += time.video_ms();
         }
     }
 
@@ -149,6 +165,8 @@ v1::AttendanceReport build_report(const store::AttendanceSnapshot& snapshot,
         a->set_last_leave_ms(totals.present_now ? 0 : totals.last_leave_ms);
         a->set_present_ms(totals.present_ms);
         a->set_roll(answered.contains(user));
+        a->set_audio_s(totals.audio_ms / 1000);
+        a->set_video_s(totals.video_ms / 1000);
     }
     std::vector<std::string> absent;
     for (const auto& m : members) {
@@ -163,16 +181,18 @@ std::string report_csv(const v1::AttendanceReport& report,
                        const std::vector<store::MemberInfo>& members) {
     std::string out = "\xEF\xBB\xBF";  // UTF-8 byte-order mark
     row(out, {"user", "name", "attended", "first_join_utc", "last_leave_utc", "present_minutes",
-              "present_ms", "roll"});
+              "present_ms", "roll", "audio_s", "video_s"});
     for (const auto& a : report.attendees()) {
-        row(out, {defuse(a.user()), defuse(a.name()), "yes", utc(a.first_join_ms()),
-                  utc(a.last_leave_ms()), minutes(a.present_ms()), std::to_string(a.present_ms()),
-                  a.roll() ? "yes" : "no"});
+        row(out,
+            {defuse(a.user()), defuse(a.name()), "yes", utc(a.first_join_ms()),
+             utc(a.last_leave_ms()), minutes(a.present_ms()), std::to_string(a.present_ms()),
+             a.roll() ? "yes" : "no", std::to_string(a.audio_s()), std::to_string(a.video_s())});
     }
     std::map<std::string, std::string> names;
     for (const auto& m : members) names[m.user] = m.name;
     for (const auto& user : report.absent()) {
-        row(out, {defuse(user), defuse(names[user]), "no", "", "", minutes(0), "0", "no"});
+        row(out,
+            {defuse(user), defuse(names[user]), "no", "", "", minutes(0), "0", "no", "0", "0"});
     }
     return out;
 }

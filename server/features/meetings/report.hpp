@@ -8,6 +8,10 @@
 // counts up to now while the grace runs, and up to the loss once it has run out (even before
 // the grace timer has recorded the drop). lastLeaveMs is 0 while the member is present. Names
 // are the group's roster names (the directory's), or else the name the user joined with.
+// Media time (audio_s, video_s, whole seconds): how long their microphone / camera was on
+// (meeting_media) while the meeting was LIVE and they were in it, kept in the record by the
+// rules as the changes happen (so that it does not depend on the log's retention); an open
+// stretch counts up to the same end as the presence.
 
 #include <string>
 #include <vector>

@@ -61,6 +61,34 @@ std::int64_t presence_end(MeetingRecord& record, const std::string& user, std::i
     return link != nullptr && link->lost_ms() > 0 ? link->lost_ms() : now_ms;
 }
 
+// Media time (the report's audio_s / video_s): a stretch opens when the microphone or camera
+// goes on in the LIVE meeting (or when the meeting starts with it on) and closes when it goes
+// off, when the participant leaves or is dropped (at the end of their presence), or at the end.
+void track_media(MeetingRecord& record, const std::string& user, bool audio, bool video,
+                 std::int64_t now_ms) {
+    v1::MediaTime* time = nullptr;
+    for (auto& t : *record.mutable_media_time()) {
+        if (t.user() == user) time = &t;
+    }
+    if (time == nullptr) {
+        if (!audio && !video) return;
+        time = record.add_media_time();
+        time->set_user(user);
+    }
+    if (audio && time->audio_since_ms() == 0) time->set_audio_since_ms(now_ms);
+    if (!audio && time->audio_since_ms() != 0) {
+        time->set_audio_ms(time->audio_ms() +
+                           std::max<std::int64_t>(0, now_ms - time->audio_since_ms()));
+        time->set_audio_since_ms(0);
+    }
+    if (video && time->video_since_ms() == 0) time->set_video_since_ms(now_ms);
+    if (!video && time->video_since_ms() != 0) {
+        time->set_video_ms(time->video_ms() +
+                           std::max<std::int64_t>(0, now_ms - time->video_since_ms()));
+        time->set_video_since_ms(0);
+    }
+}
+
 // Takes a participant out: their interval closes at `left_ms` (only live time counts), their
 // hand and the floor go with them.
 void remove_participant(MeetingRecord& record, int index, std::int64_t left_ms,
@@ -71,6 +99,7 @@ void remove_participant(MeetingRecord& record, int index, std::int64_t left_ms,
     if (state.phase() == State::LIVE) {
         change.closed.push_back(store::AttendanceInterval{user, p.name(), p.joined_ms(),
                                                           std::max(left_ms, p.joined_ms())});
+        track_media(record, user, false, false, left_ms);
     }
     state.mutable_participants()->DeleteSubrange(index, 1);
     erase_link(record, user);
@@ -165,7 +194,8 @@ MeetingChange scheduled(const Actor& host) {
     return by(host, v1::MeetingUpdate::SCHEDULED, host.user);
 }
 
-Result<MeetingChange> start(MeetingRecord& record, const Actor& actor, std::int64_t now_ms) {
+Result<MeetingChange> start(MeetingRecord& record, const Actor& actor, std::int64_t now_ms,
+                            const std::string& sfu_room) {
     if (Status s = require_host(record, actor); !s) return s;
     auto& state = *record.mutable_state();
     if (Status s = require_not_ended(state); !s) return s;
@@ -174,8 +204,12 @@ Result<MeetingChange> start(MeetingRecord& record, const Actor& actor, std::int6
     }
     state.set_phase(State::LIVE);
     state.set_started_at_ms(now_ms);
+    record.set_sfu_room(sfu_room);
     // Those who joined early start attending now.
-    for (auto& p : *state.mutable_participants()) p.set_joined_ms(now_ms);
+    for (auto& p : *state.mutable_participants()) {
+        p.set_joined_ms(now_ms);
+        track_media(record, p.user(), p.audio(), p.video(), now_ms);
+    }
     return by(actor, v1::MeetingUpdate::STARTED, actor.user);
 }
 
@@ -503,7 +537,7 @@ Status may_signal(const MeetingRecord& record, const Actor& actor, const std::st
 
 Result<MeetingChange> set_media(MeetingRecord& record, const Actor& actor, const std::string& user,
                                 bool audio, bool video, const MediaPolicy& policy,
-                                std::int64_t /*now_ms*/) {
+                                std::int64_t now_ms) {
     const std::string& target = user.empty() ? actor.user : user;
     const bool own = target == actor.user;
     if (!own) {
@@ -520,7 +554,9 @@ Result<MeetingChange> set_media(MeetingRecord& record, const Actor& actor, const
                       "a host may turn another participant's microphone or "
                       "camera off, not on"};
     }
-    if (video && !p.video() && !may_send_video(state, target, policy)) {
+    MediaPolicy meeting_policy = policy;
+    meeting_policy.sfu = policy.sfu || !record.sfu_room().empty();
+    if (video && !p.video() && !may_send_video(state, target, meeting_policy)) {
         return Status{errc::forbidden,
                       "more than " + std::to_string(policy.max_mesh_peers) +
                           " participants: only the host and the speaker send video"};
@@ -529,6 +565,7 @@ Result<MeetingChange> set_media(MeetingRecord& record, const Actor& actor, const
     if (p.audio() == audio && p.video() == video) return change;
     p.set_audio(audio);
     p.set_video(video);
+    if (state.phase() == State::LIVE) track_media(record, target, audio, video, now_ms);
     change.change = v1::MeetingUpdate::MEDIA;
     return change;
 }

@@ -16,7 +16,9 @@
 // the grace period. A dropped interval closes at the time the connection was lost, not at the
 // end of the grace; joining again within the grace continues the same interval (the gap of a
 // phone changing networks counts as present), later opens a new one. Participants see the
-// loss (AWAY, Participant.away_since_ms) and the return (BACK) as updates.
+// loss (AWAY, Participant.away_since_ms) and the return (BACK) as updates. Media time
+// (MeetingRecord.media_time, the report's audio_s / video_s) runs while a participant's
+// microphone / camera is on in the LIVE meeting and stops where their interval closes.
 
 #include <cstdint>
 #include <functional>
@@ -48,7 +50,9 @@ MeetingRecord new_meeting(const Actor& host, const std::string& meeting_id,
                           const muster::v1::MeetingSchedule& command, std::int64_t now_ms);
 MeetingChange scheduled(const Actor& host);
 
-Result<MeetingChange> start(MeetingRecord& record, const Actor& actor, std::int64_t now_ms);
+// `sfu_room`: the Janus VideoRoom made for the meeting (sfu_bridge.hpp); empty: a mesh.
+Result<MeetingChange> start(MeetingRecord& record, const Actor& actor, std::int64_t now_ms,
+                            const std::string& sfu_room = {});
 Result<MeetingChange> end(MeetingRecord& record, const Actor& actor,
                           const std::vector<std::string>& members, std::int64_t now_ms);
 
@@ -113,7 +117,7 @@ Status may_read(const MeetingRecord& record, const Actor& actor);
 // How media flows in meetings of this server (config meeting.max_mesh_peers, meeting.sfu_url).
 struct MediaPolicy {
     std::uint32_t max_mesh_peers = 4;
-    bool sfu = false;  // an SFU is configured: every participant may send video
+    bool sfu = false;  // the meeting has an SFU room: every participant may send video
 };
 
 // Whether `user` may send video now. With an SFU, or in a meeting of at most max_mesh_peers

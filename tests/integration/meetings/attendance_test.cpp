@@ -138,13 +138,14 @@ TEST_P(MeetingAttendanceTest, totals_follow_joins_drops_rejoins_and_leaves) {
     EXPECT_EQ(
         lines,
         (std::vector<std::string>{
-            "user,name,attended,first_join_utc,last_leave_utc,present_minutes,present_ms,roll",
-            "alice,王丽,yes," + start + "," + end + ",35.0,2100000,yes",
-            "bob,\"Bob, Jr.\",yes," + start + "," + end + ",40.0,2400000,no",
-            "secretary,Secretary,yes," + start + "," + end + ",40.0,2400000,no",
+            "user,name,attended,first_join_utc,last_leave_utc,present_minutes,present_ms,roll,"
+            "audio_s,video_s",
+            "alice,王丽,yes," + start + "," + end + ",35.0,2100000,yes,0,0",
+            "bob,\"Bob, Jr.\",yes," + start + "," + end + ",40.0,2400000,no,0,0",
+            "secretary,Secretary,yes," + start + "," + end + ",40.0,2400000,no,0,0",
             "carol,\"Carol \"\"CC\"\"\",yes," + utc(s + 5 * minute) + "," + utc(s + 30 * minute) +
-                ",25.0,1500000,yes",
-            "dave,赵四,no,,,0.0,0,no",
+                ",25.0,1500000,yes,0,0",
+            "dave,赵四,no,,,0.0,0,no,0,0",
         }));
 }
 
@@ -173,6 +174,83 @@ TEST_P(MeetingAttendanceTest, joining_early_counts_from_the_start_and_ending_clo
     EXPECT_EQ(attendee(r, "alice")->present_ms(), 3 * minute + 30'000);
     EXPECT_EQ(attendee(r, "bob")->present_ms(), 3 * minute);
     EXPECT_EQ(list(r.absent()), std::vector<std::string>{"secretary"});
+}
+
+TEST_P(MeetingAttendanceTest, media_time_counts_live_time_with_microphone_and_camera_on) {
+    start();
+    branch({{"alice", "王丽"}, {"bob", "Bob"}, {"dave", "赵四"}});
+    auto host = connect("secretary", "书记");
+    auto alice = connect("alice", "王丽");
+    auto bob = std::make_unique<TestClient>(connect("bob", "Bob"));
+    const std::string id = schedule(host);
+    meeting_call(host, join_frame(id));
+    meeting_call(alice, join_frame(id));
+    meeting_call(alice, media_frame(id, true, false));  // early: not counted before the start
+    advance(3 * minute);
+    const std::int64_t s = meeting_call(host, start_frame(id)).state().started_at_ms();
+    for (auto change :
+         {Change::SCHEDULED, Change::JOINED, Change::JOINED, Change::MEDIA, Change::STARTED}) {
+        expect_update(host, change);
+    }
+
+    advance(2 * minute);  // S+2: alice's camera, bob comes with his microphone on
+    meeting_call(alice, media_frame(id, true, true));
+    meeting_call(*bob, join_frame(id));
+    meeting_call(*bob, media_frame(id, true, false));
+    advance(3 * minute);  // S+5: the host mutes alice; her camera stays on
+    meeting_call(host, media_frame(id, false, true, "alice"));
+    advance(30'500);  // S+5:30.5: bob's microphone off and on again (no double counting)
+    meeting_call(*bob, media_frame(id, false, false));
+    meeting_call(*bob, media_frame(id, true, false));
+    advance(30'000);  // S+6:00.5
+    for (auto change : {Change::MEDIA, Change::JOINED, Change::MEDIA, Change::MEDIA, Change::MEDIA,
+                        Change::MEDIA}) {
+        expect_update(host, change);
+    }
+
+    // Mid-meeting: open stretches count up to now, in whole seconds.
+    auto live = report(id);
+    ASSERT_NE(attendee(live, "alice"), nullptr);
+    EXPECT_EQ(attendee(live, "alice")->audio_s(), 5 * 60);
+    EXPECT_EQ(attendee(live, "alice")->video_s(), 4 * 60);
+    EXPECT_EQ(attendee(live, "bob")->audio_s(), 4 * 60);
+    EXPECT_EQ(attendee(live, "bob")->video_s(), 0);
+    EXPECT_EQ(attendee(live, "secretary")->audio_s(), 0);
+
+    bob->abort();  // lost with the microphone on, and not back within the grace
+    expect_update(host, Change::AWAY, "bob");
+    advance(grace_ms);
+    expect_update(host, Change::DROPPED, "bob");
+    advance(2 * minute);
+    meeting_call(host, end_frame(id));
+    expect_update(host, Change::ENDED);
+    const std::int64_t e = s + 6 * minute + 500 + grace_ms + 2 * minute;
+
+    const auto final_report = report(id);
+    EXPECT_EQ(attendee(final_report, "alice")->audio_s(), 5 * 60);
+    EXPECT_EQ(attendee(final_report, "alice")->video_s(), (e - (s + 2 * minute)) / 1000);
+    EXPECT_EQ(attendee(final_report, "bob")->audio_s(), 4 * 60);  // up to the loss
+    const auto json = attendance(id, "secretary");
+    EXPECT_NE(json.body.find("\"audioS\":\"300\""), std::string::npos) << json.body;
+    EXPECT_NE(json.body.find("\"videoS\":\"0\""), std::string::npos) << json.body;
+
+    const auto csv = attendance(id, "secretary", "csv");
+    ASSERT_EQ(csv.status, 200);
+    const auto lines = csv_lines(csv.body.substr(3));
+    ASSERT_EQ(lines.size(), 5U) << csv.body;
+    EXPECT_EQ(lines[0],
+              "user,name,attended,first_join_utc,last_leave_utc,present_minutes,present_ms,roll,"
+              "audio_s,video_s");
+    const auto ends_with = [](const std::string& line, const std::string& tail) {
+        return line.size() >= tail.size() &&
+               line.compare(line.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    EXPECT_TRUE(lines[1].starts_with("alice,") &&
+                ends_with(lines[1], ",no,300," + std::to_string((e - s - 2 * minute) / 1000)))
+        << lines[1];
+    EXPECT_TRUE(lines[2].starts_with("secretary,") && ends_with(lines[2], ",no,0,0")) << lines[2];
+    EXPECT_TRUE(lines[3].starts_with("bob,") && ends_with(lines[3], ",no,240,0")) << lines[3];
+    EXPECT_EQ(lines[4], "dave,赵四,no,,,0.0,0,no,0,0");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MeetingAttendanceTest, testing::ValuesIn(all_backends()),

@@ -27,17 +27,6 @@ v1::ClientFrame signal_frame(const std::string& meeting, const std::string& to, 
     return frame;
 }
 
-v1::ClientFrame media_frame(const std::string& meeting, bool audio, bool video,
-                            const std::string& user = {}) {
-    v1::ClientFrame frame;
-    auto* m = frame.mutable_meeting_media();
-    m->set_meeting_id(meeting);
-    m->set_audio(audio);
-    m->set_video(video);
-    m->set_user(user);
-    return frame;
-}
-
 void send_signal(TestClient& from, const std::string& meeting, const std::string& to,
                  Kind::Kind kind, const std::string& payload, const std::string& to_session = {},
                  std::source_location where = std::source_location::current()) {

@@ -198,6 +198,18 @@ inline v1::ClientFrame agenda_frame(const std::string& m, std::int32_t index) {
     return frame;
 }
 
+// meeting_media: `user` empty for one's own, another's for a host muting them.
+inline v1::ClientFrame media_frame(const std::string& meeting, bool audio, bool video,
+                                   const std::string& user = {}) {
+    v1::ClientFrame frame;
+    auto* m = frame.mutable_meeting_media();
+    m->set_meeting_id(meeting);
+    m->set_audio(audio);
+    m->set_video(video);
+    m->set_user(user);
+    return frame;
+}
+
 // A command whose reply must be a MeetingReply.
 inline v1::MeetingReply meeting_call(TestClient& client, v1::ClientFrame frame,
                                      std::source_location where = std::source_location::current()) {

@@ -89,12 +89,13 @@ TEST(MeetingReport, csv_has_a_bom_a_header_quoting_and_every_member) {
     }
     ASSERT_EQ(lines.size(), 6U);
     EXPECT_EQ(lines[0],
-              "user,name,attended,first_join_utc,last_leave_utc,present_minutes,present_ms,roll");
-    EXPECT_EQ(lines[1], "alice,Alice,yes,2023-11-14 22:13:20,,3.0,180000,no");
-    EXPECT_EQ(lines[2], "bob,鲍勃,yes,2023-11-14 22:13:30,2023-11-14 22:14:30,1.0,60000,yes");
-    EXPECT_EQ(lines[3], "carol,\"Carol, \"\"C\"\"\",yes,2023-11-14 22:16:40,,1.7,100000,no");
-    EXPECT_EQ(lines[4], "+8613800000000,电话,no,,,0.0,0,no");
-    EXPECT_EQ(lines[5], "dave,\"'=HYPERLINK(\"\"x\"\")\",no,,,0.0,0,no");
+              "user,name,attended,first_join_utc,last_leave_utc,present_minutes,present_ms,roll,"
+              "audio_s,video_s");
+    EXPECT_EQ(lines[1], "alice,Alice,yes,2023-11-14 22:13:20,,3.0,180000,no,0,0");
+    EXPECT_EQ(lines[2], "bob,鲍勃,yes,2023-11-14 22:13:30,2023-11-14 22:14:30,1.0,60000,yes,0,0");
+    EXPECT_EQ(lines[3], "carol,\"Carol, \"\"C\"\"\",yes,2023-11-14 22:16:40,,1.7,100000,no,0,0");
+    EXPECT_EQ(lines[4], "+8613800000000,电话,no,,,0.0,0,no,0,0");
+    EXPECT_EQ(lines[5], "dave,\"'=HYPERLINK(\"\"x\"\")\",no,,,0.0,0,no,0,0");
 }
 
 TEST(MeetingReport, a_scheduled_meeting_has_only_absentees) {
@@ -116,7 +117,7 @@ std::vector<std::string> absentee_rows(const std::vector<std::string>& names) {
         m.push_back({"u" + std::to_string(100 + i), store::Role::member, names[i]});
     const std::string csv = report_csv(build_report(store::AttendanceSnapshot{}, m), m);
     std::vector<std::string> rows;
-    const std::string tail = ",no,,,0.0,0,no\r\n";
+    const std::string tail = ",no,,,0.0,0,no,0,0\r\n";
     std::size_t at = csv.find("\r\n") + 2;  // after the header
     while (at < csv.size()) {
         const auto end = csv.find(tail, at);

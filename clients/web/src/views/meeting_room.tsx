@@ -1,8 +1,12 @@
 // The meeting room: a video tile per participant (one's own first), microphone and camera
 // toggles, the speaker highlighted, the floor holder marked. Media flows through MeshRoom
-// (../media/mesh_room.ts); this view only mirrors the meeting's state into it.
+// (../media/mesh_room.ts) or, when the server gave the meeting an SFU room, through JanusRoom
+// (../media/janus_room.ts); this view only mirrors the meeting's state into it. Which one is
+// asked of the server (meeting_get) when media starts: the meeting may have got its room at
+// its start, after we joined.
 import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { t } from '../i18n';
+import { JanusRoom } from '../media/janus_room';
 import { MeshRoom, type Tile } from '../media/mesh_room';
 import { model } from '../model';
 
@@ -13,9 +17,9 @@ interface Props {
 }
 
 // Audio-first beyond max_mesh_peers without an SFU: video from the hosts and the floor holder.
-function maySendVideo(state: any, me: string, maxMesh: number): boolean {
+function maySendVideo(state: any, me: string, maxMesh: number, sfu: boolean): boolean {
   const n = (state.participants || []).length;
-  return n <= maxMesh || state.host === me || (state.coHosts || []).includes(me) || state.floor === me;
+  return sfu || n <= maxMesh || state.host === me || (state.coHosts || []).includes(me) || state.floor === me;
 }
 
 // Voice and video start on a tap (mobile data is dear): until then the meeting runs as before.
@@ -36,23 +40,46 @@ export function MeetingRoom(props: Props) {
 function Room({ meetingId, state, host }: Props) {
   const [, rerender] = useReducer((n: number, _: number) => n + 1, 0);
   const [problem, setProblem] = useState<'' | 'denied' | 'failed'>('');
-  const room = useRef<MeshRoom | null>(null);
+  const room = useRef<MeshRoom | JanusRoom | null>(null);
   const me = model.me;
-  const maxMesh = Number(model.meetingMedia.get(meetingId)?.maxMeshPeers ?? 4);
-  const videoAllowed = maySendVideo(state, me, maxMesh);
+  const media = model.meetingMedia.get(meetingId);
+  const maxMesh = Number(media?.maxMeshPeers ?? 4);
+  const sfu = media?.mode === 'SFU';
+  const videoAllowed = maySendVideo(state, me, maxMesh, sfu);
   const users: string[] = (state.participants || []).map((p: any) => p.user);
+  const usersRef = useRef(users);
+  usersRef.current = users;
 
   useEffect(() => {
-    const r = new MeshRoom(model.sdk, meetingId, me, {
-      changed: () => rerender(0),
-      error: (kind) => setProblem(kind),
-    });
-    room.current = r;
-    (window as any).musterRoom = r; // for the browser tests' getStats checks
-    r.setParticipants(users);
-    r.start(videoAllowed).catch((e) => model.error(e));
+    let r: MeshRoom | JanusRoom | null = null;
+    let gone = false;
+    const callbacks = { changed: () => rerender(0), error: (kind: 'denied' | 'failed') => setProblem(kind) };
+    (async () => {
+      let current = media;
+      try {
+        const reply = await model.sdk.request('meeting_get', { meetingId });
+        if (reply?.media) {
+          current = reply.media;
+          model.meetingMedia.set(meetingId, reply.media);
+        }
+      } catch {
+        /* keep what the join said */
+      }
+      if (gone) return;
+      const useSfu = current?.mode === 'SFU';
+      r = useSfu
+        ? new JanusRoom(model.sdk, meetingId, me, current, callbacks)
+        : new MeshRoom(model.sdk, meetingId, me, callbacks);
+      room.current = r;
+      (window as any).musterRoom = r; // for the browser tests' getStats checks
+      r.setParticipants(usersRef.current);
+      const latest = model.meetings.get(meetingId) ?? state;
+      await r.start(maySendVideo(latest, me, Number(current?.maxMeshPeers ?? 4), useSfu));
+      rerender(0);
+    })().catch((e) => model.error(e));
     return () => {
-      r.close();
+      gone = true;
+      r?.close();
       if ((window as any).musterRoom === r) (window as any).musterRoom = null;
       room.current = null;
     };
@@ -104,6 +131,7 @@ function Room({ meetingId, state, host }: Props) {
         </div>
       ) : null}
       {!videoAllowed ? <p class="muted small">{t('audioFirst')}</p> : null}
+      <p class="muted small" data-media-mode={sfu ? 'SFU' : 'MESH'}>{sfu ? t('viaSfu') : t('viaMesh')}</p>
       {host ? (
         <div class="small" data-section="host-media">
           {(state.participants || [])
