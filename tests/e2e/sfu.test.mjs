@@ -3,8 +3,9 @@
 // loopback, ICE on the namespace's veth jv0 only), musterd with max_mesh_peers lowered to 2, so
 // that a branch of four meets in a Janus VideoRoom. Three participants publish to and
 // subscribe from Janus (each decodes the other two's video: inbound-rtp framesDecoded > 0 in
-// getStats, per feed), one leaves and the others' tiles follow, the meeting ends and Janus has
-// no such room any more, and the attendance report shows the media time.
+// getStats, per feed); Janus is killed and restarted and every page joins again and decodes
+// again; the host mutes one; one leaves and the others' tiles follow; the meeting ends and
+// Janus has no such room any more; the attendance report shows the media time.
 //
 // Every step waits for what the page shows or for a condition polled in the page; nothing
 // sleeps for a fixed time. Janus is stopped by its PID.
@@ -94,9 +95,12 @@ admin: {
 }
 
 async function startJanus() {
-  janusDir = mkdtempSync(join(tmpdir(), 'muster-janus-'));
-  janusPort = await freePort();
-  writeJanusConfig(janusDir, janusPort);
+  if (!janusDir) {
+    janusDir = mkdtempSync(join(tmpdir(), 'muster-janus-'));
+    janusPort = await freePort();
+    writeJanusConfig(janusDir, janusPort);
+  }
+  janusLog = '';
   janus = spawn('janus', ['-F', janusDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   janus.stdout.on('data', (d) => { janusLog += d; });
   janus.stderr.on('data', (d) => { janusLog += d; });
@@ -179,17 +183,22 @@ before(async () => {
   });
 });
 
+// Stops Janus by its PID and waits until it has exited.
+async function stopJanus(signal = 'SIGTERM') {
+  if (!janus || janus.exitCode !== null || janus.signalCode !== null) return;
+  const exited = new Promise((r) => janus.once('exit', r));
+  process.kill(janus.pid, signal);
+  await exited;
+}
+
 after(async () => {
   await browser?.close();
   await server?.dispose();
-  if (janus && janus.exitCode === null) {
-    process.kill(janus.pid, 'SIGTERM');
-    await new Promise((r) => (janus.exitCode !== null ? r() : janus.once('exit', r)));
-  }
+  await stopJanus();
   if (janusDir) rmSync(janusDir, { recursive: true, force: true });
 });
 
-test('SFU: three participants publish to and subscribe from Janus; leave, end, media time', async () => {
+test('SFU: three participants publish to and subscribe from Janus; Janus restarts; mute, leave, end, media time', async () => {
   const people = [['wangxg', '王晓光'], ['liming', '李明'], ['zhangfang', '张芳']];
   const pages = {};
   for (const [user, name] of people) {
@@ -234,6 +243,26 @@ test('SFU: three participants publish to and subscribe from Janus; leave, end, m
   await host.screenshot({ path: join(output, 'meeting-room-sfu.png') });
   const [meetingId, room] = await host.evaluate(() => [window.musterRoom?.meetingId, window.musterRoom?.media?.room]);
   assert.ok(room && (await janusRoomExists(room)), `Janus has room ${room}`);
+
+  // A drop: Janus dies (every session and the room with it) and comes back on the same port.
+  // Each page notices its lost session, joins the meeting again (Muster makes the room again
+  // and admits it) and the room fills up again.
+  await stopJanus('SIGKILL');
+  for (const [user] of people) {
+    await pages[user].waitForFunction(() => window.musterRoom && window.musterRoom.peers.size === 0, null, { timeout: WAIT });
+  }
+  await startJanus();
+  const restarted = Date.now();
+  for (const [user] of people) {
+    await waitDecoding(pages[user], people.map(([u]) => u).filter((u) => u !== user).sort());
+  }
+  console.log(`# SFU after a Janus restart: every page decoding both others' video again ${Date.now() - restarted} ms later`);
+  assert.ok(await janusRoomExists(room), 'the room was made again');
+
+  // The host mutes 李明: his microphone turns off, through the SFU as in a mesh.
+  await see(pages.liming, '[data-action="mic"][data-on="1"]');
+  await host.click('[data-action="mute-other"][data-user="liming"]');
+  await see(pages.liming, '[data-action="mic"][data-on="0"]');
 
   // 张芳 leaves: Muster sends her out of the room; the others' tiles and feeds follow.
   await pages.zhangfang.click('[data-action="leave"]');

@@ -2,7 +2,8 @@
 // room is made when a meeting of a large branch starts, admits exactly the participants'
 // tokens (asked of Janus by joining with them), sends out who leaves or is dropped, and is gone
 // when the meeting ends; a small branch stays a mesh; an unreachable Janus delays nothing
-// beyond its bounded retries and leaves the meeting audio-first.
+// beyond its bounded retries and leaves the meeting audio-first; a Janus that restarted gets
+// the room again as participants rejoin.
 
 #include <fstream>
 
@@ -51,41 +52,52 @@ class JanusProcess {
                   "\n ip = \"127.0.0.1\"\n https = false\n}\nadmin: {\n admin_http = false\n}\n");
         write(dir / "janus.plugin.videoroom.jcfg",
               std::string("general: {\n admin_key = \"") + sfu_secret + "\"\n}\n");
-        const auto program = find_in_path("janus");
-        if (program.empty()) {
-            error = "janus is not installed (scripts/bootstrap.sh installs it)";
-            return false;
-        }
-        if (!process_.spawn({program.string(), {"-F", dir.string()}, {}, dir / "stderr.log", {}},
-                            error)) {
-            return false;
-        }
-        std::string why;
-        if (!process_.wait_for_line(
-                [](std::string_view line) {
-                    return line.find("HTTP webserver started") != std::string_view::npos;
-                },
-                std::chrono::seconds(20), &why)) {
-            error = "janus did not start (" + why + "):\n" + process_.output();
-            return false;
-        }
-        return true;
+        return spawn(error);
+    }
+
+    // Kills Janus (every room and session gone with it) and starts it again on the same port.
+    bool restart(std::string& error) {
+        process_->kill();
+        return spawn(error);
     }
 
     [[nodiscard]] std::uint16_t port() const { return port_; }
     [[nodiscard]] std::string url() const {
         return "http://127.0.0.1:" + std::to_string(port_) + "/janus";
     }
-    void kill() { process_.kill(); }
 
   private:
+    bool spawn(std::string& error) {
+        const auto program = find_in_path("janus");
+        if (program.empty()) {
+            error = "janus is not installed (scripts/bootstrap.sh installs it)";
+            return false;
+        }
+        const auto dir = dir_.path();
+        process_ = std::make_unique<ChildProcess>();
+        if (!process_->spawn({program.string(), {"-F", dir.string()}, {}, dir / "stderr.log", {}},
+                             error)) {
+            return false;
+        }
+        std::string why;
+        if (!process_->wait_for_line(
+                [](std::string_view line) {
+                    return line.find("HTTP webserver started") != std::string_view::npos;
+                },
+                std::chrono::seconds(20), &why)) {
+            error = "janus did not start (" + why + "):\n" + process_->output();
+            return false;
+        }
+        return true;
+    }
+
     static void write(const std::filesystem::path& path, const std::string& text) {
         std::ofstream(path) << text;
     }
 
     TempDir dir_{"janus"};
     std::uint16_t port_ = 0;
-    ChildProcess process_;
+    std::unique_ptr<ChildProcess> process_;
 };
 
 // A Janus API client of the test's own: what a browser would do, minus the media.
@@ -327,6 +339,29 @@ TEST_P(MeetingSfuTest, a_participant_dropped_by_the_grace_timer_is_sent_out) {
         << json::serialize(kicked);
     JanusProbe again(janus_.port());
     auto refused = again.join(room, joined.media().token(), "alice");
+    EXPECT_EQ(refused["error_code"].to_number<int>(), 433) << json::serialize(refused);
+}
+
+TEST_P(MeetingSfuTest, a_janus_that_restarted_gets_the_room_again_as_participants_rejoin) {
+    start_with_janus();
+    branch({{"alice", "王丽"}, {"bob", "Bob"}});
+    auto host = connect("secretary");
+    auto alice = connect("alice");
+    const std::string id = schedule(host);
+    meeting_call(host, start_frame(id));
+    const std::uint64_t room = sfu_room_id(id);
+    ASSERT_EQ(join(alice, id).media().mode(), v1::MeetingMedia::SFU);
+    std::string error;
+    ASSERT_TRUE(janus_.restart(error)) << error;
+    JanusProbe probe(janus_.port());
+    EXPECT_FALSE(probe.exists(room));  // Janus keeps rooms in memory only
+    // Alice's browser lost its Janus session and joins the meeting again: the room is back and
+    // admits her.
+    const auto again = join(alice, id);
+    EXPECT_TRUE(probe.exists(room));
+    EXPECT_EQ(probe.join(room, again.media().token(), "alice")["videoroom"].as_string(), "joined");
+    JanusProbe stranger(janus_.port());
+    auto refused = stranger.join(room, token(room, "bob"), "bob");  // bob has not joined
     EXPECT_EQ(refused["error_code"].to_number<int>(), 433) << json::serialize(refused);
 }
 
