@@ -106,7 +106,7 @@ async function startJanus() {
   janus.stderr.on('data', (d) => { janusLog += d; });
   const deadline = Date.now() + WAIT;
   while (Date.now() < deadline) {
-    if (janusLog.includes('HTTP webserver started')) return;
+    if (janusLog.includes('REST (HTTP/HTTPS) transport plugin initialized')) return;
     if (janus.exitCode !== null) throw new Error(`janus exited: ${janusLog}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -4,10 +4,11 @@
 // that the feature knows nothing of HTTP.
 //
 // Threads: any thread may call; `done` runs exactly once, on the implementation's own thread
-// (never a network loop's). Operations are queued in order and each is retried a bounded number
-// of times; a full queue, a stopped implementation or a refusal by the SFU is an error (the
-// Status says which). Creating a room that exists, or destroying or changing one that does not,
-// is not an error: a retry after a lost answer must succeed.
+// (never a network loop's), or at once on the caller's when the operation is refused unqueued.
+// Operations are queued in order and each is retried a bounded number of times; a full queue, a
+// stopped implementation or a refusal by the SFU is an error (the Status says which). Creating a
+// room that exists, or destroying or changing one that does not, is not an error: a retry after a
+// lost answer must succeed.
 
 #include <cstdint>
 #include <string>

@@ -82,7 +82,8 @@ class JanusProcess {
         std::string why;
         if (!process_->wait_for_line(
                 [](std::string_view line) {
-                    return line.find("HTTP webserver started") != std::string_view::npos;
+                    return line.find("REST (HTTP/HTTPS) transport plugin initialized") !=
+                           std::string_view::npos;
                 },
                 std::chrono::seconds(20), &why)) {
             error = "janus did not start (" + why + "):\n" + process_->output();
