@@ -1,6 +1,6 @@
 // Meetings on the SFU in a real Chromium (fake camera and microphone), through the web app,
-// inside run.sh's private network namespace: a real `janus -F <dir>` started here (HTTP API on
-// loopback, ICE on the namespace's veth jv0 only), musterd with max_mesh_peers lowered to 2, so
+// inside run.sh's private network namespace: a real `janus -F <dir>` started here with
+// deploy/janus/ as shipped (HTTP API on loopback, ICE on the namespace's veth jv0 only), musterd with max_mesh_peers lowered to 2, so
 // that a branch of four meets in a Janus VideoRoom. Three participants publish to and
 // subscribe from Janus (each decodes the other two's video: inbound-rtp framesDecoded > 0 in
 // getStats, per feed); Janus is killed and restarted and every page joins again and decodes
@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,7 +24,6 @@ const output = resolve(process.env.E2E_OUTPUT || new URL('../../build/e2e-output
 const phone = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 const WAIT = 60_000;
 const SFU_SECRET = 'muster-e2e-janus-secret-0123456789';
-const LIB = '/usr/lib/x86_64-linux-gnu/janus';
 
 let server;
 let browser;
@@ -44,54 +43,29 @@ function freePort() {
   });
 }
 
-// The deploy/janus configuration, with the test's port, secret and folders.
+// deploy/janus/ as shipped, with the test's folder, port, secret and interface (jv0, the
+// namespace's veth): the configuration the README tells operators to install is the one tested.
+const DEPLOY = new URL('../../deploy/janus/', import.meta.url).pathname;
+function fromDeploy(name, replacements) {
+  let text = readFileSync(join(DEPLOY, name), 'utf8');
+  for (const [from, to] of replacements) {
+    assert.ok(text.includes(from), `deploy/janus/${name} no longer has ${from}`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
 function writeJanusConfig(dir, port) {
-  writeFileSync(join(dir, 'janus.jcfg'), `general: {
-  configs_folder = "${dir}"
-  plugins_folder = "${LIB}/plugins"
-  transports_folder = "${LIB}/transports"
-  events_folder = "${LIB}/events"
-  loggers_folder = "${LIB}/loggers"
-  debug_level = 4
-  session_timeout = 60
-}
-media: {
-  rtp_port_range = "20000-20200"
-}
-nat: {
-  ice_enforce_list = "jv0"
-  ignore_mdns = true
-  full_trickle = true
-}
-plugins: {
-  disable = "libjanus_audiobridge.so,libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_voicemail.so"
-}
-transports: {
-  disable = "libjanus_websockets.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so"
-}
-events: {
-  broadcast = false
-}
-loggers: {
-  disable = "libjanus_jsonlog.so"
-}
-`);
-  writeFileSync(join(dir, 'janus.transport.http.jcfg'), `general: {
-  json = "compact"
-  base_path = "/janus"
-  http = true
-  port = ${port}
-  ip = "127.0.0.1"
-  https = false
-}
-admin: {
-  admin_http = false
-}
-`);
-  writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), `general: {
-  admin_key = "${SFU_SECRET}"
-}
-`);
+  writeFileSync(join(dir, 'janus.jcfg'), fromDeploy('janus.jcfg', [
+    ['configs_folder = "/etc/janus-muster"', `configs_folder = "${dir}"`],
+    ['ice_enforce_list = "eth0"', 'ice_enforce_list = "jv0"'],
+  ]));
+  writeFileSync(join(dir, 'janus.transport.http.jcfg'), fromDeploy('janus.transport.http.jcfg', [
+    ['port = 8088', `port = ${port}`],
+  ]));
+  writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), fromDeploy('janus.plugin.videoroom.jcfg', [
+    ['CHANGE-ME-to-meeting.sfu_secret', SFU_SECRET],
+  ]));
 }
 
 async function startJanus() {
