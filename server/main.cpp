@@ -163,7 +163,8 @@ int main(int argc, char** argv) {
             // they go before it (and its store, whose connection they use).
             auto& client = redis_store->client();
             const auto& keys = redis_store->keys();
-            auto push_outbox = std::make_unique<store::RedisPushOutbox>(client, keys, *clock);
+            auto push_outbox = std::make_unique<store::RedisPushOutbox>(
+                client, keys, *clock, store::PushOutboxLimits::from(config->push));
             // A dead node's heartbeat lapses within the presence TTL: its meeting participants
             // are recovered by the others then.
             auto meetings = std::make_unique<store::RedisMeetingStore>(
@@ -206,9 +207,10 @@ int main(int argc, char** argv) {
                                                                     store->sqlite_log(), *clock);
         // The push outbox outlives the node: the duty store writes to it, the push worker
         // drains it.
-        auto push_outbox = std::make_unique<store::SqlitePushOutbox>(store->database(), *clock);
+        auto push_outbox = std::make_unique<store::SqlitePushOutbox>(
+            store->database(), *clock, store::PushOutboxLimits::from(config->push));
         auto duty_store = std::make_unique<store::SqliteDutyStore>(
-            store->database(), store->sqlite_log(), *push_outbox, *clock);
+            store->database(), store->sqlite_log(), *push_outbox);
         auto device_store = std::make_unique<store::SqliteDeviceStore>(store->database());
         auto signin_store = std::make_unique<store::SqliteSigninStore>(store->database(), *clock);
         node::Node node(*config, *clock, std::move(store), std::move(bus));

@@ -208,7 +208,10 @@ po::options_description describe(Config& c) {
                               {"push.provider_concurrency", &pu.provider_concurrency},
                               {"push.connect_timeout_ms", &pu.connect_timeout_ms},
                               {"push.request_timeout_ms", &pu.request_timeout_ms},
-                              {"push.ttl_s", &pu.ttl_s}}) {
+                              {"push.ttl_s", &pu.ttl_s},
+                              {"push.outbox_chunk", &pu.outbox_chunk},
+                              {"push.outbox_max_intents", &pu.outbox_max_intents},
+                              {"push.outbox_max_age_s", &pu.outbox_max_age_s}}) {
         add(key, po::value(value)->default_value(*value), "");
     }
 
@@ -479,6 +482,18 @@ Status validate(const Config& c) {
             "end while its lease holds)");
     }
     if (pu.batch > 10000) return bad("push.batch must be at most 10000");
+    if (pu.outbox_chunk == 0 || pu.outbox_chunk > 10000)
+        return bad("push.outbox_chunk must be between 1 and 10000");
+    if (pu.outbox_max_intents < pu.max_in_flight) {
+        return bad(
+            "push.outbox_max_intents must be at least push.max_in_flight (the outbox holds "
+            "what is in flight)");
+    }
+    if (pu.outbox_max_age_s * 1000ULL <= pu.backoff_max_ms) {
+        return bad(
+            "push.outbox_max_age_s must be longer than push.backoff_max_ms (an intent must "
+            "outlive its retries)");
+    }
     if (Status s = validate_meeting_media(c); !s) return s;
     return ok_status();
 }

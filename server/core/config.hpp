@@ -189,7 +189,11 @@ struct PushConfig {
     std::uint32_t provider_concurrency = 256;  // requests in flight per provider
     std::uint32_t connect_timeout_ms = 5000;   // TCP and TLS set-up of a provider connection
     std::uint32_t request_timeout_ms = 15000;  // a whole request, connection included
-    std::uint32_t ttl_s = 86400;  // how long a provider keeps an undelivered push (TTL header)
+    std::uint32_t ttl_s = 86400;       // how long a provider keeps an undelivered push (TTL header)
+    std::uint32_t outbox_chunk = 256;  // intents written per transaction (a bigger fan-out is
+                                       // recorded at once and expanded chunk by chunk)
+    std::uint32_t outbox_max_intents = 100000;  // undelivered intents kept; oldest beyond go
+    std::uint32_t outbox_max_age_s = 604800;    // an undelivered intent older than this goes
 };
 
 struct DebugConfig {

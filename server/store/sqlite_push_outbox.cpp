@@ -1,7 +1,10 @@
 #include "store/sqlite_push_outbox.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string_view>
+
+#include <boost/json.hpp>
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -33,7 +36,67 @@ CREATE INDEX push_outbox_by_time ON push_outbox(created_ms);
     R"sql(
 ALTER TABLE push_outbox ADD COLUMN state TEXT NOT NULL DEFAULT '';
 )sql",
+    // 3: fan-outs larger than a chunk, recorded at once in compact form: one row per run of
+    // at most `chunk` recipients of the same notification. expand_one() turns the oldest row
+    // into push_outbox rows and deletes it, in one transaction.
+    R"sql(
+CREATE TABLE push_outbox_spill (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    title      TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    users      TEXT NOT NULL               -- a JSON array of user ids
+);
+CREATE INDEX push_outbox_spill_by_time ON push_outbox_spill(created_ms);
+)sql",
 };
+
+Status insert_intent(Transaction& txn, const std::string& user, const push::PushIntent& intent,
+                     std::int64_t created_ms) {
+    auto insert = txn.prepare(
+        "INSERT INTO push_outbox (user_id, title, body, data, created_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!insert) return insert.status();
+    insert->bind_text(1, user)
+        .bind_text(2, intent.title)
+        .bind_text(3, intent.body)
+        .bind_text(4, intent.data_json.empty() ? "{}" : intent.data_json)
+        .bind_int(5, created_ms);
+    return insert->run();
+}
+
+bool same_notification(const push::PushIntent& a, const push::PushIntent& b, std::int64_t now) {
+    return a.title == b.title && a.body == b.body && a.data_json == b.data_json &&
+           (a.created_ms != 0 ? a.created_ms : now) == (b.created_ms != 0 ? b.created_ms : now);
+}
+
+// intents[from..] as spill rows: consecutive intents of the same notification share a row,
+// at most `chunk` users each.
+Status spill(Transaction& txn, const std::vector<push::PushIntent>& intents, std::size_t from,
+             std::size_t chunk, std::int64_t now) {
+    std::size_t i = from;
+    while (i < intents.size()) {
+        const push::PushIntent& first = intents[i];
+        boost::json::array users;
+        for (; i < intents.size() && users.size() < chunk &&
+               same_notification(first, intents[i], now);
+             ++i) {
+            users.emplace_back(intents[i].user);
+        }
+        auto insert = txn.prepare(
+            "INSERT INTO push_outbox_spill (title, body, data, created_ms, users) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)");
+        if (!insert) return insert.status();
+        insert->bind_text(1, first.title)
+            .bind_text(2, first.body)
+            .bind_text(3, first.data_json.empty() ? "{}" : first.data_json)
+            .bind_int(4, first.created_ms != 0 ? first.created_ms : now)
+            .bind_text(5, boost::json::serialize(users));
+        if (auto status = insert->run(); !status) return status;
+    }
+    return ok_status();
+}
 
 constexpr std::string_view columns = "SELECT id, user_id, title, body, data, created_ms, state ";
 
@@ -112,6 +175,72 @@ SqlitePushOutbox::SqlitePushOutbox(SqliteDatabase& db, const Clock& clock, PushO
     dropped_total();
     db_.every(std::chrono::duration_cast<std::chrono::milliseconds>(limits_.sweep_interval),
               "push outbox retention", [this](Transaction& txn) { return sweep(txn); });
+    // What a previous run spilled and did not expand before it stopped.
+    expand();
+}
+
+void SqlitePushOutbox::expand() {
+    if (expanding_.exchange(true)) return;
+    db_.write([this](Transaction& txn) { return expand_one(txn); },
+              [this](const Status& status) {
+                  // Queue full or closing: the worker's next claim() (or the next start) asks
+                  // again; nothing is lost, the spill row stays.
+                  expanding_ = false;
+                  MUSTER_LOG_DEBUG("push") << "outbox expansion deferred: " << status.message();
+              });
+}
+
+Status SqlitePushOutbox::expand_one(Transaction& txn) {
+    std::uint64_t spill_id = 0;
+    push::PushIntent intent;
+    std::int64_t created_ms = 0;
+    std::string users_json;
+    {
+        auto next = txn.prepare(
+            "SELECT id, title, body, data, created_ms, users FROM push_outbox_spill "
+            "ORDER BY id LIMIT 1");
+        if (!next) return next.status();
+        auto row = next->step();
+        if (!row) return row.status();
+        if (!*row) {
+            txn.after_commit([this] {
+                spill_pending_ = false;
+                expanding_ = false;
+            });
+            return ok_status();
+        }
+        spill_id = next->seq(0);
+        intent.title = next->text(1);
+        intent.body = next->text(2);
+        intent.data_json = next->text(3);
+        created_ms = next->int64(4);
+        users_json = next->text(5);
+    }
+    boost::system::error_code error;
+    const boost::json::value users = boost::json::parse(users_json, error);
+    std::uint64_t dropped = 0;
+    if (error || !users.is_array()) {
+        dropped = 1;  // written by this class only: a damaged row cannot be read back
+    } else {
+        for (const auto& user : users.as_array()) {
+            if (!user.is_string()) continue;
+            const std::string id(user.as_string());
+            if (auto status = insert_intent(txn, id, intent, created_ms); !status) return status;
+        }
+    }
+    auto erase = txn.prepare("DELETE FROM push_outbox_spill WHERE id = ?1");
+    if (!erase) return erase.status();
+    erase->bind_seq(1, spill_id);
+    if (auto status = erase->run(); !status) return status;
+    txn.after_commit([this, dropped] {
+        if (dropped > 0) {
+            dropped_total().inc(dropped);
+            MUSTER_LOG_ERROR("push") << "outbox: a damaged spill row was dropped";
+        }
+        expanding_ = false;
+        expand();  // the next chunk, in a transaction of its own
+    });
+    return ok_status();
 }
 
 void SqlitePushOutbox::enqueue(std::vector<push::PushIntent> intents, Done<Unit> done) {
@@ -127,20 +256,23 @@ Status SqlitePushOutbox::enqueue_in_transaction(Transaction& txn,
                                                 const std::vector<push::PushIntent>& intents) {
     if (!txn.writable()) return {errc::internal, "enqueue_in_transaction outside a write job"};
     const std::int64_t now = clock_.now_ms();
-    for (const auto& intent : intents) {
-        auto insert = txn.prepare(
-            "INSERT INTO push_outbox (user_id, title, body, data, created_ms) "
-            "VALUES (?1, ?2, ?3, ?4, ?5)");
-        if (!insert) return insert.status();
-        insert->bind_text(1, intent.user)
-            .bind_text(2, intent.title)
-            .bind_text(3, intent.body)
-            .bind_text(4, intent.data_json.empty() ? "{}" : intent.data_json)
-            .bind_int(5, intent.created_ms != 0 ? intent.created_ms : now);
-        if (auto status = insert->run(); !status) return status;
+    const std::size_t direct = std::min<std::size_t>(intents.size(), limits_.chunk);
+    for (std::size_t i = 0; i < direct; ++i) {
+        const auto& intent = intents[i];
+        const std::int64_t created = intent.created_ms != 0 ? intent.created_ms : now;
+        if (auto status = insert_intent(txn, intent.user, intent, created); !status) return status;
+    }
+    const bool spilled = intents.size() > direct;
+    if (spilled) {
+        if (auto status = spill(txn, intents, direct, limits_.chunk, now); !status) return status;
     }
     if (!intents.empty()) {
-        txn.after_commit([n = intents.size()] { enqueued_total().inc(n); });
+        txn.after_commit([this, n = intents.size(), spilled] {
+            enqueued_total().inc(n);
+            if (!spilled) return;
+            spill_pending_ = true;
+            expand();
+        });
     }
     return ok_status();
 }
@@ -157,6 +289,7 @@ void SqlitePushOutbox::list(push::PushQuery query, Done<std::vector<push::PushIn
 
 void SqlitePushOutbox::claim(push::PushQuery query, push::PushStateRule rule,
                              Done<std::vector<push::PushIntent>> done) {
+    if (spill_pending_ && !expanding_) expand();  // an expansion that was deferred
     auto job = [this, query = std::move(query), rule = std::move(rule),
                 done](Transaction& txn) -> Status {
         auto page = select_page(txn, query);
@@ -210,6 +343,30 @@ Status SqlitePushOutbox::sweep(Transaction& txn) {
                    std::chrono::duration_cast<std::chrono::milliseconds>(limits_.max_age).count());
         if (auto status = old->run(); !status) return status;
         dropped += txn.db().changes();
+    }
+    {
+        // Spilled fan-outs age like intents (each row counts its recipients).
+        const std::int64_t cutoff =
+            clock_.now_ms() -
+            std::chrono::duration_cast<std::chrono::milliseconds>(limits_.max_age).count();
+        std::int64_t aged = 0;
+        {
+            auto count = txn.prepare(
+                "SELECT COALESCE(SUM(json_array_length(users)), 0) FROM push_outbox_spill "
+                "WHERE created_ms < ?1");
+            if (!count) return count.status();
+            count->bind_int(1, cutoff);
+            auto row = count->step();
+            if (!row) return row.status();
+            if (*row) aged = count->int64(0);
+        }
+        if (aged > 0) {
+            auto old = txn.prepare("DELETE FROM push_outbox_spill WHERE created_ms < ?1");
+            if (!old) return old.status();
+            old->bind_int(1, cutoff);
+            if (auto status = old->run(); !status) return status;
+            dropped += aged;
+        }
     }
     {
         auto over = txn.prepare(

@@ -7,10 +7,20 @@
 // claim() and update() run the worker's rule inside one write transaction (the embedded store
 // has one writer: nothing comes between the read and the write).
 //
+// Large fan-outs: the embedded store has one writer, and a chat message's commit waits for
+// whatever transaction is running. So enqueue_in_transaction() writes at most `limits.chunk`
+// intents as rows; the rest of a larger fan-out (a duty call to a whole sub-district) goes
+// into a few compact spill rows in the same transaction (durable with what caused it), and
+// expand() turns them into outbox rows one chunk per transaction, each queued after the last
+// commits, so that other writers' jobs come between. Spill rows left by a stop are expanded
+// after the next start; an expansion deferred by a full queue resumes at the next claim().
+// Spilled intents reach list() and claim() a few transactions later than the first chunk.
+//
 // Retention: an outbox must stay bounded even when its pushes cannot be delivered.
 // Every `sweep_interval`, a job on the writer thread deletes intents older than max_age and
 // then the oldest beyond max_intents, and logs how many went.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -41,10 +51,16 @@ class SqlitePushOutbox final : public push::PushOutbox {
 
   private:
     Status sweep(Transaction& txn);
+    // Queues the expansion of the oldest spill row unless one is queued already. Any thread.
+    void expand();
+    // Writer thread: one spill row into outbox rows; on commit, queues the next.
+    Status expand_one(Transaction& txn);
 
     SqliteDatabase& db_;
     const Clock& clock_;
     const PushOutboxLimits limits_;
+    std::atomic<bool> expanding_{false};     // an expansion job is queued or running
+    std::atomic<bool> spill_pending_{true};  // spill rows may be waiting (unknown at start)
 };
 
 }  // namespace muster::store

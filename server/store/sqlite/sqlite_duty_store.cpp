@@ -42,9 +42,8 @@ auto failed(Done<T> done) {
 
 }  // namespace
 
-SqliteDutyStore::SqliteDutyStore(SqliteDatabase& db, SqliteEventLog& log, SqlitePushOutbox& outbox,
-                                 const Clock& clock)
-    : db_(db), log_(log), outbox_(outbox), clock_(clock) {
+SqliteDutyStore::SqliteDutyStore(SqliteDatabase& db, SqliteEventLog& log, SqlitePushOutbox& outbox)
+    : db_(db), log_(log), outbox_(outbox) {
     if (Status s = apply_feature_schema(db_, "duty_calls", migrations); !s)
         throw std::runtime_error(s.message());
 }

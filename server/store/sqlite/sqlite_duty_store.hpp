@@ -10,7 +10,6 @@
 // transaction. An error from the rule or any step rolls everything back. Reads run on the
 // reader connection.
 
-#include "core/clock.hpp"
 #include "features/duty/duty_store.hpp"
 #include "store/sqlite_database.hpp"
 #include "store/sqlite_event_log.hpp"
@@ -22,8 +21,7 @@ class SqliteDutyStore final : public features::duty::DutyStore {
   public:
     // Creates or migrates the duty tables (blocking: start-up only); throws std::runtime_error
     // when it cannot. The database must be closed before this store is destroyed.
-    SqliteDutyStore(SqliteDatabase& db, SqliteEventLog& log, SqlitePushOutbox& outbox,
-                    const Clock& clock);
+    SqliteDutyStore(SqliteDatabase& db, SqliteEventLog& log, SqlitePushOutbox& outbox);
 
     void create(std::string call_id, std::vector<std::string> targets,
                 features::duty::DutyRule rule, Done<features::duty::DutyApplied> done) override;
@@ -45,7 +43,6 @@ class SqliteDutyStore final : public features::duty::DutyStore {
     SqliteDatabase& db_;
     SqliteEventLog& log_;
     SqlitePushOutbox& outbox_;
-    const Clock& clock_;
 };
 
 }  // namespace muster::store

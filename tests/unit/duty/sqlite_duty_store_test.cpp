@@ -46,8 +46,8 @@ class SqliteDutyStoreTest : public testing::Test {
     void open() {
         store_ = std::make_unique<SqliteStore>(config_, bus_, clock_);
         outbox_ = std::make_unique<SqlitePushOutbox>(store_->database(), clock_);
-        duty_ = std::make_unique<SqliteDutyStore>(store_->database(), store_->sqlite_log(),
-                                                  *outbox_, clock_);
+        duty_ =
+            std::make_unique<SqliteDutyStore>(store_->database(), store_->sqlite_log(), *outbox_);
     }
     void close() {
         if (store_) store_->close();
