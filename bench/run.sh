@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Muster's benchmarks (issue 6), run by `make bench`: each scenario side by side with the peer
+# Muster's benchmarks, run by `make bench`: each scenario side by side with the peer
 # baselines a user would otherwise pick (Node.js `ws`, Socket.IO), in the same run, on
 # loopback, every run bounded in count and time. Each result is appended to
 # bench/results/<scenario>.jsonl with the commit, the date and the machine; a summary table

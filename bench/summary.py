@@ -49,6 +49,10 @@ COLUMNS = {
              ("server CPU us/push", "server_cpu_us_per_push", "%.0f"),
              ("chat p99 idle ms", "chat_latency_ms.idle.p99", "%.2f"),
              ("chat p99 during ms", "chat_latency_ms.during_push.p99", "%.2f")],
+    "large-group": [("join s", "join_s", "%.2f"), ("joined", "joined", "%.0f"),
+                    ("presence MB", "presence_mb", "%.2f"),
+                    ("presence B/subscriber", "presence_bytes_per_subscriber", "%.0f"),
+                    ("server us/join", "phase.server.cpu_us_per_join", "%.0f")],
 }
 COLUMNS["chat"] = COLUMNS["fanout"]
 COLUMNS["cross_node"] = COLUMNS["fanout"]
@@ -99,7 +103,7 @@ def main():
                 return scen
         return None
 
-    print("\n### targets (issue 6), and cross-node latency (issue 5, no target)\n")
+    print("\n### targets, and cross-node latency (no target)\n")
     checks = []
     mu = med("fanout-1k-rate-100k", "muster", "phase.server.cpu_us_per_delivery")
     ws = med("fanout-1k-rate-100k", "ws", "phase.server.cpu_us_per_delivery")
@@ -148,6 +152,14 @@ def main():
             checks.append(("push storm: chat p99 on the node <= 2 x idle",
                            "%.2f ms vs %.2f ms idle (%.2fx)" % (during, idle, during / idle),
                            during <= 2 * idle))
+    for case in ("large-group-join-10k", "large-group-join-10k-redis"):
+        mb = med(case, "muster", "presence_mb")
+        join_s = med(case, "muster", "join_s")
+        if mb is not None and join_s is not None:
+            checks.append(("%s: presence to all subscribers <= 50 MB" % case, "%.2f MB" % mb,
+                           mb <= 50))
+            checks.append(("%s: all 10,000 joined <= 3 s" % case, "%.2f s" % join_s,
+                           join_s <= 3))
     for rate in ("1k", "10k"):
         case = "fanout-100-rate-%s" % rate
         cross = med(case, "cross-node", "latency_ms.p99")
