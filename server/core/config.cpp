@@ -166,6 +166,14 @@ po::options_description describe(Config& c) {
     add("redis.presence_ttl_s", po::value(&r.presence_ttl_s)->default_value(r.presence_ttl_s), "");
     add("redis.startup_wait_s", po::value(&r.startup_wait_s)->default_value(r.startup_wait_s), "");
     add("redis.key_prefix", po::value(&r.key_prefix)->default_value(r.key_prefix), "");
+    add("redis.cluster_max_redirects",
+        po::value(&r.cluster_max_redirects)->default_value(r.cluster_max_redirects), "");
+    add("redis.cluster_retry_ms", po::value(&r.cluster_retry_ms)->default_value(r.cluster_retry_ms),
+        "");
+    add("redis.cluster_wait_replicas",
+        po::value(&r.cluster_wait_replicas)->default_value(r.cluster_wait_replicas), "");
+    add("redis.cluster_wait_ms", po::value(&r.cluster_wait_ms)->default_value(r.cluster_wait_ms),
+        "");
 
     auto& du = c.duty;
     add("duty.remind_interval_s",
@@ -445,6 +453,14 @@ Status validate(const Config& c) {
         c.limits.connection_burst_per_ip == 0 || c.limits.handshake_burst_per_ip == 0) {
         return bad("limits.*_per_ip_per_second and limits.*_burst_per_ip must be positive");
     }
+    if (c.redis.cluster_max_redirects < 1 || c.redis.cluster_max_redirects > 16)
+        return bad("redis.cluster_max_redirects must be 1..16");
+    if (c.redis.cluster_retry_ms == 0 || c.redis.cluster_retry_ms >= c.redis.command_timeout_ms)
+        return bad("redis.cluster_retry_ms must be positive and below redis.command_timeout_ms");
+    if (c.redis.cluster_wait_replicas > 16) return bad("redis.cluster_wait_replicas must be 0..16");
+    if (c.redis.cluster_wait_replicas > 0 &&
+        (c.redis.cluster_wait_ms == 0 || c.redis.cluster_wait_ms >= c.redis.command_timeout_ms))
+        return bad("redis.cluster_wait_ms must be positive and below redis.command_timeout_ms");
     if (c.log.replay_page == 0) return bad("log.replay_page must be positive");
     if (c.presence.list_max_members == 0 || c.presence.list_max_members > 10000)
         return bad("presence.list_max_members must be 1..10000");

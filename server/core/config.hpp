@@ -116,6 +116,22 @@ struct RedisConfig {
     std::uint32_t presence_ttl_s = 30;  // a dead node's presence and meeting joins lapse after this
     std::uint32_t startup_wait_s = 60;  // at start, wait this long for Redis (starting, loading)
     std::string key_prefix = "muster";
+    // Redis Cluster (detected at connect: redis.url may name any node). A command follows at
+    // most this many -MOVED/-ASK redirections, then fails with UNAVAILABLE (1..16)
+    std::uint32_t cluster_max_redirects = 5;
+    // Pause before trying again a slot whose master is down or a cluster that is not ok (a
+    // failover takes about cluster-node-timeout); the slot map is read again meanwhile, at most
+    // once per pause. Below redis.command_timeout_ms, which bounds the whole command (retries
+    // included: raise it above the cluster's failover time to ride a failover out)
+    std::uint32_t cluster_retry_ms = 200;
+    // On a Redis Cluster, an append is acknowledged once this many replicas of its master have
+    // it (WAIT after the append script), so that a failover does not lose it; 0 = off (a
+    // failover may then lose the last writes before the replica had them)
+    std::uint32_t cluster_wait_replicas = 1;
+    // The longest WAIT for those replicas (a replica down must not stop the group: past this the
+    // append is acknowledged anyway and counted in muster_redis_wait_short_total). Below
+    // redis.command_timeout_ms
+    std::uint32_t cluster_wait_ms = 500;
 };
 
 struct DutyConfig {

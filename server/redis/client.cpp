@@ -2,9 +2,9 @@
 
 namespace muster::redis {
 
-Client::Client(ConnectionOptions options)
+Client::Client(ConnectionOptions options, RouterOptions routing)
     : loop_(options.name)
-    , connection_(std::make_unique<Connection>(loop_.io(), std::move(options)))
+    , connection_(std::make_unique<Router>(loop_.io(), std::move(options), routing))
     , drain_timer_(loop_.io()) {}
 
 Client::~Client() {

@@ -1,6 +1,7 @@
 #pragma once
-// One Redis connection on a thread of its own, callable from any thread: what the Redis
-// store's parts (log, directory, presence) share.
+// The store's Redis on a thread of its own, callable from any thread: what the Redis store's
+// parts (log, directory, presence) share. One Redis or a Redis Cluster (router.hpp decides
+// at connect and routes each command by its key).
 //
 // command() and run() may be called from any thread; they post to the loop, so the caller
 // never waits. Callbacks run on the loop thread (core/async.hpp: "on the implementation's
@@ -18,13 +19,14 @@
 
 #include "redis/connection.hpp"
 #include "redis/loop.hpp"
+#include "redis/router.hpp"
 #include "redis/script.hpp"
 
 namespace muster::redis {
 
 class Client {
   public:
-    explicit Client(ConnectionOptions options);
+    explicit Client(ConnectionOptions options, RouterOptions routing = {});
     // close()
     ~Client();
     Client(const Client&) = delete;
@@ -49,14 +51,14 @@ class Client {
     [[nodiscard]] Loop& loop() { return loop_; }
     // close() has begun: posting to the loop may no longer run anything.
     [[nodiscard]] bool closed() const { return closed_.load(); }
-    // Loop thread only.
-    [[nodiscard]] Connection& connection() { return *connection_; }
+    // Loop thread only: the commands, routed (one Redis or a cluster).
+    [[nodiscard]] Router& connection() { return *connection_; }
 
   private:
     void drain(std::chrono::steady_clock::time_point deadline, std::promise<void>* drained);
 
     Loop loop_;  // first: destroyed last
-    std::unique_ptr<Connection> connection_;
+    std::unique_ptr<Router> connection_;
     boost::asio::steady_timer drain_timer_;
     std::atomic<bool> closed_{false};
 };

@@ -34,6 +34,7 @@
 
 #include "core/async.hpp"
 #include "redis/async_context.hpp"
+#include "redis/commands.hpp"
 #include "redis/connection_machine.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/reply.hpp"
@@ -61,12 +62,10 @@ struct ConnectionOptions {
     std::vector<std::vector<std::string>> setup;
 };
 
-using ReplyCallback = std::function<void(Result<Reply>)>;
-
-class Connection {
+class Connection final : public Commands {
   public:
     Connection(boost::asio::io_context& io, ConnectionOptions options);
-    ~Connection();
+    ~Connection() override;
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
@@ -88,13 +87,13 @@ class Connection {
     // bus that has just resubscribed tells sessions to catch up from the log, and those reads
     // must not fail because this connection's backoff has a few hundred ms left to run.
     void command(std::vector<std::string> args, ReplyCallback done,
-                 bool wait_for_connection = false);
+                 bool wait_for_connection = false) override;
     // SUBSCRIBE / UNSUBSCRIBE with their channels. False when not ready (nothing was sent).
     bool send_subscription(const std::vector<std::string>& args);
     // Gives up the current context and reconnects (a failed health check).
     void recycle(const std::string& why);
 
-    [[nodiscard]] bool ready() const { return machine_.state() == ConnState::ready; }
+    [[nodiscard]] bool ready() const override { return machine_.state() == ConnState::ready; }
     [[nodiscard]] ConnState state() const { return machine_.state(); }
     [[nodiscard]] std::uint64_t generation() const { return machine_.generation(); }
     [[nodiscard]] const ConnectionOptions& options() const { return options_; }

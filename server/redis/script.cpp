@@ -21,9 +21,8 @@ std::string sha1_hex(const std::string& data) {
 
 Script::Script(std::string body) : body_(std::move(body)), sha1_(sha1_hex(body_)) {}
 
-void Script::run(Connection& connection, std::vector<std::string> keys,
-                 std::vector<std::string> args, ReplyCallback done,
-                 bool wait_for_connection) const {
+void Script::run(Commands& connection, std::vector<std::string> keys, std::vector<std::string> args,
+                 ReplyCallback done, bool wait_for_connection) const {
     // [EVALSHA|EVAL, sha|body, numkeys, keys..., args...]; the tail is kept for the fallback.
     auto tail = std::make_shared<std::vector<std::string>>();
     tail->reserve(1 + keys.size() + args.size());

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "redis/connection.hpp"
+#include "redis/commands.hpp"
 
 namespace muster::redis {
 
@@ -17,10 +17,10 @@ class Script {
     [[nodiscard]] const std::string& body() const { return body_; }
     [[nodiscard]] const std::string& sha1() const { return sha1_; }
 
-    // Runs the script on `connection` (loop thread). Keys first: every key the script touches
-    // must be among them (Redis Cluster routes by them).
+    // Runs the script on `connection` (loop thread; a Connection or a cluster Router). Keys first:
+    // every key the script touches must be among them (Redis Cluster routes by them).
     // `wait_for_connection`: see Connection::command().
-    void run(Connection& connection, std::vector<std::string> keys, std::vector<std::string> args,
+    void run(Commands& connection, std::vector<std::string> keys, std::vector<std::string> args,
              ReplyCallback done, bool wait_for_connection = false) const;
 
   private:

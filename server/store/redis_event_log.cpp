@@ -78,7 +78,7 @@ void RedisEventLog::append(AppendRequest request, Done<Appended> done) {
         keys_.group_channel(group), std::to_string(event.time_ms())};
     client_.run(
         redis_scripts::append(), std::move(keys), std::move(args),
-        [group, shared, done = std::move(done)](Result<redis::Reply> reply) {
+        [this, group, shared, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
                 return;
@@ -105,7 +105,11 @@ void RedisEventLog::append(AppendRequest request, Done<Appended> done) {
             }
             protocol::append_event_seq(*shared, assigned);
             appended_total().inc();
-            done(Appended{assigned, false, shared});
+            // On a Redis Cluster, acknowledged once a replica has it (redis.cluster_wait_*).
+            client_.connection().replicate(redis::hash_slot(keys_.seq(group)),
+                                           [assigned, shared, done = std::move(done)] {
+                                               done(Appended{assigned, false, shared});
+                                           });
         });
 }
 

@@ -5,9 +5,13 @@
 // makes the swap fail and the store runs the rule again on the new record (rules are pure:
 // store/meeting_store.hpp), so no change is ever lost or applied to a stale record.
 //
-// Layout (KEYS): [1] the meeting  [2] its attendance  [3] {meetings}:groups
-// [4] {meetings}:unfinished  [5] the group's seq  [6] its log (all but 3 and 4 under the
-// group's tag).
+// Every script touches one Redis Cluster slot. The record scripts, under the group's tag:
+// KEYS [1] the meeting  [2] its attendance  [3] the group's seq  [4] its log.
+// The index scripts, under {meetings}: KEYS [1] {meetings}:groups  [2] {meetings}:unfinished.
+// A meeting id is claimed in the index (meeting_claim) before its record is created, and the
+// unfinished set is left by a separate command after the swap that ended it: a crash between
+// the two leaves a claim without a record (read as "no such meeting"; a retry of the create
+// completes it) or an ended meeting in the set (unfinished() reads records and skips it).
 // Replies: {0, seq (0: no event)}; {-1} no such meeting, {-5} no such group, {-6} the id is
 // taken (with the record and its SCHEDULED seq when in the same group), {-7} changed since it
 // was read.
@@ -26,14 +30,9 @@ namespace {
 constexpr std::string_view write_tail = R"lua(
 local function meeting_write(version)
   redis.call('HSET', KEYS[1], 'record', ARGV[2], 'version', version, 'phase', ARGV[3])
-  if ARGV[3] == '1' or ARGV[3] == '2' then
-    redis.call('SADD', KEYS[4], ARGV[1])
-  else
-    redis.call('SREM', KEYS[4], ARGV[1])
-  end
   for i = 9, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
   if ARGV[4] == '' then return 0 end
-  return muster_append(KEYS[5], KEYS[6], ARGV[5], ARGV[4], ARGV[6], ARGV[7])
+  return muster_append(KEYS[3], KEYS[4], ARGV[5], ARGV[4], ARGV[6], ARGV[7])
 end
 )lua";
 
@@ -45,18 +44,40 @@ std::string with_write(std::string_view body) {
 
 }  // namespace
 
-// A new meeting (version 1) and its first event.   ARGV[8] the group.
+// Claims a meeting id for a group, and counts it unfinished, before its record is created.
+//   ARGV[1] id  [2] group.   Returns '' when claimed now, else the group that holds it.
+const redis::Script& meeting_claim() {
+    static const redis::Script script(R"lua(
+local owner = redis.call('HGET', KEYS[1], ARGV[1])
+if owner then return owner end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+return ''
+)lua");
+    return script;
+}
+
+// Lets a claim go when its create found no group.   ARGV[1] id  [2] group.
+const redis::Script& meeting_unclaim() {
+    static const redis::Script script(R"lua(
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('SREM', KEYS[2], ARGV[1])
+end
+return 0
+)lua");
+    return script;
+}
+
+// A new meeting (version 1) and its first event, its id claimed.   ARGV[8] the group.
 const redis::Script& meeting_create() {
     static const redis::Script script(with_write(R"lua(
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then
-  -- The record and SCHEDULED seq, if it is in this group: the node decides whether this is
-  -- a retry by the same host.
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  -- Created already: the node decides whether this is a retry by the same host.
   local earlier = redis.call('HMGET', KEYS[1], 'record', 'scheduled_seq')
-  if earlier[1] then return {-6, earlier[1], earlier[2] or '0'} end
-  return {-6}
+  return {-6, earlier[1], earlier[2] or '0'}
 end
-if redis.call('EXISTS', KEYS[5]) == 0 then return {-5} end
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[8])
+if redis.call('EXISTS', KEYS[3]) == 0 then return {-5} end
 local seq = meeting_write(1)
 redis.call('HSET', KEYS[1], 'scheduled_seq', seq)
 return {0, seq}

@@ -37,6 +37,11 @@ std::int64_t integer_at(const redis::Reply& reply, std::size_t i) {
     return value;
 }
 
+// SCHEDULED or LIVE: in the unfinished set.
+bool unfinished_phase(v1::MeetingState::Phase phase) {
+    return phase == v1::MeetingState::SCHEDULED || phase == v1::MeetingState::LIVE;
+}
+
 bool worth_storing(const MeetingChange& change) {
     return change.updates() || change.record_changed || !change.closed.empty();
 }
@@ -173,50 +178,82 @@ void RedisMeetingStore::read(const std::string& meeting_id, bool intervals, Done
 
 void RedisMeetingStore::create(v1::MeetingRecord record, MeetingChange first,
                                Done<MeetingApplied> done) {
+    const std::string id = record.state().meeting_id();
+    const std::string group = record.state().group();
+    // The id first, in the index's slot; then the record, in the group's (one slot each on a
+    // Redis Cluster: redis_meeting_scripts.cpp).
+    client_.run(redis_scripts::meeting_claim(),
+                {keys_.meeting_groups(), keys_.meetings_unfinished()}, {id, group},
+                [this, id, group, record = std::move(record), first = std::move(first),
+                 done = std::move(done)](Result<redis::Reply> claim) mutable {
+                    if (!claim) {
+                        done(claim.status());
+                        return;
+                    }
+                    if (!claim->is_string()) {
+                        done(malformed("meeting claim"));
+                        return;
+                    }
+                    if (!claim->str.empty() && claim->str != group) {
+                        done(Status{errc::conflict, "meeting " + id + " exists"});
+                        return;
+                    }
+                    create_record(std::move(record), std::move(first), std::move(done));
+                });
+}
+
+void RedisMeetingStore::create_record(v1::MeetingRecord record, MeetingChange first,
+                                      Done<MeetingApplied> done) {
     const std::int64_t now = clock_.now_ms();
     const std::string id = record.state().meeting_id();
     const std::string group = record.state().group();
     std::vector<std::string> args = write_args(record, first, now, keys_, log_);
     args[7] = group;
-    client_.run(
-        redis_scripts::meeting_create(),
-        {keys_.meeting(group, id), keys_.meeting_attendance(group, id), keys_.meeting_groups(),
-         keys_.meetings_unfinished(), keys_.seq(group), keys_.log(group)},
-        std::move(args),
-        [this, id, group, record = std::move(record), first = std::move(first),
-         done = std::move(done)](Result<redis::Reply> reply) mutable {
-            if (!reply) {
-                done(reply.status());
-                return;
-            }
-            const std::int64_t code = integer_at(*reply, 0);
-            if (!reply->is_array() || code == -5) {
-                done(reply->is_array() ? Status{errc::not_found, "no such group: " + group}
-                                       : malformed("meeting create"));
-                return;
-            }
-            if (code == -6) {
-                // A retry by the same host in the same group gets the meeting it scheduled.
-                MeetingApplied earlier;
-                if (reply->elements.size() >= 3 &&
-                    earlier.record.ParseFromString(reply->elements[1].str) &&
-                    earlier.record.state().host() == record.state().host()) {
-                    earlier.seq = static_cast<std::uint64_t>(integer_at(*reply, 2));
-                    earlier.duplicate = true;
-                    done(std::move(earlier));
-                    return;
-                }
-                done(Status{errc::conflict, "meeting " + id + " exists"});
-                return;
-            }
-            {
-                std::lock_guard lock(mutex_);
-                if (groups_.size() >= max_cached_meetings) groups_.clear();
-                groups_[id] = group;
-            }
-            done(MeetingApplied{static_cast<std::uint64_t>(integer_at(*reply, 1)),
-                                std::move(record), std::move(first)});
-        });
+    client_.run(redis_scripts::meeting_create(),
+                {keys_.meeting(group, id), keys_.meeting_attendance(group, id), keys_.seq(group),
+                 keys_.log(group)},
+                std::move(args),
+                [this, id, group, record = std::move(record), first = std::move(first),
+                 done = std::move(done)](Result<redis::Reply> reply) mutable {
+                    if (!reply) {
+                        done(reply.status());
+                        return;
+                    }
+                    const std::int64_t code = integer_at(*reply, 0);
+                    if (!reply->is_array() || code == -5) {
+                        if (reply->is_array()) {
+                            // No such group: the claim goes too (best effort; a claim without a
+                            // record reads as no meeting).
+                            client_.run(redis_scripts::meeting_unclaim(),
+                                        {keys_.meeting_groups(), keys_.meetings_unfinished()},
+                                        {id, group}, [](const Result<redis::Reply>&) {});
+                        }
+                        done(reply->is_array() ? Status{errc::not_found, "no such group: " + group}
+                                               : malformed("meeting create"));
+                        return;
+                    }
+                    if (code == -6) {
+                        // A retry by the same host in the same group gets the meeting it scheduled.
+                        MeetingApplied earlier;
+                        if (reply->elements.size() >= 3 &&
+                            earlier.record.ParseFromString(reply->elements[1].str) &&
+                            earlier.record.state().host() == record.state().host()) {
+                            earlier.seq = static_cast<std::uint64_t>(integer_at(*reply, 2));
+                            earlier.duplicate = true;
+                            done(std::move(earlier));
+                            return;
+                        }
+                        done(Status{errc::conflict, "meeting " + id + " exists"});
+                        return;
+                    }
+                    {
+                        std::lock_guard lock(mutex_);
+                        if (groups_.size() >= max_cached_meetings) groups_.clear();
+                        groups_[id] = group;
+                    }
+                    done(MeetingApplied{static_cast<std::uint64_t>(integer_at(*reply, 1)),
+                                        std::move(record), std::move(first)});
+                });
 }
 
 void RedisMeetingStore::apply(std::string meeting_id, MeetingRule rule, Done<MeetingApplied> done) {
@@ -265,8 +302,7 @@ void RedisMeetingStore::attempt(const std::string& meeting_id, const std::string
         args[7] = read->version;
         client_.run(redis_scripts::meeting_swap(),
                     {keys_.meeting(group, meeting_id), keys_.meeting_attendance(group, meeting_id),
-                     keys_.meeting_groups(), keys_.meetings_unfinished(), keys_.seq(group),
-                     keys_.log(group)},
+                     keys_.seq(group), keys_.log(group)},
                     std::move(args),
                     [this, meeting_id, group, attempt, record = std::move(read->record),
                      change = std::move(*change)](Result<redis::Reply> reply) mutable {
@@ -289,6 +325,12 @@ void RedisMeetingStore::attempt(const std::string& meeting_id, const std::string
                                 this->attempt(meeting_id, group, attempt + 1);
                             }
                         } else {
+                            if (!unfinished_phase(record.state().phase())) {
+                                // Ended: out of the unfinished set, in the index's own slot
+                                // (best effort: unfinished() skips ended records anyway).
+                                client_.command({"SREM", keys_.meetings_unfinished(), meeting_id},
+                                                [](const Result<redis::Reply>&) {});
+                            }
                             finish(meeting_id,
                                    MeetingApplied{static_cast<std::uint64_t>(integer_at(*reply, 1)),
                                                   std::move(record), std::move(change)});

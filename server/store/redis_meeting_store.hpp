@@ -79,6 +79,9 @@ class RedisMeetingStore final : public MeetingStore {
 
     void locate(const std::string& meeting_id, Done<std::string> done);
     void read(const std::string& meeting_id, bool intervals, Done<Read> done);
+    // create() once the id is claimed in the index.
+    void create_record(muster::v1::MeetingRecord record, MeetingChange first,
+                       Done<MeetingApplied> done);
     // Redis thread: the next queued change of the meeting, tried until it holds.
     void run_next(const std::string& meeting_id);
     void attempt(const std::string& meeting_id, const std::string& group, int attempt);

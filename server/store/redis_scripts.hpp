@@ -46,6 +46,8 @@ const redis::Script& live_entry();
 // Duty calls and sign-in use the generic record scripts (store/redis/record_scripts.hpp).
 
 // Meetings.
+const redis::Script& meeting_claim();
+const redis::Script& meeting_unclaim();
 const redis::Script& meeting_create();
 const redis::Script& meeting_swap();
 const redis::Script& meeting_read();

@@ -29,7 +29,11 @@ RedisStore::RedisStore(const Config& config, redis::Endpoint endpoint, std::stri
                        const Clock& clock)
     : keys_(config.redis.key_prefix)
     , command_timeout_(config.redis.command_timeout_ms)
-    , client_(store_connection(config.redis, std::move(endpoint), node_id))
+    , client_(store_connection(config.redis, std::move(endpoint), node_id),
+              redis::RouterOptions{config.redis.cluster_max_redirects,
+                                   std::chrono::milliseconds(config.redis.cluster_retry_ms),
+                                   config.redis.cluster_wait_replicas,
+                                   std::chrono::milliseconds(config.redis.cluster_wait_ms)})
     , log_(client_, keys_, config.log, clock)
     , directory_(client_, keys_)
     , presence_(client_, keys_, std::move(node_id),

@@ -68,6 +68,11 @@ testing::AssertionResult RedisProcess::launch(bool& busy) {
 
 testing::AssertionResult RedisProcess::start() {
     if (running()) return testing::AssertionFailure() << "redis-server is already running";
+    if (options_.port != 0) {
+        port_ = options_.port;
+        bool busy = false;
+        return launch(busy);
+    }
     testing::AssertionResult result = testing::AssertionFailure();
     for (int attempt = 0; attempt < port_attempts; ++attempt) {
         port_ = free_loopback_port();

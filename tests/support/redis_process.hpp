@@ -31,6 +31,7 @@ struct RedisOptions {
     std::vector<std::string> args;  // more redis-server options, e.g. {"--maxmemory", "10mb"}
     std::filesystem::path dir;      // empty: a TempDir owned by the RedisProcess
     std::chrono::milliseconds ready_timeout{30000};
+    std::uint16_t port = 0;  // 0: a free one (retried when taken); else this one, once
 };
 
 class RedisProcess {

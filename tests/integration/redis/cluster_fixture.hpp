@@ -1,8 +1,14 @@
 #pragma once
-// Several musterd nodes on one redis-server, all started by the test.
+// Several musterd nodes on one redis-server, all started by the test; or, for the suites
+// parameterised by RedisTopology, on one Redis or on a Redis Cluster (3 masters + 3 replicas)
+// shared by the whole test binary, each test under a key prefix of its own.
 //
-//   class MyTest : public ClusterTest {};
+//   class MyTest : public ClusterTest {};                 // one Redis, the test's own
 //   TEST_F(MyTest, ...) { start_nodes(3); create_group(node(0), "g"); ... }
+//
+//   class MyTest : public TopologyTest {};                // both
+//   TEST_P(MyTest, ...) { ... }
+//   INSTANTIATE_TEST_SUITE_P(Redis, MyTest, each_topology(), topology_name);
 
 #include <atomic>
 #include <chrono>
@@ -15,16 +21,59 @@
 #include <gtest/gtest.h>
 
 #include "support/harness.hpp"
+#include "support/redis_cluster.hpp"
 
 namespace muster::test {
 
 namespace v1 = muster::v1;
 
+enum class RedisTopology { single, cluster };
+
+inline auto each_topology() {
+    return testing::Values(RedisTopology::single, RedisTopology::cluster);
+}
+inline std::string topology_name(const testing::TestParamInfo<RedisTopology>& info) {
+    return info.param == RedisTopology::single ? "one_redis" : "redis_cluster";
+}
+
+// One cluster per test binary, started by the first test that asks (a few seconds), killed
+// when the binary exits. Tests share it under distinct key prefixes; a test that kills a
+// cluster node starts a RedisCluster of its own instead.
+inline RedisCluster* shared_redis_cluster() {
+    static std::unique_ptr<RedisCluster> cluster;
+    static bool failed = false;
+    if (!cluster && !failed) {
+        cluster = std::make_unique<RedisCluster>();
+        const auto started = cluster->start();
+        if (!started) {
+            ADD_FAILURE() << started.message();
+            failed = true;
+            cluster.reset();
+        }
+    }
+    return cluster.get();
+}
+
 class ClusterTest : public testing::Test {
   protected:
     void SetUp() override {
+        if (on_cluster()) {
+            MUSTER_REQUIRE_REDIS_CLUSTER();
+            cluster_ = shared_redis_cluster();
+            ASSERT_NE(cluster_, nullptr) << "no Redis Cluster";
+            static int tests = 0;
+            key_prefix_ = "t" + std::to_string(++tests);
+            return;
+        }
         MUSTER_REQUIRE_REDIS();
         ASSERT_TRUE(redis_.start());
+    }
+
+    // The suites parameterised by RedisTopology answer true for the cluster.
+    [[nodiscard]] virtual bool on_cluster() const { return false; }
+    [[nodiscard]] std::string redis_url() const {
+        if (!url_override_.empty()) return url_override_;
+        return cluster_ != nullptr ? cluster_->url() : redis_.url();
     }
 
     // Starts `count` more nodes named n0, n1, ... with the common options and `extra`.
@@ -32,12 +81,13 @@ class ClusterTest : public testing::Test {
         for (std::size_t i = 0; i < count; ++i) {
             ServerOptions options;
             options.args = {
-                "--redis.url=" + redis_.url(), "--server.node_id=n" + std::to_string(nodes_.size()),
+                "--redis.url=" + redis_url(), "--server.node_id=n" + std::to_string(nodes_.size()),
                 "--server.threads=2",
                 // Publishers pipeline hundreds of commands on one connection.
                 "--limits.commands_per_second=1000000", "--limits.command_burst=1000000",
                 // Recovery within a second of Redis' return, whatever the outage.
                 "--redis.reconnect_max_ms=1000"};
+            if (!key_prefix_.empty()) options.args.push_back("--redis.key_prefix=" + key_prefix_);
             options.args.insert(options.args.end(), extra.begin(), extra.end());
             nodes_.push_back(std::make_unique<ServerProcess>(std::move(options)));
             ASSERT_TRUE(nodes_.back()->start());
@@ -78,7 +128,16 @@ class ClusterTest : public testing::Test {
     }
 
     RedisProcess redis_;
+    RedisCluster* cluster_ = nullptr;  // shared_redis_cluster() when on_cluster()
+    std::string key_prefix_;           // on the shared cluster: this test's own
+    std::string url_override_;         // redis.url when set (a chosen cluster node)
     std::vector<std::unique_ptr<ServerProcess>> nodes_;
+};
+
+// A suite run on one Redis and on a Redis Cluster.
+class TopologyTest : public ClusterTest, public testing::WithParamInterface<RedisTopology> {
+  protected:
+    [[nodiscard]] bool on_cluster() const override { return GetParam() == RedisTopology::cluster; }
 };
 
 // A publisher on its own thread with the plain client (the gtest helpers are for the test's

@@ -9,7 +9,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class FailoverTest : public ClusterTest {};
+class FailoverTest : public TopologyTest {};
 
 // Reads what the dead node had sent before it died, until the connection reports its end.
 void drain_until_closed(TestClient& client, std::vector<std::uint64_t>& seqs) {
@@ -26,7 +26,7 @@ std::vector<std::uint64_t> iota(std::uint64_t first, std::uint64_t last) {
     return out;
 }
 
-TEST_F(FailoverTest, clients_of_a_killed_node_resume_elsewhere_and_get_every_missed_event_once) {
+TEST_P(FailoverTest, clients_of_a_killed_node_resume_elsewhere_and_get_every_missed_event_once) {
     start_nodes(3);
     group_with("g", {"pa", "pc", "bob1", "bob2"});
     auto bob1 = TestClient::connect(node(1), "bob1");
@@ -78,6 +78,8 @@ TEST_F(FailoverTest, clients_of_a_killed_node_resume_elsewhere_and_get_every_mis
     EXPECT_EQ(resumed1.next_log_event().seq(), marker);
     EXPECT_EQ(resumed2.next_log_event().seq(), marker);
 }
+
+INSTANTIATE_TEST_SUITE_P(Redis, FailoverTest, each_topology(), topology_name);
 
 }  // namespace
 }  // namespace muster::test

@@ -9,9 +9,9 @@
 namespace muster::test {
 namespace {
 
-class FanoutTest : public ClusterTest {};
+class FanoutTest : public TopologyTest {};
 
-TEST_F(FanoutTest, every_subscriber_on_every_node_gets_every_event_once_in_the_same_seq_order) {
+TEST_P(FanoutTest, every_subscriber_on_every_node_gets_every_event_once_in_the_same_seq_order) {
     start_nodes(3);
     std::vector<std::string> members = {"p0", "p1", "p2"};
     for (int i = 0; i < 6; ++i) members.push_back("s" + std::to_string(i));
@@ -72,7 +72,7 @@ v1::PresenceChange next_presence_of(TestClient& client, const std::string& user)
     }
 }
 
-TEST_F(FanoutTest, a_user_on_two_nodes_is_online_once_and_offline_after_the_last_device) {
+TEST_P(FanoutTest, a_user_on_two_nodes_is_online_once_and_offline_after_the_last_device) {
     start_nodes(3);
     group_with("g", {"alice", "bob", "carol"});
     auto bob = TestClient::connect(node(2), "bob");
@@ -100,7 +100,7 @@ TEST_F(FanoutTest, a_user_on_two_nodes_is_online_once_and_offline_after_the_last
     bob.expect_quiet(carol, "g");
 }
 
-TEST_F(FanoutTest, a_killed_nodes_users_leave_presence_within_the_ttl) {
+TEST_P(FanoutTest, a_killed_nodes_users_leave_presence_within_the_ttl) {
     // A TTL short enough for a quick test, long enough that a busy machine's heartbeats
     // (every third of it) keep a live node's users listed.
     start_nodes(2, {"--redis.presence_ttl_s=5"});
@@ -128,6 +128,8 @@ TEST_F(FanoutTest, a_killed_nodes_users_leave_presence_within_the_ttl) {
     std::cout << "[ measured ] a killed node's user left presence after " << gone->count()
               << " ms (TTL 5000 ms)\n";
 }
+
+INSTANTIATE_TEST_SUITE_P(Redis, FanoutTest, each_topology(), topology_name);
 
 }  // namespace
 }  // namespace muster::test

@@ -19,7 +19,7 @@ using Change = v1::MeetingUpdate;
 constexpr std::int64_t t0 = 1'750'000'000'000;
 constexpr std::int64_t minute = 60'000;
 
-class MeetingAcrossNodesTest : public ClusterTest {
+class MeetingAcrossNodesTest : public TopologyTest {
   protected:
     void advance(std::size_t i, std::int64_t ms) {
         const auto response =
@@ -43,7 +43,7 @@ v1::ClientFrame meeting_frame(v1::MeetingRef* (v1::ClientFrame::*field)(), const
     return frame;
 }
 
-TEST_F(MeetingAcrossNodesTest, the_survivor_drops_a_participant_of_a_killed_node_after_the_grace) {
+TEST_P(MeetingAcrossNodesTest, the_survivor_drops_a_participant_of_a_killed_node_after_the_grace) {
     start_nodes(2,
                 {"--debug.manual_clock=true", "--debug.manual_clock_start_ms=" + std::to_string(t0),
                  "--meeting.drop_grace_s=60", "--redis.presence_ttl_s=2"});
@@ -99,6 +99,8 @@ TEST_F(MeetingAcrossNodesTest, the_survivor_drops_a_participant_of_a_killed_node
     EXPECT_EQ(report.attendees(0).present_ms(), minute);
     EXPECT_EQ(report.attendees(0).last_leave_ms(), t0 + minute);
 }
+
+INSTANTIATE_TEST_SUITE_P(Redis, MeetingAcrossNodesTest, each_topology(), topology_name);
 
 }  // namespace
 }  // namespace muster::test

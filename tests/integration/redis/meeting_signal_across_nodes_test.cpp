@@ -10,7 +10,7 @@ namespace {
 
 using Kind = v1::MeetingSignal;
 
-class MeetingSignalAcrossNodesTest : public ClusterTest {};
+class MeetingSignalAcrossNodesTest : public TopologyTest {};
 
 v1::ClientFrame meeting_frame(v1::MeetingRef* (v1::ClientFrame::*field)(), const std::string& id) {
     v1::ClientFrame frame;
@@ -42,7 +42,7 @@ void expect_signal(TestClient& client, TestClient& from, Kind::Kind kind,
     EXPECT_EQ(event.meeting_signal().from_session(), from.connect_reply().session_id());
 }
 
-TEST_F(MeetingSignalAcrossNodesTest, participants_on_different_nodes_signal_each_other) {
+TEST_P(MeetingSignalAcrossNodesTest, participants_on_different_nodes_signal_each_other) {
     start_nodes(2);
     group_with("branch", {"alice", "bob"});
     add_member(node(0), "branch", "secretary", "coordinator");
@@ -90,6 +90,8 @@ TEST_F(MeetingSignalAcrossNodesTest, participants_on_different_nodes_signal_each
     for (const auto& event : page.events())
         EXPECT_TRUE(event.has_meeting()) << client::to_json(event);
 }
+
+INSTANTIATE_TEST_SUITE_P(Redis, MeetingSignalAcrossNodesTest, each_topology(), topology_name);
 
 }  // namespace
 }  // namespace muster::test
