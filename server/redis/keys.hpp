@@ -27,9 +27,13 @@
 //   <p>:{u:<user>}:nodes                 zset    node scored by expiry: where the user is connected
 //   <p>:nodes                            zset    node process scored by expiry: which are alive
 //
+// Redis Cluster runs a script only when all its keys are in one slot. The log, directory,
+// presence, push, device, sign-in and meeting scripts keep to one tag each (a meeting's record
+// scripts to its group's, its index scripts to {meetings}). Duty calls do not yet: a call's
+// swap takes its group's keys with the {duty} indexes, the {push} outbox and, for a subtree
+// call, other groups' logs (docs/ARCHITECTURE.md says what is left to do).
 // Duty calls: a call's keys share its group's tag (the group it was created in), so that the
-// decision and the event in that group are one slot; a subtree call's events in the other
-// groups are not (docs/ARCHITECTURE.md says what Redis Cluster would need).
+// decision and the event in that group are one slot.
 //   <p>:{g:<group>}:duty:<call>          hash    record (StoredDutyCall), version, seq (of
 //                                                the announcement), seq:<user> (of the update
 //                                                that recorded the user's answer)
