@@ -4,16 +4,7 @@
 // whole peak). Awaited by polling /proc with a generous deadline, never a fixed sleep.
 
 #include "net_fixture.hpp"
-
-// Under AddressSanitizer musterd runs on ASan's allocator, which keeps freed memory in
-// quarantine on purpose: what this test measures is jemalloc's, in the normal build.
-#if defined(__SANITIZE_ADDRESS__)
-#define MUSTER_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MUSTER_TEST_ASAN 1
-#endif
-#endif
+#include "support/sanitizers.hpp"
 
 namespace muster::test {
 namespace {
@@ -21,9 +12,8 @@ namespace {
 class MemoryReturnTest : public NetTest {};
 
 TEST_F(MemoryReturnTest, resident_size_comes_back_down_after_a_burst_leaves) {
-#ifdef MUSTER_TEST_ASAN
-    GTEST_SKIP() << "ASan's allocator quarantines freed memory: measured in the normal build";
-#endif
+    // What this test measures is jemalloc's, in the normal build.
+    if (under_asan) GTEST_SKIP() << "ASan's allocator quarantines freed memory";
     start({"--limits.connect_timeout_s=120"});
     const pid_t pid = server().pid();
     const long base_kib = proc_status_kib(pid, "VmRSS");
