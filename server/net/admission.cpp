@@ -54,35 +54,35 @@ Admission::Verdict Admission::admit(const boost::asio::ip::address& peer,
     static auto& evicted = metrics::registry().counter(
         "muster_http_idle_evictions_total",
         "Idle connections before the upgrade closed to make room for a new one");
-    const std::lock_guard lock(mutex_);
+    const std::lock_guard lock(places_->mutex);
     if (rate_limited(peer) &&
         !take(connection_buckets_, peer.to_string(), limits_.connections_per_ip_per_s,
               limits_.connection_burst_per_ip, steady_ms())) {
         over_rate.inc();
         return Verdict::rate_limited;
     }
-    if (count_ >= limits_.max_pending) {
-        if (idle_.empty()) {
+    if (places_->count >= limits_.max_pending) {
+        if (places_->idle.empty()) {
             full.inc();
             return Verdict::full;
         }
-        Ticket& victim = *idle_.begin()->second;
+        Ticket& victim = *places_->idle.begin()->second;
         evict_locked(victim);
         evicted.inc();
     }
-    ticket = std::make_shared<Ticket>(*this, ++next_id_);
-    ++count_;
-    ticket->idle_order_ = ++next_idle_order_;
-    idle_.emplace(ticket->idle_order_, ticket.get());
+    ticket = std::make_shared<Ticket>(places_, ++next_id_);
+    ++places_->count;
+    ticket->idle_order_ = ++places_->next_idle_order;
+    places_->idle.emplace(ticket->idle_order_, ticket.get());
     return Verdict::admitted;
 }
 
 void Admission::evict_locked(Ticket& victim) {
-    idle_.erase(victim.idle_order_);
+    places_->idle.erase(victim.idle_order_);
     victim.idle_order_ = 0;
     victim.evicted_ = true;
     // Its place is free now: the session ends as soon as its loop closes it.
-    --count_;
+    --places_->count;
     if (victim.post_) {
         victim.post_([weak = victim.weak_from_this()] {
             if (const auto alive = weak.lock()) alive->close_();
@@ -92,7 +92,7 @@ void Admission::evict_locked(Ticket& victim) {
 
 bool Admission::allow_handshake(const boost::asio::ip::address& peer) {
     static auto& over_rate = refused("handshake_rate");
-    const std::lock_guard lock(mutex_);
+    const std::lock_guard lock(places_->mutex);
     if (!rate_limited(peer)) return true;
     if (take(handshake_buckets_, peer.to_string(), limits_.handshakes_per_ip_per_s,
              limits_.handshake_burst_per_ip, steady_ms()))
@@ -102,22 +102,22 @@ bool Admission::allow_handshake(const boost::asio::ip::address& peer) {
 }
 
 std::size_t Admission::pending() const {
-    const std::lock_guard lock(mutex_);
-    return count_;
+    const std::lock_guard lock(places_->mutex);
+    return places_->count;
 }
 
 Admission::Ticket::~Ticket() {
-    const std::lock_guard lock(owner_.mutex_);
+    const std::lock_guard lock(places_->mutex);
     if (evicted_) return;  // counted out already
-    if (idle_order_ != 0) owner_.idle_.erase(idle_order_);
-    --owner_.count_;
+    if (idle_order_ != 0) places_->idle.erase(idle_order_);
+    --places_->count;
 }
 
 void Admission::Ticket::on_evict(std::function<void(std::function<void()>)> post,
                                  std::function<void()> close) {
     bool evicted = false;
     {
-        const std::lock_guard lock(owner_.mutex_);
+        const std::lock_guard lock(places_->mutex);
         post_ = std::move(post);
         close_ = std::move(close);
         evicted = evicted_;
@@ -126,16 +126,16 @@ void Admission::Ticket::on_evict(std::function<void(std::function<void()>)> post
 }
 
 void Admission::Ticket::idle() {
-    const std::lock_guard lock(owner_.mutex_);
+    const std::lock_guard lock(places_->mutex);
     if (evicted_ || idle_order_ != 0) return;
-    idle_order_ = ++owner_.next_idle_order_;
-    owner_.idle_.emplace(idle_order_, this);
+    idle_order_ = ++places_->next_idle_order;
+    places_->idle.emplace(idle_order_, this);
 }
 
 void Admission::Ticket::busy() {
-    const std::lock_guard lock(owner_.mutex_);
+    const std::lock_guard lock(places_->mutex);
     if (idle_order_ == 0) return;
-    owner_.idle_.erase(idle_order_);
+    places_->idle.erase(idle_order_);
     idle_order_ = 0;
 }
 

@@ -11,7 +11,10 @@
 //
 // Threads: admit() runs on the acceptor's thread, tickets on their session's loop; one mutex
 // guards everything (taken once per accept and per request: not on the WebSocket path).
-// Ownership: a Ticket is held by its session until the session ends or upgrades.
+// Ownership: a Ticket is held by its session until the session ends or upgrades. The places
+// (count, idle order) are shared by the Admission and its tickets: a session's frame may be
+// destroyed after the server that admitted it (the loops destroy what is still pending when
+// they shut down, after the node has let the server go).
 
 #include <cstdint>
 #include <functional>
@@ -35,6 +38,8 @@ struct AdmissionLimits {
 };
 
 class Admission {
+    struct Places;
+
   public:
     class Ticket;
     enum class Verdict : std::uint8_t { admitted, rate_limited, full };
@@ -56,7 +61,8 @@ class Admission {
     // One pre-upgrade connection. Destroying it (session over, or upgraded) frees its place.
     class Ticket : public std::enable_shared_from_this<Ticket> {
       public:
-        Ticket(Admission& owner, std::uint64_t id) : owner_(owner), id_(id) {}
+        Ticket(std::shared_ptr<Places> places, std::uint64_t id)
+            : places_(std::move(places)), id_(id) {}
         ~Ticket();
         Ticket(const Ticket&) = delete;
         Ticket& operator=(const Ticket&) = delete;
@@ -71,15 +77,22 @@ class Admission {
 
       private:
         friend class Admission;
-        Admission& owner_;
+        std::shared_ptr<Places> places_;
         std::uint64_t id_;
-        std::uint64_t idle_order_ = 0;  // key in owner_.idle_, 0 while busy
+        std::uint64_t idle_order_ = 0;  // key in places_->idle, 0 while busy
         bool evicted_ = false;
         std::function<void(std::function<void()>)> post_;
         std::function<void()> close_;
     };
 
   private:
+    // Guarded by `mutex` (as are the buckets and next_id_ below).
+    struct Places {
+        std::mutex mutex;
+        std::size_t count = 0;
+        std::uint64_t next_idle_order = 0;
+        std::map<std::uint64_t, Ticket*> idle;  // by when they became idle, oldest first
+    };
     struct Bucket {
         double tokens = 0;
         std::int64_t last_ms = 0;
@@ -92,11 +105,8 @@ class Admission {
     void evict_locked(Ticket& victim);
 
     const AdmissionLimits limits_;
-    mutable std::mutex mutex_;
-    std::size_t count_ = 0;
+    const std::shared_ptr<Places> places_ = std::make_shared<Places>();
     std::uint64_t next_id_ = 0;
-    std::uint64_t next_idle_order_ = 0;
-    std::map<std::uint64_t, Ticket*> idle_;  // by when they became idle, oldest first
     std::unordered_map<std::string, Bucket> connection_buckets_;
     std::unordered_map<std::string, Bucket> handshake_buckets_;
 };
