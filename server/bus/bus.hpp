@@ -30,6 +30,15 @@ class BusHandler {
     virtual void on_bus_reset() = 0;
 };
 
+// Where a log that publishes its own events hands each committed one (the SQLite log, from
+// its thread, in seq order per group): the in-process bus. An interface so that the store
+// does not name the concrete bus.
+class CommittedEvents {
+  public:
+    virtual ~CommittedEvents() = default;
+    virtual void deliver(const std::string& group, std::uint64_t seq, SharedBytes event) = 0;
+};
+
 class Bus {
   public:
     virtual ~Bus() = default;

@@ -8,7 +8,7 @@
 
 namespace muster::bus {
 
-class LocalBus final : public Bus {
+class LocalBus final : public Bus, public CommittedEvents {
   public:
     void set_handler(BusHandler* handler) override { handler_.store(handler); }
     void subscribe(std::string group, Done<Unit> done) override;
@@ -18,7 +18,7 @@ class LocalBus final : public Bus {
     [[nodiscard]] bool healthy() const override { return true; }
 
     // A committed log event, from the store thread.
-    void deliver(const std::string& group, std::uint64_t seq, SharedBytes event);
+    void deliver(const std::string& group, std::uint64_t seq, SharedBytes event) override;
 
   private:
     std::atomic<BusHandler*> handler_{nullptr};

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace muster::metrics {
 
@@ -62,18 +63,68 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help,
     return *s.histogram;
 }
 
-void Registry::gauge_fn(std::string_view name, std::string_view help,
-                        std::function<double()> read) {
-    auto& s = series(name, help, Kind::gauge_fn, {});
+Registration Registry::read_at_scrape(std::string_view name, std::string_view help, Kind kind,
+                                      std::function<double()> read) {
+    auto& s = series(name, help, kind, {});
     std::lock_guard lock(mutex_);
     s.read = std::move(read);
+    s.owner = next_registration_++;
+    return {this, std::string(name), s.owner};
 }
 
-void Registry::counter_fn(std::string_view name, std::string_view help,
-                          std::function<double()> read) {
-    auto& s = series(name, help, Kind::counter_fn, {});
+Registration Registry::gauge_fn(std::string_view name, std::string_view help,
+                                std::function<double()> read) {
+    return read_at_scrape(name, help, Kind::gauge_fn, std::move(read));
+}
+
+Registration Registry::counter_fn(std::string_view name, std::string_view help,
+                                  std::function<double()> read) {
+    return read_at_scrape(name, help, Kind::counter_fn, std::move(read));
+}
+
+void Registry::unregister(const std::string& name, std::uint64_t id) {
+    std::function<double()> dropped;  // destroyed after the lock: it may own anything
     std::lock_guard lock(mutex_);
-    s.read = std::move(read);
+    auto it = families_.find(name);
+    if (it == families_.end()) return;
+    auto& series = it->second.series;
+    for (auto s = series.begin(); s != series.end(); ++s) {
+        if ((*s)->owner != id) continue;
+        dropped = std::move((*s)->read);
+        series.erase(s);
+        break;
+    }
+    if (series.empty()) families_.erase(it);
+}
+
+bool Registry::has(std::string_view name) const {
+    std::lock_guard lock(mutex_);
+    return families_.find(name) != families_.end();
+}
+
+Registration::~Registration() {
+    reset();
+}
+
+Registration::Registration(Registration&& other) noexcept
+    : registry_(std::exchange(other.registry_, nullptr))
+    , name_(std::move(other.name_))
+    , id_(std::exchange(other.id_, 0)) {}
+
+Registration& Registration::operator=(Registration&& other) noexcept {
+    if (this != &other) {
+        reset();
+        registry_ = std::exchange(other.registry_, nullptr);
+        name_ = std::move(other.name_);
+        id_ = std::exchange(other.id_, 0);
+    }
+    return *this;
+}
+
+void Registration::reset() {
+    if (registry_ == nullptr) return;
+    registry_->unregister(name_, id_);
+    registry_ = nullptr;
 }
 
 std::string Registry::render() const {

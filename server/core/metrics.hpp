@@ -3,6 +3,8 @@
 //
 // A metric is created once (usually a function-local static in the module that updates it) and
 // updated with relaxed atomics: on the hot path an update costs one uncontended atomic add.
+// Counters, gauges and histograms live as long as the process. A metric read at scrape time
+// from an object (gauge_fn, counter_fn) is registered through a Registration the object owns.
 
 #include <atomic>
 #include <cstdint>
@@ -55,6 +57,35 @@ class Histogram {
     std::atomic<std::int64_t> sum_micro_{0};
 };
 
+class Registry;
+
+// The registration of a metric read at scrape time, owned by what the read function reads: its
+// destructor removes the series, and once it has returned no read is running or will run (the
+// registry reads under the lock the destructor takes). So a callback capturing `this` never
+// outlives its object. Move-only. A later registration of the same name replaces the read
+// function (the newest owner is reported); an older handle's destruction leaves it alone.
+class [[nodiscard]] Registration {
+  public:
+    Registration() = default;
+    ~Registration();
+    Registration(Registration&& other) noexcept;
+    Registration& operator=(Registration&& other) noexcept;
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+
+    // Removes the series now (the destructor's work); a no-op when empty.
+    void reset();
+
+  private:
+    friend class Registry;
+    Registration(Registry* registry, std::string name, std::uint64_t id)
+        : registry_(registry), name_(std::move(name)), id_(id) {}
+
+    Registry* registry_ = nullptr;
+    std::string name_;
+    std::uint64_t id_ = 0;
+};
+
 class Registry {
   public:
     // `labels` is the inside of the braces, e.g. `code="FORBIDDEN"`; empty for none.
@@ -62,10 +93,14 @@ class Registry {
     Gauge& gauge(std::string_view name, std::string_view help, std::string_view labels = {});
     Histogram& histogram(std::string_view name, std::string_view help, std::vector<double> bounds,
                          std::string_view labels = {});
-    // A gauge read at scrape time (queue depths, cache sizes).
-    void gauge_fn(std::string_view name, std::string_view help, std::function<double()> read);
-    // A counter read at scrape time (kept per thread elsewhere, summed here).
-    void counter_fn(std::string_view name, std::string_view help, std::function<double()> read);
+    // A gauge read at scrape time (queue depths, cache sizes), listed while the handle lives.
+    Registration gauge_fn(std::string_view name, std::string_view help,
+                          std::function<double()> read);
+    // A counter read at scrape time (kept per thread elsewhere, summed here), likewise.
+    Registration counter_fn(std::string_view name, std::string_view help,
+                            std::function<double()> read);
+    // Whether a series of that name is listed (tests).
+    [[nodiscard]] bool has(std::string_view name) const;
 
     [[nodiscard]] std::string render() const;
 
@@ -77,6 +112,7 @@ class Registry {
         std::unique_ptr<Gauge> gauge;
         std::unique_ptr<Histogram> histogram;
         std::function<double()> read;
+        std::uint64_t owner = 0;  // the Registration that set `read`
     };
     struct Family {
         Kind kind;
@@ -85,9 +121,14 @@ class Registry {
     };
     Series& series(std::string_view name, std::string_view help, Kind kind,
                    std::string_view labels);
+    Registration read_at_scrape(std::string_view name, std::string_view help, Kind kind,
+                                std::function<double()> read);
+    void unregister(const std::string& name, std::uint64_t id);
+    friend class Registration;
 
     mutable std::mutex mutex_;
     std::map<std::string, Family, std::less<>> families_;
+    std::uint64_t next_registration_ = 1;
 };
 
 Registry& registry();

@@ -33,7 +33,7 @@ std::string_view errc_name(errc code);
 // The HTTP status that fits the code (400, 401, 403, 404, 409, 413, 429, 503, 500).
 int http_status(errc code);
 
-class Status {
+class [[nodiscard]] Status {
   public:
     Status() = default;
     Status(errc code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -54,7 +54,7 @@ inline Status ok_status() {
 
 // A value or the Status that explains why there is none.
 template <class T>
-class Result {
+class [[nodiscard]] Result {
   public:
     Result(T value) : value_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
     Result(Status status) : status_(std::move(status)) {}  // NOLINT(google-explicit-constructor)

@@ -10,8 +10,9 @@ namespace asio = boost::asio;
 
 Hub::Hub(std::vector<net::Loop*> loops, bus::Bus& bus) : loops_(std::move(loops)), bus_(bus) {
     for (std::size_t i = 0; i < loops_.size(); ++i) shards_.push_back(std::make_unique<HubShard>());
-    metrics::registry().gauge_fn("muster_hub_groups", "Groups with subscribers on this node",
-                                 [this] { return static_cast<double>(group_count()); });
+    groups_metric_ =
+        metrics::registry().gauge_fn("muster_hub_groups", "Groups with subscribers on this node",
+                                     [this] { return static_cast<double>(group_count()); });
 }
 
 Hub::~Hub() = default;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bus/bus.hpp"
+#include "core/metrics.hpp"
 #include "hub/hub_shard.hpp"
 #include "net/loop.hpp"
 
@@ -58,6 +59,8 @@ class Hub {
     bus::Bus& bus_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, Interest> interest_;
+    // Last: unregistered before what it reads goes.
+    metrics::Registration groups_metric_;
 };
 
 }  // namespace muster::hub

@@ -1,5 +1,6 @@
 #pragma once
-// RFC 6455 framing, server side.
+// RFC 6455 framing, server side: close codes, and parsing the client's frames (the frames the
+// server sends are built by wsframe/frame_builder.hpp).
 //
 // Why not Beast's websocket::stream: it frames each message as it writes it, one write per
 // message, so a broadcast cannot be framed once and shared, and frames queued for one socket
@@ -12,16 +13,16 @@
 #include <string>
 #include <string_view>
 
+#include "wsframe/frame_builder.hpp"
+
 namespace muster::net {
 
-enum class Opcode : std::uint8_t {
-    continuation = 0x0,
-    text = 0x1,
-    binary = 0x2,
-    close = 0x8,
-    ping = 0x9,
-    pong = 0xA,
-};
+// The builder is shared with protocol (wsframe/frame_builder.hpp); net names it as its own.
+using wsframe::make_close_frame;
+using wsframe::make_frame;
+using wsframe::max_frame_header;
+using wsframe::Opcode;
+using wsframe::write_frame_header;
 
 // Close codes (RFC 6455 §7.4 and the protocol's own, docs/PROTOCOL.md).
 namespace close_code {
@@ -36,16 +37,6 @@ inline constexpr std::uint16_t slow_consumer = 4000;  // outbound queue over its
 inline constexpr std::uint16_t token_expired = 4001;  // token expired or revoked
 inline constexpr std::uint16_t rate_limited = 4029;   // rate limit exceeded repeatedly
 }  // namespace close_code
-
-inline constexpr std::size_t max_frame_header = 10;
-
-// Writes the header of an unfragmented, unmasked frame with a payload of `size` bytes into
-// `out` (at least max_frame_header bytes) and returns its length (2, 4 or 10).
-std::size_t write_frame_header(Opcode opcode, std::size_t size, char* out);
-
-// Header and payload in one string: what a session queues and a broadcast shares.
-std::string make_frame(Opcode opcode, std::string_view payload);
-std::string make_close_frame(std::uint16_t code, std::string_view reason);
 
 struct ClientFrame {
     Opcode opcode = Opcode::continuation;

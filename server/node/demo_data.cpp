@@ -1,11 +1,11 @@
 #include "node/demo_data.hpp"
 
 #include <fstream>
-#include <future>
 #include <sstream>
 
 #include <boost/json.hpp>
 
+#include "core/async.hpp"
 #include "core/log.hpp"
 
 namespace muster::node {
@@ -20,10 +20,7 @@ std::string string_field(const json::object& object, std::string_view key) {
 }
 
 Status wait(const std::function<void(Done<Unit>)>& start) {
-    std::promise<Status> promise;
-    auto future = promise.get_future();
-    start([&promise](const Result<Unit>& r) { promise.set_value(r.status()); });
-    return future.get();
+    return blocking_call<Unit>(start).status();
 }
 
 }  // namespace

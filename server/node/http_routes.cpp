@@ -17,11 +17,6 @@ using store::Role;
 
 namespace {
 
-template <class T, class Start>
-asio::awaitable<Result<T>> call(Start&& start) {
-    co_return co_await async_call<T>(std::forward<Start>(start), asio::use_awaitable);
-}
-
 Status require_admin(const Caller& caller) {
     if (caller.claims.is_admin()) return {};
     return {errc::forbidden, "admins only"};
@@ -29,7 +24,7 @@ Status require_admin(const Caller& caller) {
 
 asio::awaitable<HttpResponse> readyz(NodeServices& services) {
     Result<Unit> store =
-        co_await call<Unit>([&](Done<Unit> done) { services.store().ping(std::move(done)); });
+        co_await co_call<Unit>([&](Done<Unit> done) { services.store().ping(std::move(done)); });
     const bool bus = services.bus().healthy();
     std::string body = R"({"store":")" + std::string(store ? "ok" : "unavailable") +
                        R"(","bus":")" + std::string(bus ? "ok" : "unavailable") + "\"}";
@@ -51,10 +46,12 @@ asio::awaitable<HttpResponse> put_group(NodeServices& services, HttpCall& call) 
     if (Status s = check_text("name", spec.name(), limits.max_text_bytes, false); !s)
         co_return error_response(s);
     store::GroupInfo group{id, spec.name().empty() ? id : spec.name(), spec.parent()};
-    Result<Unit> put = co_await ::muster::node::call<Unit>(
+    Result<Unit> put = co_await co_call<Unit>(
         [&](Done<Unit> done) { services.store().directory().put_group(group, std::move(done)); });
     if (!put) co_return error_response(put.status());
-    (void)co_await ::muster::node::call<Unit>(
+    // Stored: the answer says so whatever the cache does. A failed reload of this node's
+    // copy is retried when the bus hands the same notice back to this node.
+    (void)co_await co_call<Unit>(
         [&](Done<Unit> done) { services.groups_changed(std::move(done)); });
     v1::Group out;
     out.set_id(group.id);
@@ -67,7 +64,7 @@ asio::awaitable<HttpResponse> list_members(NodeServices& services, HttpCall& cal
     const std::string& group = call.params[0];
     if (Status s = require_role(*services.tree(), *call.caller, group, Role::member); !s)
         co_return error_response(s);
-    auto members = co_await ::muster::node::call<std::vector<store::MemberInfo>>(
+    auto members = co_await co_call<std::vector<store::MemberInfo>>(
         [&](Done<std::vector<store::MemberInfo>> done) {
             services.store().directory().members_of(group, std::move(done));
         });
@@ -100,11 +97,12 @@ asio::awaitable<HttpResponse> put_member(NodeServices& services, HttpCall& call)
     }
     if (Status s = check_text("name", spec.name(), limits.max_text_bytes, false); !s)
         co_return error_response(s);
-    Result<Unit> put = co_await ::muster::node::call<Unit>([&](Done<Unit> done) {
+    Result<Unit> put = co_await co_call<Unit>([&](Done<Unit> done) {
         services.store().directory().put_member(group, user, role, spec.name(), std::move(done));
     });
     if (!put) co_return error_response(put.status());
-    (void)co_await ::muster::node::call<Unit>(
+    // Stored (see put_group): a failed refresh is retried by the bus's copy of the notice.
+    (void)co_await co_call<Unit>(
         [&](Done<Unit> done) { services.memberships_changed(user, std::move(done)); });
     v1::Member out;
     out.set_user(user);
@@ -118,11 +116,12 @@ asio::awaitable<HttpResponse> delete_member(NodeServices& services, HttpCall& ca
     const std::string& user = call.params[1];
     if (Status s = require_role(*services.tree(), *call.caller, group, Role::coordinator); !s)
         co_return error_response(s);
-    Result<Unit> removed = co_await ::muster::node::call<Unit>([&](Done<Unit> done) {
+    Result<Unit> removed = co_await co_call<Unit>([&](Done<Unit> done) {
         services.store().directory().remove_member(group, user, std::move(done));
     });
     if (!removed) co_return error_response(removed.status());
-    (void)co_await ::muster::node::call<Unit>(
+    // Stored (see put_group): a failed refresh is retried by the bus's copy of the notice.
+    (void)co_await co_call<Unit>(
         [&](Done<Unit> done) { services.memberships_changed(user, std::move(done)); });
     co_return HttpResponse{204, "application/json", "", {}};
 }

@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "core/async.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "muster/v1/event.pb.h"
@@ -108,14 +109,6 @@ std::optional<std::size_t> presence_changes(const std::string& event) {
     return std::nullopt;
 }
 
-template <class T, class Start>
-Result<T> wait_for(Start&& start) {
-    std::promise<Result<T>> promise;
-    auto future = promise.get_future();
-    start(Done<T>([&promise](Result<T> r) { promise.set_value(std::move(r)); }));
-    return future.get();
-}
-
 }  // namespace
 
 Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
@@ -185,20 +178,24 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
             return total;
         };
     };
-    registry.counter_fn("muster_frames_in_total", "WebSocket messages received",
-                        sum(&net::LoopStats::frames_in));
-    registry.counter_fn("muster_bytes_in_total", "Bytes received on WebSocket connections",
-                        sum(&net::LoopStats::bytes_in));
-    registry.counter_fn("muster_frames_out_total", "WebSocket frames sent",
-                        sum(&net::LoopStats::frames_out));
-    registry.counter_fn("muster_bytes_out_total", "Bytes sent on WebSocket connections",
-                        sum(&net::LoopStats::bytes_out));
-    registry.counter_fn("muster_writes_total", "Write system calls (frames are coalesced)",
-                        sum(&net::LoopStats::writes));
-    registry.gauge_fn("muster_connections", "Open WebSocket connections",
-                      sum(&net::LoopStats::connections));
-    registry.gauge_fn("muster_users", "Users connected to this node",
-                      [this] { return static_cast<double>(users_.user_count()); });
+    metrics_.push_back(registry.counter_fn("muster_frames_in_total", "WebSocket messages received",
+                                           sum(&net::LoopStats::frames_in)));
+    metrics_.push_back(registry.counter_fn("muster_bytes_in_total",
+                                           "Bytes received on WebSocket connections",
+                                           sum(&net::LoopStats::bytes_in)));
+    metrics_.push_back(registry.counter_fn("muster_frames_out_total", "WebSocket frames sent",
+                                           sum(&net::LoopStats::frames_out)));
+    metrics_.push_back(registry.counter_fn("muster_bytes_out_total",
+                                           "Bytes sent on WebSocket connections",
+                                           sum(&net::LoopStats::bytes_out)));
+    metrics_.push_back(registry.counter_fn("muster_writes_total",
+                                           "Write system calls (frames are coalesced)",
+                                           sum(&net::LoopStats::writes)));
+    metrics_.push_back(registry.gauge_fn("muster_connections", "Open WebSocket connections",
+                                         sum(&net::LoopStats::connections)));
+    metrics_.push_back(registry.gauge_fn("muster_users", "Users connected to this node", [this] {
+        return static_cast<double>(users_.user_count());
+    }));
 }
 
 Node::~Node() {
@@ -229,7 +226,7 @@ void Node::load_tree_blocking() {
         std::chrono::steady_clock::now() + std::chrono::seconds(config_.redis.startup_wait_s);
     bool waiting = false;
     for (;;) {
-        auto groups = wait_for<std::vector<store::GroupInfo>>(
+        auto groups = blocking_call<std::vector<store::GroupInfo>>(
             [this](Done<std::vector<store::GroupInfo>> done) {
                 store_->directory().list_groups(std::move(done));
             });
@@ -267,6 +264,7 @@ asio::ip::tcp::endpoint Node::start() {
 
     for (auto& loop : loops_) {
         threads_.emplace_back([io = &loop->io()] {
+            const NonBlockingThread mark("network loop");
             auto guard = asio::make_work_guard(*io);
             io->run();
         });

@@ -12,6 +12,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "core/metrics.hpp"
 #include "net/http_server.hpp"
 #include "node/http_router.hpp"
 #include "node/presence_batcher.hpp"
@@ -131,6 +132,8 @@ class Node final : public NodeServices,
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;
     bool stop_requested_ = false;
+    // The metrics read from the loops and users above. Last, so unregistered first.
+    std::vector<metrics::Registration> metrics_;
 };
 
 }  // namespace muster::node

@@ -33,11 +33,6 @@ asio::awaitable<Status> hub_subscribe(hub::Hub& hub, net::Loop& loop, const std:
         asio::use_awaitable);
 }
 
-template <class T, class Start>
-asio::awaitable<Result<T>> call(Start&& start) {
-    co_return co_await async_call<T>(std::forward<Start>(start), asio::use_awaitable);
-}
-
 }  // namespace
 
 // ---- connect --------------------------------------------------------------------------------
@@ -74,7 +69,7 @@ asio::awaitable<void> Client::connect(std::uint32_t id, const v1::Connect& comma
             co_return;
         }
     }
-    auto profile = co_await call<store::UserProfile>([&](Done<store::UserProfile> done) {
+    auto profile = co_await co_call<store::UserProfile>([&](Done<store::UserProfile> done) {
         services_.store().directory().profile_of(user, std::move(done));
     });
     connecting_ = false;
@@ -202,13 +197,14 @@ asio::awaitable<Result<v1::SubscribeReply>> Client::open_subscription(
     }
     const std::uint32_t page = config.log.replay_page;
     auto& log = services_.store().log();
-    Result<store::LogRange> range = co_await call<store::LogRange>([&](Done<store::LogRange> done) {
-        if (command.has_since() && when == FirstPage::now) {
-            log.read_after(group, command.since(), page, std::move(done));
-        } else {
-            log.read_before(group, store::newest, 0, std::move(done));
-        }
-    });
+    Result<store::LogRange> range =
+        co_await co_call<store::LogRange>([&](Done<store::LogRange> done) {
+            if (command.has_since() && when == FirstPage::now) {
+                log.read_after(group, command.since(), page, std::move(done));
+            } else {
+                log.read_before(group, store::newest, 0, std::move(done));
+            }
+        });
     Subscription* s = find_subscription(group, generation);
     if (s == nullptr || !is_open())
         co_return Status{errc::conflict, "unsubscribed while subscribing"};
@@ -281,7 +277,7 @@ asio::awaitable<void> Client::catch_up(std::string group, std::uint32_t generati
         }
         const std::uint64_t after = s->last_sent;
         Result<store::LogRange> range =
-            co_await call<store::LogRange>([&](Done<store::LogRange> done) {
+            co_await co_call<store::LogRange>([&](Done<store::LogRange> done) {
                 services_.store().log().read_after(group, after, page_size, std::move(done));
             });
         if (find_subscription(group, generation) == nullptr || !is_open()) co_return;
@@ -425,7 +421,7 @@ void register_session_commands(CommandRegistry& commands) {
                 !s)
                 co_return s;
             Result<store::PresencePage> page =
-                co_await call<store::PresencePage>([&](Done<store::PresencePage> done) {
+                co_await co_call<store::PresencePage>([&](Done<store::PresencePage> done) {
                     services.store().presence().list(group, after, limit, std::move(done));
                 });
             if (!page) co_return page.status();

@@ -2,7 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "net/ws_frame.hpp"
+#include "wsframe/frame_builder.hpp"
 
 namespace muster::protocol {
 
@@ -12,8 +12,8 @@ using muster::v1::ServerFrame;
 namespace {
 
 SharedBytes frame_payload(std::string_view payload, Encoding encoding) {
-    return make_shared_bytes(net::make_frame(
-        encoding == Encoding::binary ? net::Opcode::binary : net::Opcode::text, payload));
+    return make_shared_bytes(wsframe::make_frame(
+        encoding == Encoding::binary ? wsframe::Opcode::binary : wsframe::Opcode::text, payload));
 }
 
 std::size_t varint_size(std::uint64_t v) {

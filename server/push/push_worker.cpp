@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/async.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "push/apns_provider.hpp"
@@ -127,7 +128,10 @@ PushWorker::~PushWorker() {
 
 void PushWorker::start() {
     mailbox_->http = http_.get();
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        const NonBlockingThread mark("push worker");
+        run();
+    });
 }
 
 void PushWorker::stop() {

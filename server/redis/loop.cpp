@@ -3,6 +3,7 @@
 #include <exception>
 #include <future>
 
+#include "core/async.hpp"
 #include "core/log.hpp"
 
 namespace muster::redis {
@@ -10,6 +11,7 @@ namespace muster::redis {
 Loop::Loop(std::string name) : name_(std::move(name)), io_(1) {
     work_.emplace(io_.get_executor());
     thread_ = std::thread([this] {
+        const NonBlockingThread mark("Redis");
         for (;;) {
             try {
                 io_.run();

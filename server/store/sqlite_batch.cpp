@@ -39,13 +39,10 @@ void run_undo(std::vector<std::function<void()>>& undo) {
 
 std::atomic<std::int64_t>& store_queued_jobs() {
     static std::atomic<std::int64_t> count{0};
-    static const bool registered = [] {
-        metrics::registry().gauge_fn(
-            "muster_store_queue_depth", "Store jobs (writes and reads) waiting for SQLite",
-            [] { return static_cast<double>(count.load(std::memory_order_relaxed)); });
-        return true;
-    }();
-    (void)registered;
+    // Reads a static: registered for the life of the process.
+    static const metrics::Registration registered = metrics::registry().gauge_fn(
+        "muster_store_queue_depth", "Store jobs (writes and reads) waiting for SQLite",
+        [] { return static_cast<double>(count.load(std::memory_order_relaxed)); });
     return count;
 }
 
@@ -141,6 +138,8 @@ void SqliteDatabase::run_batch(std::vector<Entry>& batch) {
     }
     if (failure.ok()) {
         if (auto status = exec_cached(db, "COMMIT"); !status) {
+            // The commit's error is the one reported; a failed ROLLBACK leaves SQLite to roll
+            // back itself when the connection next begins (nothing of the batch is kept).
             if (db.in_transaction()) (void)exec_cached(db, "ROLLBACK");
             failure = Status(errc::unavailable, "store commit failed: " + status.message());
         }
@@ -186,6 +185,8 @@ SqliteDatabase::Outcome SqliteDatabase::run_job(Entry& entry) {
         return outcome;
     }
     if (db.in_transaction()) {
+        // Best effort: the job's error is the one reported. ROLLBACK TO fails only when the
+        // connection itself is broken (I/O error, out of memory), and then so does the COMMIT.
         (void)exec_cached(db, "ROLLBACK TO job");
         (void)exec_cached(db, "RELEASE job");
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/async.hpp"
 #include "core/log.hpp"
 #include "store/sqlite_jobs.hpp"
 #include "store/sqlite_schema.hpp"
@@ -72,8 +73,14 @@ SqliteDatabase::SqliteDatabase(SqliteOptions options, std::unique_ptr<Connection
                                std::unique_ptr<Connection> reader)
     : options_(std::move(options)), writer_db_(std::move(writer)), reader_db_(std::move(reader)) {
     register_store_metrics();  // listed by /metrics (at 0) before the first write
-    writer_ = std::thread([this] { writer_loop(); });
-    reader_ = std::thread([this] { reader_loop(); });
+    writer_ = std::thread([this] {
+        const NonBlockingThread mark("SQLite writer");
+        writer_loop();
+    });
+    reader_ = std::thread([this] {
+        const NonBlockingThread mark("SQLite reader");
+        reader_loop();
+    });
     writer_id_ = writer_.get_id();
     reader_id_ = reader_.get_id();
 }
@@ -170,6 +177,7 @@ void SqliteDatabase::run_read(Entry& entry) {
         status = run_job_guarded(entry.job, txn);
         // A read transaction keeps nothing: COMMIT only lets go of the snapshot.
         if (auto end = exec_cached(db, "COMMIT"); !end && db.in_transaction()) {
+            // Nothing was written: a failed ROLLBACK of a read loses nothing either.
             (void)exec_cached(db, "ROLLBACK");
         }
     } else {

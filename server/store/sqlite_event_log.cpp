@@ -68,7 +68,7 @@ Result<LogRange> read_range(Transaction& txn, const std::string& group, std::uin
 
 }  // namespace
 
-SqliteEventLog::SqliteEventLog(SqliteDatabase& db, bus::LocalBus& bus, LogConfig config,
+SqliteEventLog::SqliteEventLog(SqliteDatabase& db, bus::CommittedEvents& bus, LogConfig config,
                                const Clock& clock, std::chrono::seconds trim_interval)
     : db_(db), bus_(bus), config_(config), clock_(clock) {
     appended_total();  // the counter is listed from the start, at 0

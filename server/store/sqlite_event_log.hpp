@@ -8,7 +8,7 @@
 // database, which is right by construction.
 //
 // Delivery: after the commit, on the writer thread and in seq order, each appended event is
-// handed to LocalBus::deliver(), and only then is the appender's `done` called.
+// handed to the bus (CommittedEvents::deliver()), and only then is the appender's `done` called.
 //
 // Retention: every trim interval (and on trim_now()), a job on the writer thread deletes, per
 // group, the events beyond retention_events and those older than retention_age_s, and the
@@ -20,7 +20,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "bus/local_bus.hpp"
+#include "bus/bus.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "store/event_log.hpp"
@@ -32,8 +32,8 @@ class SqliteEventLog final : public EventLog {
   public:
     // Schedules retention on `db` every `trim_interval` (zero: only on trim_now()). The
     // database must be closed before this log is destroyed.
-    SqliteEventLog(SqliteDatabase& db, bus::LocalBus& bus, LogConfig config, const Clock& clock,
-                   std::chrono::seconds trim_interval);
+    SqliteEventLog(SqliteDatabase& db, bus::CommittedEvents& bus, LogConfig config,
+                   const Clock& clock, std::chrono::seconds trim_interval);
 
     void append(AppendRequest request, Done<Appended> done) override;
     void read_after(std::string group, std::uint64_t after_seq, std::uint32_t limit,
@@ -64,7 +64,7 @@ class SqliteEventLog final : public EventLog {
               Done<LogRange> done);
 
     SqliteDatabase& db_;
-    bus::LocalBus& bus_;
+    bus::CommittedEvents& bus_;
     const LogConfig config_;
     const Clock& clock_;
     // group -> last seq, for groups known to exist. Writer thread only.

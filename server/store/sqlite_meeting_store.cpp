@@ -1,11 +1,12 @@
 #include "store/sqlite_meeting_store.hpp"
 
 #include <cstdio>
-#include <future>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <utility>
+
+#include "core/async.hpp"
 
 namespace muster::store {
 
@@ -118,16 +119,17 @@ std::string new_process_id() {
 
 SqliteMeetingStore::SqliteMeetingStore(SqliteDatabase& db, SqliteEventLog& log, const Clock& clock)
     : db_(db), log_(log), clock_(clock), process_(new_process_id()) {
-    std::promise<Status> created;
-    db_.write(
-        [&created](Transaction& txn) -> Status {
-            Status status = txn.db().exec(schema_sql);
-            if (status) status = add_scheduled_seq(txn);
-            if (status) txn.after_commit([&created] { created.set_value(ok_status()); });
-            return status;
-        },
-        [&created](Status status) { created.set_value(std::move(status)); });
-    if (Status status = created.get_future().get(); !status) {
+    auto create = [this](const Done<Unit>& done) {
+        db_.write(
+            [done](Transaction& txn) -> Status {
+                Status status = txn.db().exec(schema_sql);
+                if (status) status = add_scheduled_seq(txn);
+                if (status) txn.after_commit([done] { done(Unit{}); });
+                return status;
+            },
+            [done](Status status) { done(std::move(status)); });
+    };
+    if (Status status = blocking_call<Unit>(create).status(); !status) {
         throw std::runtime_error("cannot create the meeting tables: " + status.message());
     }
 }

@@ -89,6 +89,7 @@ Status migrate_sqlite_schema(Connection& db) {
         const std::string sql = std::string("BEGIN IMMEDIATE;") + migrations[version] +
                                 "PRAGMA user_version = " + std::to_string(version + 1) + ";COMMIT;";
         if (auto status = db.exec(sql); !status) {
+            // The migration's error is the one reported, and start-up stops on it.
             if (db.in_transaction()) (void)db.exec("ROLLBACK");
             return {status.code(), "migrating the schema to version " +
                                        std::to_string(version + 1) + ": " + status.message()};

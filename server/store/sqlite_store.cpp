@@ -29,7 +29,7 @@ std::unique_ptr<SqliteDatabase> open_database(const Config& config) {
 
 }  // namespace
 
-SqliteStore::SqliteStore(const Config& config, bus::LocalBus& bus, const Clock& clock)
+SqliteStore::SqliteStore(const Config& config, bus::CommittedEvents& bus, const Clock& clock)
     : db_(open_database(config))
     , log_(std::make_unique<SqliteEventLog>(*db_, bus, config.log, clock,
                                             std::chrono::seconds(config.store.trim_interval_s)))

@@ -8,7 +8,7 @@
 
 #include <memory>
 
-#include "bus/local_bus.hpp"
+#include "bus/bus.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "store/memory_presence.hpp"
@@ -24,7 +24,7 @@ class SqliteStore final : public Store {
     // Creates the data directory if needed and opens the database. Throws std::runtime_error
     // naming the path when it cannot (start-up is where exceptions belong). `bus` and `clock`
     // must outlive the store.
-    SqliteStore(const Config& config, bus::LocalBus& bus, const Clock& clock);
+    SqliteStore(const Config& config, bus::CommittedEvents& bus, const Clock& clock);
     // Closes (see close()).
     ~SqliteStore() override;
     SqliteStore(const SqliteStore&) = delete;

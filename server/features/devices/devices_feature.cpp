@@ -20,11 +20,6 @@ using node::HttpCall;
 
 namespace {
 
-template <class T, class Start>
-asio::awaitable<Result<T>> call(Start&& start) {
-    co_return co_await async_call<T>(std::forward<Start>(start), asio::use_awaitable);
-}
-
 v1::Device device_of(const store::DeviceInfo& device) {
     v1::Device out;
     out.set_id(device.id);
@@ -75,7 +70,7 @@ asio::awaitable<HttpResponse> put_device(node::NodeServices& services, store::De
     device.quiet_end = spec.quiet_hours().end();
     device.kinds.assign(spec.kinds().begin(), spec.kinds().end());
     request.max_per_user = max_devices_per_user;
-    auto put = co_await call<store::DevicePutResult>([&](Done<store::DevicePutResult> done) {
+    auto put = co_await co_call<store::DevicePutResult>([&](Done<store::DevicePutResult> done) {
         devices.put(std::move(request), std::move(done));
     });
     if (!put) co_return error_response(put.status());
@@ -84,7 +79,7 @@ asio::awaitable<HttpResponse> put_device(node::NodeServices& services, store::De
 
 // The user's devices, without their secrets.
 asio::awaitable<HttpResponse> list_devices(store::DeviceStore& devices, HttpCall& http) {
-    auto listed = co_await call<std::vector<store::DeviceInfo>>(
+    auto listed = co_await co_call<std::vector<store::DeviceInfo>>(
         [&](Done<std::vector<store::DeviceInfo>> done) {
             devices.devices_of(http.caller->user(), std::move(done));
         });
@@ -106,7 +101,7 @@ asio::awaitable<HttpResponse> vapid_public_key(const std::string& key) {
 }
 
 asio::awaitable<HttpResponse> delete_device(store::DeviceStore& devices, HttpCall& http) {
-    auto removed = co_await call<Unit>([&](Done<Unit> done) {
+    auto removed = co_await co_call<Unit>([&](Done<Unit> done) {
         devices.remove(http.caller->user(), http.params[0], std::move(done));
     });
     if (!removed) co_return error_response(removed.status());
@@ -125,8 +120,8 @@ asio::awaitable<HttpResponse> list_outbox(push::PushOutbox& outbox, HttpCall& ht
     query.limit =
         static_cast<std::uint32_t>(std::clamp<std::uint64_t>(limit->value_or(100), 1, 1000));
     if (auto it = http.query.find("user"); it != http.query.end()) query.user = it->second;
-    auto intents =
-        co_await call<std::vector<push::PushIntent>>([&](Done<std::vector<push::PushIntent>> done) {
+    auto intents = co_await co_call<std::vector<push::PushIntent>>(
+        [&](Done<std::vector<push::PushIntent>> done) {
             outbox.list(std::move(query), std::move(done));
         });
     if (!intents) co_return error_response(intents.status());

@@ -21,11 +21,6 @@ using store::Role;
 
 namespace {
 
-template <class T, class Start>
-asio::awaitable<Result<T>> call(Start&& start) {
-    co_return co_await async_call<T>(std::forward<Start>(start), asio::use_awaitable);
-}
-
 // A member of any target group may answer and read; a coordinator of the call's group (or
 // above) is one through the subtree rule.
 Status may_answer(const node::GroupTree& tree, const node::Caller& caller,
@@ -99,7 +94,7 @@ asio::awaitable<Result<v1::DutyCreateReply>> DutyCalls::create(const node::Calle
 
     // Members with no connection hear of it by push. A failed read costs the pushes, not the
     // call: the event is on the log for everyone either way.
-    auto audience = co_await call<std::vector<std::string>>(
+    auto audience = co_await co_call<std::vector<std::string>>(
         [&](Done<std::vector<std::string>> done) { store_.audience(targets, std::move(done)); });
     if (audience) {
         std::erase(*audience, caller.user());
@@ -115,7 +110,7 @@ asio::awaitable<Result<v1::DutyCreateReply>> DutyCalls::create(const node::Calle
     timers.call_id = announced.call_id();
     timers.deadline_ms = announced.deadline_ms();
     timers.created_at_ms = now;
-    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+    auto applied = co_await co_call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
         store_.create(timers.call_id, std::move(targets), duty::create_rule(std::move(creation)),
                       std::move(done));
     });
@@ -144,7 +139,7 @@ asio::awaitable<Result<v1::DutyCreateReply>> DutyCalls::create(const node::Calle
 asio::awaitable<Result<v1::DutyRespondReply>> DutyCalls::respond(const node::Caller& caller,
                                                                  const v1::DutyRespond& request) {
     if (Status s = check_respond(request, services_.config()); !s) co_return s;
-    auto found = co_await call<v1::DutyCall>(
+    auto found = co_await co_call<v1::DutyCall>(
         [&](Done<v1::DutyCall> done) { store_.find(request.call_id(), std::move(done)); });
     if (!found) co_return found.status();
     if (Status s = may_answer(*services_.tree(), caller, *found); !s) co_return s;
@@ -155,7 +150,7 @@ asio::awaitable<Result<v1::DutyRespondReply>> DutyCalls::respond(const node::Cal
     answer.answer = request.answer();
     answer.note = request.note();
     answer.now_ms = services_.clock().now_ms();
-    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+    auto applied = co_await co_call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
         store_.apply(request.call_id(), duty::respond_rule(std::move(answer)), std::move(done));
     });
     if (!applied) {
@@ -181,7 +176,7 @@ asio::awaitable<Result<v1::DutyRespondReply>> DutyCalls::respond(const node::Cal
 asio::awaitable<Result<v1::DutyCloseReply>> DutyCalls::close(const node::Caller& caller,
                                                              const v1::DutyClose& request) {
     if (Status s = check_close(request, services_.config()); !s) co_return s;
-    auto found = co_await call<v1::DutyCall>(
+    auto found = co_await co_call<v1::DutyCall>(
         [&](Done<v1::DutyCall> done) { store_.find(request.call_id(), std::move(done)); });
     if (!found) co_return found.status();
     const node::SharedTree tree = services_.tree();
@@ -195,7 +190,7 @@ asio::awaitable<Result<v1::DutyCloseReply>> DutyCalls::close(const node::Caller&
     closing.cancel = request.cancel();
     closing.reason = request.reason();
     closing.now_ms = services_.clock().now_ms();
-    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+    auto applied = co_await co_call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
         store_.apply(request.call_id(), duty::close_rule(std::move(closing)), std::move(done));
     });
     if (!applied) co_return applied.status();
@@ -215,7 +210,7 @@ asio::awaitable<Result<v1::DutyCallRecord>> DutyCalls::record(const node::Caller
                                                               const std::string& call_id) {
     if (Status s = node::check_id("call id", call_id, services_.config().limits.max_id_bytes); !s)
         co_return s;
-    auto snapshot = co_await call<duty::DutySnapshot>(
+    auto snapshot = co_await co_call<duty::DutySnapshot>(
         [&](Done<duty::DutySnapshot> done) { store_.read(call_id, std::move(done)); });
     if (!snapshot) co_return snapshot.status();
     if (Status s = may_answer(*services_.tree(), caller, snapshot->record.call()); !s) co_return s;
@@ -245,7 +240,7 @@ asio::awaitable<Result<v1::DutyCallList>> DutyCalls::list(const node::Caller& ca
         if (mine.empty()) co_return v1::DutyCallList{};
         query.groups.assign(mine.begin(), mine.end());
     }
-    auto snapshots = co_await call<std::vector<duty::DutySnapshot>>(
+    auto snapshots = co_await co_call<std::vector<duty::DutySnapshot>>(
         [&](Done<std::vector<duty::DutySnapshot>> done) {
             store_.list(std::move(query), std::move(done));
         });

@@ -1,7 +1,6 @@
 // DutyCalls, the time-driven half: timers rebuilt from the store at start, the sweep that
 // arms what is missing, and what happens when a deadline or a reminder is due.
 
-#include <future>
 #include <stdexcept>
 
 #include <boost/asio/co_spawn.hpp>
@@ -19,21 +18,13 @@ namespace muster::features {
 namespace asio = boost::asio;
 namespace v1 = muster::v1;
 
-namespace {
-
-template <class T, class Start>
-asio::awaitable<Result<T>> call(Start&& start) {
-    co_return co_await async_call<T>(std::forward<Start>(start), asio::use_awaitable);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void DutyCalls::start() {
-    std::promise<Result<std::vector<duty::DutyTimerState>>> loaded;
-    store_.list_active([&loaded](Result<std::vector<duty::DutyTimerState>> active) {
-        loaded.set_value(std::move(active));
-    });
-    auto active = loaded.get_future().get();
+    auto active = blocking_call<std::vector<duty::DutyTimerState>>(
+        [this](Done<std::vector<duty::DutyTimerState>> done) {
+            store_.list_active(std::move(done));
+        });
     if (!active) throw std::runtime_error("cannot load duty calls: " + active.status().message());
     for (const auto& state : *active) schedule_.track(state);
     if (!active->empty()) {
@@ -58,7 +49,7 @@ void DutyCalls::arm_sweep() {
 }
 
 asio::awaitable<void> DutyCalls::sweep() {
-    auto active = co_await call<std::vector<duty::DutyTimerState>>(
+    auto active = co_await co_call<std::vector<duty::DutyTimerState>>(
         [this](Done<std::vector<duty::DutyTimerState>> done) {
             store_.list_active(std::move(done));
         });
@@ -86,7 +77,7 @@ void DutyCalls::on_reminder(const std::string& call_id, std::uint32_t round) {
 
 asio::awaitable<void> DutyCalls::expire(std::string call_id) {
     const std::int64_t now = services_.clock().now_ms();
-    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+    auto applied = co_await co_call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
         store_.apply(call_id, duty::expire_rule(now), std::move(done));
     });
     // Whatever happened, this node's timers for the call are done: a failure is retried by
@@ -106,7 +97,7 @@ asio::awaitable<void> DutyCalls::expire(std::string call_id) {
 
 asio::awaitable<void> DutyCalls::remind(std::string call_id, std::uint32_t round) {
     const std::int64_t now = services_.clock().now_ms();
-    auto snapshot = co_await call<duty::DutySnapshot>(
+    auto snapshot = co_await co_call<duty::DutySnapshot>(
         [&](Done<duty::DutySnapshot> done) { store_.read(call_id, std::move(done)); });
     if (!snapshot) {
         MUSTER_LOG_WARN("duty") << "reminding " << call_id << ": " << snapshot.status().message();
@@ -139,7 +130,7 @@ asio::awaitable<void> DutyCalls::remind(std::string call_id, std::uint32_t round
             reminder_push(announced, duty::tally(snapshot->record, snapshot->audience), round,
                           group ? group->name : "");
     }
-    auto applied = co_await call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
+    auto applied = co_await co_call<duty::DutyApplied>([&](Done<duty::DutyApplied> done) {
         store_.apply(call_id, duty::remind_rule(std::move(reminding)), std::move(done));
     });
     if (!applied) {

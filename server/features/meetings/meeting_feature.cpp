@@ -1,7 +1,6 @@
 #include "features/meetings/meeting_feature.hpp"
 
 #include <algorithm>
-#include <future>
 #include <stdexcept>
 
 #include <boost/asio/use_awaitable.hpp>
@@ -43,14 +42,6 @@ Metrics& counters() {
     return m;
 }
 
-template <class T, class Start>
-Result<T> wait_for(Start&& start) {
-    std::promise<Result<T>> promise;
-    auto future = promise.get_future();
-    start(Done<T>([&promise](Result<T> r) { promise.set_value(std::move(r)); }));
-    return future.get();
-}
-
 // How long a timer- or close-driven change waits before it is tried again when the store was
 // unavailable.
 constexpr std::int64_t retry_ms = 1000;
@@ -89,12 +80,12 @@ v1::MeetingMedia MeetingFeature::media_for(const v1::MeetingRecord& record,
 }
 
 void MeetingFeature::start() {
-    auto meetings = wait_for<std::vector<v1::MeetingRecord>>(
+    auto meetings = blocking_call<std::vector<v1::MeetingRecord>>(
         [this](Done<std::vector<v1::MeetingRecord>> done) { store_.unfinished(std::move(done)); });
     if (!meetings) {
         throw std::runtime_error("cannot load unfinished meetings: " + meetings.status().message());
     }
-    auto live = wait_for<std::vector<std::string>>(
+    auto live = blocking_call<std::vector<std::string>>(
         [this](Done<std::vector<std::string>> done) { store_.live_processes(std::move(done)); });
     if (!live) {
         throw std::runtime_error("cannot read which nodes are alive: " + live.status().message());
@@ -165,7 +156,7 @@ void MeetingFeature::recover_gone(const std::vector<v1::MeetingRecord>& meetings
             }
         };
         if (blocking) {
-            auto recovered = wait_for<store::MeetingApplied>(
+            auto recovered = blocking_call<store::MeetingApplied>(
                 [&](Done<store::MeetingApplied> done) { store_.apply(id, rule, std::move(done)); });
             if (!recovered) {
                 throw std::runtime_error("cannot recover meeting " + id + ": " +

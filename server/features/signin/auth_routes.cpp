@@ -91,7 +91,7 @@ asio::awaitable<HttpResponse> redeem(SigninContext ctx, HttpCall& http) {
 
     Result<Invitation> used = unknown_code();
     if (!code->empty() && code->size() <= max_code_chars && url_safe(*code)) {
-        used = co_await call<Invitation>([&](Done<Invitation> done) {
+        used = co_await co_call<Invitation>([&](Done<Invitation> done) {
             ctx.store.redeem(*code, use_invitation, session, std::move(done));
         });
     }
@@ -110,12 +110,12 @@ asio::awaitable<HttpResponse> redeem(SigninContext ctx, HttpCall& http) {
         return found == caller->memberships->end() ? store::Role::none : found->second;
     }();
     if (had < used->role) {
-        auto joined = co_await call<Unit>([&](Done<Unit> done) {
+        auto joined = co_await co_call<Unit>([&](Done<Unit> done) {
             services.store().directory().put_member(used->group, session.user, used->role, name,
                                                     std::move(done));
         });
         if (!joined) co_return error_response(joined.status());
-        auto heard = co_await call<Unit>(
+        auto heard = co_await co_call<Unit>(
             [&](Done<Unit> done) { services.memberships_changed(session.user, std::move(done)); });
         if (!heard) co_return error_response(heard.status());
     }
@@ -153,7 +153,7 @@ asio::awaitable<HttpResponse> refresh(SigninContext ctx, HttpCall& http) {
     const std::string next = new_refresh_token(session_id);
     const RefreshAsk ask{sha256_hex(*presented), sha256_hex(next),
                          static_cast<std::int64_t>(services.config().auth.session_idle_s) * 1000};
-    auto session = co_await call<DeviceSession>([&](Done<DeviceSession> done) {
+    auto session = co_await co_call<DeviceSession>([&](Done<DeviceSession> done) {
         ctx.store.change_session(
             session_id,
             [ask](DeviceSession& s, std::int64_t at) { return rotate_refresh(s, ask, at); },
@@ -175,7 +175,7 @@ asio::awaitable<HttpResponse> refresh(SigninContext ctx, HttpCall& http) {
                                           "revoked, sign in again"
                                         : "the session has ended: sign in again"});
     }
-    auto profile = co_await call<store::UserProfile>([&](Done<store::UserProfile> done) {
+    auto profile = co_await co_call<store::UserProfile>([&](Done<store::UserProfile> done) {
         services.store().directory().profile_of(session->user, std::move(done));
     });
     if (!profile) co_return error_response(profile.status());
@@ -199,7 +199,7 @@ asio::awaitable<HttpResponse> list_sessions(SigninContext ctx, HttpCall& http) {
                                   "only the user, admins and coordinators of "
                                   "the user's groups see their devices"});
     auto sessions =
-        co_await call<std::vector<DeviceSession>>([&](Done<std::vector<DeviceSession>> done) {
+        co_await co_call<std::vector<DeviceSession>>([&](Done<std::vector<DeviceSession>> done) {
             ctx.store.sessions_of(user, std::move(done));
         });
     if (!sessions) co_return error_response(sessions.status());
@@ -219,7 +219,7 @@ asio::awaitable<HttpResponse> list_sessions(SigninContext ctx, HttpCall& http) {
 asio::awaitable<HttpResponse> revoke(SigninContext ctx, HttpCall& http) {
     // Someone who may not manage the session hears what an unknown id gets: no oracle.
     const Status unknown{errc::not_found, "no such session"};
-    auto session = co_await call<DeviceSession>(
+    auto session = co_await co_call<DeviceSession>(
         [&](Done<DeviceSession> done) { ctx.store.session(http.params[0], std::move(done)); });
     if (!session) {
         co_return error_response(session.status().code() == errc::not_found ? unknown
@@ -228,7 +228,7 @@ asio::awaitable<HttpResponse> revoke(SigninContext ctx, HttpCall& http) {
     auto allowed = co_await may_manage(ctx.services, *http.caller, session->user);
     if (!allowed) co_return error_response(allowed.status());
     if (!*allowed) co_return error_response(unknown);
-    auto revoked = co_await call<DeviceSession>([&](Done<DeviceSession> done) {
+    auto revoked = co_await co_call<DeviceSession>([&](Done<DeviceSession> done) {
         ctx.store.change_session(session->id, revoke_session, std::move(done));
     });
     if (!revoked) co_return error_response(revoked.status());

@@ -125,7 +125,7 @@ asio::awaitable<HttpResponse> create(SigninContext ctx, HttpCall& http) {
     invitation.created_ms = now;
     invitation.created_by = http.caller->user();
     invitation.note = std::move(note);
-    auto added = co_await call<Unit>(
+    auto added = co_await co_call<Unit>(
         [&](Done<Unit> done) { ctx.store.add_invitation(invitation, std::move(done)); });
     if (!added) co_return error_response(added.status());
     MUSTER_LOG_INFO("signin") << "invitation " << invitation.id << " to " << invitation.group
@@ -137,7 +137,7 @@ asio::awaitable<HttpResponse> create(SigninContext ctx, HttpCall& http) {
 // The invitation named by the path, if the caller coordinates its group. Unknown ids are
 // NOT_FOUND; known ones of other groups FORBIDDEN (ids are not secret; codes are).
 asio::awaitable<Result<Invitation>> find_own(SigninContext& ctx, HttpCall& http) {
-    auto invitation = co_await call<Invitation>(
+    auto invitation = co_await co_call<Invitation>(
         [&](Done<Invitation> done) { ctx.store.invitation(http.params[0], std::move(done)); });
     if (!invitation) co_return invitation.status();
     if (Status s = node::require_role(*ctx.services.tree(), *http.caller, invitation->group,
@@ -160,7 +160,7 @@ asio::awaitable<HttpResponse> list(SigninContext ctx, HttpCall& http) {
         co_return error_response(s);
     }
     auto invitations =
-        co_await call<std::vector<Invitation>>([&](Done<std::vector<Invitation>> done) {
+        co_await co_call<std::vector<Invitation>>([&](Done<std::vector<Invitation>> done) {
             ctx.store.invitations_of(group, std::move(done));
         });
     if (!invitations) co_return error_response(invitations.status());
@@ -177,7 +177,7 @@ asio::awaitable<HttpResponse> list(SigninContext ctx, HttpCall& http) {
 asio::awaitable<HttpResponse> revoke(SigninContext ctx, HttpCall& http) {
     auto invitation = co_await find_own(ctx, http);
     if (!invitation) co_return error_response(invitation.status());
-    auto revoked = co_await call<Invitation>([&](Done<Invitation> done) {
+    auto revoked = co_await co_call<Invitation>([&](Done<Invitation> done) {
         ctx.store.change_invitation(invitation->id, revoke_invitation, std::move(done));
     });
     if (!revoked) co_return error_response(revoked.status());

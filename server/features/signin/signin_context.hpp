@@ -23,11 +23,6 @@ struct SigninContext {
     AddressLimiter& refreshes;
 };
 
-template <class T, class Start>
-boost::asio::awaitable<Result<T>> call(Start&& start) {
-    co_return co_await async_call<T>(std::forward<Start>(start), boost::asio::use_awaitable);
-}
-
 // The request body as a JSON object; INVALID_ARGUMENT otherwise.
 Result<boost::json::object> json_body(const net::HttpRequest& request);
 // A string member ("" when absent); INVALID_ARGUMENT when present and not a string.

@@ -53,7 +53,7 @@ AccessToken issue_access(const node::NodeServices& services, const std::string& 
 asio::awaitable<Result<bool>> may_manage(node::NodeServices& services, const node::Caller& caller,
                                          const std::string& user) {
     if (caller.user() == user || caller.claims.is_admin()) co_return true;
-    auto memberships = co_await call<std::vector<store::Membership>>(
+    auto memberships = co_await co_call<std::vector<store::Membership>>(
         [&](Done<std::vector<store::Membership>> done) {
             services.store().directory().memberships_of(user, std::move(done));
         });
@@ -82,7 +82,7 @@ void SigninFeature::install(node::NodeServices& services, node::CommandRegistry&
     SigninStore* store = &store_;
     node::NodeServices* s = &services;
     services.set_session_check([store, s](Claims claims) -> asio::awaitable<Status> {
-        auto session = co_await call<DeviceSession>(
+        auto session = co_await co_call<DeviceSession>(
             [&](Done<DeviceSession> done) { store->session(claims.session_id, std::move(done)); });
         if (!session) {
             if (session.status().code() == errc::not_found)

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bus/local_bus.hpp"
 #include "features/duty/rules.hpp"
 #include "protocol/event_limits.hpp"
 #include "store/sqlite_push_outbox.hpp"

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bus/local_bus.hpp"
 #include "unit/store/store_test_util.hpp"
 
 namespace muster::store {

@@ -50,16 +50,14 @@ class TempDir {
 inline constexpr auto wait_limit = std::chrono::seconds(60);
 
 // Starts an operation with a Done<T> and waits for its completion.
+// A test failure when it does not complete within wait_limit.
 template <class T, class Start>
 Result<T> wait_for(Start&& start) {
-    auto promise = std::make_shared<std::promise<Result<T>>>();
-    auto future = promise->get_future();
-    start(Done<T>([promise](Result<T> result) { promise->set_value(std::move(result)); }));
-    if (future.wait_for(wait_limit) != std::future_status::ready) {
+    Result<T> result = blocking_call<T>(std::forward<Start>(start), wait_limit);
+    if (!result && result.status().message().starts_with("no answer within")) {
         ADD_FAILURE() << "no completion within " << wait_limit.count() << " s";
-        return Status(errc::internal, "test timeout");
     }
-    return future.get();
+    return result;
 }
 
 // Records what the LocalBus delivers, per group, in arrival order.
