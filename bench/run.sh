@@ -441,10 +441,13 @@ run_push_case() {  # CASE REP MEMBERS
     local output load
     load=$(cut -d' ' -f1 /proc/loadavg)
     output=$(NODE_PATH=bench/peers/node_modules timeout 900 node bench/push/push_storm.js \
-        --server "$SERVER_ADDR" --pid "$SERVER_PID" --secret "$SECRET" --fake-log "$dir/fake.log" \
+        --server "$SERVER_ADDR" --pid "$SERVER_PID" --fake-pid "$fake_pid" --secret "$SECRET" \
+        --fake-log "$dir/fake.log" \
         --members "$members" --groups 10 --idle-s 5 --timeout-s 120 2>>"$WORK/push.stderr") || true
     BENCH_OUTER="{\"loadavg_1m_before\":$load}" BENCH_ARGS="[\"--members\",\"$members\",\"--groups\",\"10\"]" \
         python3 bench/record.py "$RESULTS" "$RUN_FILE" push "$case" muster "$rep" <<<"$output"
+    # Where the storm's slowest chat lines fell (the driver's diagnosis; not recorded).
+    grep 'slowest chat' "$WORK/push.stderr" | tail -1 | sed 's/^push-storm: /    /' || true
     stop_server
     kill -TERM "$fake_pid" 2>/dev/null || true
     wait "$fake_pid" 2>/dev/null || true

@@ -5,10 +5,13 @@
 //   - push_s: from the call's creation until the fake has accepted every push;
 //   - the server's RSS growth from just before the call to the end (sampled every 50 ms);
 //   - chat latency on the same node (two connected members of another group, one publishing
-//     every 40 ms, the other receiving): p99 over an idle phase, then during the storm.
+//     every 10 ms, the other receiving): p99 over an idle phase, then during the storm (about
+//     500 samples each, so that the p99 is not the one or two slowest);
+//   - the CPU time of the server, the fake provider and this driver during the storm.
 //
-//   node push_storm.js --server HOST:PORT --pid PID --secret S --fake-log FILE
+//   node push_storm.js --server HOST:PORT --pid PID --secret S --fake-log FILE [--fake-pid PID]
 //                      [--members 10000] [--groups 10] [--idle-s 5] [--timeout-s 120]
+//                      [--probe-ms 10]
 //
 // Prints one JSON line (the result) on stdout; progress goes to stderr. Bounded: every phase
 // has a deadline, and the script exits by itself.
@@ -30,6 +33,7 @@ const members = Number(args.members || 10000);
 const groups = Number(args.groups || 10);
 const idleSeconds = Number(args['idle-s'] || 5);
 const timeoutSeconds = Number(args['timeout-s'] || 120);
+const probeMs = Number(args['probe-ms'] || 10);
 const [host, port] = server.split(':');
 
 const log = (...parts) => process.stderr.write('push-storm: ' + parts.join(' ') + '\n');
@@ -83,8 +87,8 @@ function rssKib() {
 // The server's CPU time so far (user + system, ms): unlike wall time, it does not depend on
 // what else the machine runs.
 const ticksPerSecond = 100;  // USER_HZ on Linux
-function cpuMs() {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+function cpuMs(of = pid) {
+  const stat = fs.readFileSync(`/proc/${of}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 1000 / ticksPerSecond;
 }
@@ -124,7 +128,7 @@ function acceptedSoFar() {
   return { devices: tally.devices.size, pushes: tally.pushes };
 }
 
-// A chat pair in group "chat": `sender` publishes every 40 ms, `receiver` times each arrival.
+// A chat pair in group "chat": `sender` publishes every probeMs, `receiver` times each arrival.
 async function chatProbe() {
   const open = (user) => new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://${server}/ws`, 'muster.v1.json');
@@ -156,28 +160,36 @@ async function chatProbe() {
   const sender = await open('chat-a');
   const receiver = await open('chat-b');
   const latencies = [];
+  const sentTimes = [];
   const sentAt = new Map();
   receiver.onEvent = (frame) => {
     const event = frame.event;
     if (!event || !event.chat) return;
     const at = sentAt.get(event.chat.text);
-    if (at !== undefined) latencies.push(Number(process.hrtime.bigint() - at) / 1e6);
+    if (at === undefined) return;
+    latencies.push(Number(process.hrtime.bigint() - at) / 1e6);
+    sentTimes.push(at);
   };
   let n = 0;
   const timer = setInterval(() => {
     const text = 'probe-' + ++n;
     sentAt.set(text, process.hrtime.bigint());
     sender.send(JSON.stringify({ id: 100000 + n, publish: { group: 'chat', clientMsgId: text, text } }));
-  }, 40);
+  }, probeMs);
   return {
-    take() { return latencies.splice(0, latencies.length); },
+    // [sent at (hrtime ns), latency ms] of every probe received since the last take.
+    take() {
+      const at = sentTimes.splice(0, sentTimes.length);
+      return latencies.splice(0, latencies.length).map((ms, i) => [at[i], ms]);
+    },
     stop() { clearInterval(timer); sender.close(); receiver.close(); },
   };
 }
 
 function summary(values) {
   const sorted = values.slice().sort((a, b) => a - b);
-  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99),
+  return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90),
+           p99: percentile(sorted, 99),
            max: sorted.length ? sorted[sorted.length - 1] : null };
 }
 
@@ -206,10 +218,13 @@ async function main() {
   const probe = await chatProbe();
   log(`chat idle phase, ${idleSeconds} s`);
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-  const idle = summary(probe.take());
+  const idle = summary(probe.take().map(([, ms]) => ms));
 
   const rssBefore = rssKib();
   const cpuBefore = cpuMs();
+  const fakePid = Number(args['fake-pid'] || 0);
+  const fakeBefore = fakePid ? cpuMs(fakePid) : 0;
+  const driverBefore = process.cpuUsage();
   let rssPeak = rssBefore;
   const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, rssKib()); }, 50);
   const startsAt = Date.now() + 3600 * 1000;
@@ -228,7 +243,15 @@ async function main() {
   const pushSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   clearInterval(sampler);
   const serverCpuMs = cpuMs() - cpuBefore;
-  const during = summary(probe.take());
+  const fakeCpuMs = fakePid ? cpuMs(fakePid) - fakeBefore : null;
+  const driverUsed = process.cpuUsage(driverBefore);
+  const driverCpuMs = (driverUsed.user + driverUsed.system) / 1000;
+  const duringTimed = probe.take();
+  const during = summary(duringTimed.map(([, ms]) => ms));
+  // Where the slow ones fell (ms after the call was made): a cluster at the start is the call's
+  // own transaction; the rest is the storm.
+  log('slowest chat during the storm: ' + duringTimed.slice().sort((a, b) => b[1] - a[1]).slice(0, 8)
+    .map(([at, ms]) => `${ms.toFixed(1)} ms at +${(Number(at - started) / 1e6).toFixed(0)} ms`).join(', '));
   const rssAfter = rssKib();
   probe.stop();
   const result = {
@@ -238,6 +261,10 @@ async function main() {
     create_call_ms: createMs,
     server_cpu_ms: serverCpuMs,
     server_cpu_us_per_push: serverCpuMs * 1000 / Math.max(1, accepted.pushes),
+    // The machine's other CPU users over the same time: the fake provider (in production it
+    // is not on the server's machine) and this driver (the chat probe, the log reader).
+    fake_cpu_ms: fakeCpuMs,
+    driver_cpu_ms: driverCpuMs,
     server_rss_kib: { before: rssBefore, peak: rssPeak, after: rssAfter, growth: rssPeak - rssBefore },
     chat_latency_ms: { idle, during_push: during },
     chat_p99_ratio: idle.p99 && during.p99 ? during.p99 / idle.p99 : null,
