@@ -17,11 +17,12 @@
 // has a deadline, and the script exits by itself.
 'use strict';
 
+const childProcess = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
+const path = require('path');
 const { StringDecoder } = require('string_decoder');
-const WebSocket = require('ws');
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
@@ -128,62 +129,26 @@ function acceptedSoFar() {
   return { devices: tally.devices.size, pushes: tally.pushes };
 }
 
-// A chat pair in group "chat": `sender` publishes every probeMs, `receiver` times each arrival.
-async function chatProbe() {
-  const open = (user) => new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${server}/ws`, 'muster.v1.json');
-    const waiting = new Map();
-    ws.on('message', (raw) => {
-      const frame = JSON.parse(raw.toString());
-      if (frame.id && waiting.has(frame.id)) {
-        waiting.get(frame.id)(frame);
-        waiting.delete(frame.id);
-      } else if (ws.onEvent) {
-        ws.onEvent(frame);
-      }
-    });
-    let id = 0;
-    ws.request = (body) => new Promise((done) => {
-      const frameId = ++id;
-      waiting.set(frameId, done);
-      ws.send(JSON.stringify({ id: frameId, ...body }));
-    });
-    ws.on('error', reject);
-    ws.on('open', async () => {
-      const c = await ws.request({ connect: { token: token(user), client: 'push-storm' } });
-      if (c.error) return reject(new Error(JSON.stringify(c.error)));
-      const s = await ws.request({ subscribe: { group: 'chat' } });
-      if (s.error) return reject(new Error(JSON.stringify(s.error)));
-      resolve(ws);
-    });
+// The chat probe runs in a process of its own (bench/push/chat_probe.js), so that its timing
+// does not wait for this one's bookkeeping (the fake's log, the RSS samples).
+function chatProbe() {
+  const child = childProcess.fork(path.join(__dirname, 'chat_probe.js'),
+    ['--server', server, '--secret', secret, '--probe-ms', String(probeMs)],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
+  const ready = new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the chat probe exited (${code})`)));
   });
-  const sender = await open('chat-a');
-  const receiver = await open('chat-b');
-  const latencies = [];
-  const sentTimes = [];
-  const sentAt = new Map();
-  receiver.onEvent = (frame) => {
-    const event = frame.event;
-    if (!event || !event.chat) return;
-    const at = sentAt.get(event.chat.text);
-    if (at === undefined) return;
-    latencies.push(Number(process.hrtime.bigint() - at) / 1e6);
-    sentTimes.push(at);
-  };
-  let n = 0;
-  const timer = setInterval(() => {
-    const text = 'probe-' + ++n;
-    sentAt.set(text, process.hrtime.bigint());
-    sender.send(JSON.stringify({ id: 100000 + n, publish: { group: 'chat', clientMsgId: text, text } }));
-  }, probeMs);
-  return {
-    // [sent at (hrtime ns), latency ms] of every probe received since the last take.
-    take() {
-      const at = sentTimes.splice(0, sentTimes.length);
-      return latencies.splice(0, latencies.length).map((ms, i) => [at[i], ms]);
-    },
-    stop() { clearInterval(timer); sender.close(); receiver.close(); },
-  };
+  const replies = [];
+  const ask = (what) => new Promise((resolve) => { replies.push(resolve); child.send(what); });
+  return ready.then(() => {
+    child.on('message', (m) => { const r = replies.shift(); if (r) r(m); });
+  }).then(() => ({
+    // [sent at (ms on this machine's monotonic clock), latency ms] since the last take.
+    take: () => ask('take').then((m) => m.samples),
+    pid: child.pid,
+    stop: () => { child.send('stop'); },
+  }));
 }
 
 function summary(values) {
@@ -218,7 +183,7 @@ async function main() {
   const probe = await chatProbe();
   log(`chat idle phase, ${idleSeconds} s`);
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-  const idle = summary(probe.take().map(([, ms]) => ms));
+  const idle = summary((await probe.take()).map(([, ms]) => ms));
 
   const rssBefore = rssKib();
   const cpuBefore = cpuMs();
@@ -229,6 +194,7 @@ async function main() {
   const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, rssKib()); }, 50);
   const startsAt = Date.now() + 3600 * 1000;
   const started = process.hrtime.bigint();
+  const startedMs = Number(started) / 1e6;
   const made = await must('POST', '/api/v1/duty-calls', {
     group: 'district', title: '门岗: 登记, 测体温', location: '北门', slots: 20, urgency: 'URGENT',
     includeSubgroups: true, startsAtMs: String(startsAt), endsAtMs: String(startsAt + 3600000),
@@ -246,12 +212,12 @@ async function main() {
   const fakeCpuMs = fakePid ? cpuMs(fakePid) - fakeBefore : null;
   const driverUsed = process.cpuUsage(driverBefore);
   const driverCpuMs = (driverUsed.user + driverUsed.system) / 1000;
-  const duringTimed = probe.take();
+  const duringTimed = await probe.take();
   const during = summary(duringTimed.map(([, ms]) => ms));
   // Where the slow ones fell (ms after the call was made): a cluster at the start is the call's
   // own transaction; the rest is the storm.
   log('slowest chat during the storm: ' + duringTimed.slice().sort((a, b) => b[1] - a[1]).slice(0, 8)
-    .map(([at, ms]) => `${ms.toFixed(1)} ms at +${(Number(at - started) / 1e6).toFixed(0)} ms`).join(', '));
+    .map(([at, ms]) => `${ms.toFixed(1)} ms at +${(at - startedMs).toFixed(0)} ms`).join(', '));
   const rssAfter = rssKib();
   probe.stop();
   const result = {
