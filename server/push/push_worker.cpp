@@ -181,7 +181,13 @@ void PushWorker::run() {
         poll(steady_ms());
         dispatch(clock_.now_ms());
         http_->perform();
-        std::int64_t wait = std::clamp<std::int64_t>(next_poll_ms_ - steady_ms(), 0, 200);
+        // While a claim is out or every slot is in flight, poll() has nothing to do until a
+        // store answer (a mailbox task) or a provider's reply (a socket): both end the wait.
+        // Waiting for next_poll_ms_ then would spin, and a storm would spend a core on it.
+        const bool can_claim = !claiming_ && active_.size() < config_.max_in_flight;
+        std::int64_t wait =
+            can_claim ? std::clamp<std::int64_t>(next_poll_ms_ - steady_ms(), 0, max_wait_ms)
+                      : max_wait_ms;
         {
             std::lock_guard lock(mailbox_->mutex);
             if (!mailbox_->tasks.empty()) wait = 0;

@@ -103,6 +103,9 @@ class PushWorker {
     std::atomic<bool> stopping_{false};
     // How much nicer the worker thread is than the process (the network loops).
     static constexpr int worker_nice = 10;
+    // The longest the worker sleeps with nothing to wake it (a bound on how late it notices
+    // a lapsed backoff).
+    static constexpr std::int64_t max_wait_ms = 200;
 
     // Worker thread only.
     std::set<std::uint64_t> active_;       // intents in a round here (or being removed)
