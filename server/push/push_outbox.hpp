@@ -35,6 +35,27 @@ struct PushIntent {
     std::string state;  // delivery state (opaque here); empty until a worker claims it
 };
 
+// One notification to many users (a duty call's announcement to a whole sub-district). A store
+// records it as one intent per user (ids ascending in `users` order), without a copy of the
+// notification per user on the way: a fan-out of 10,000 is one notification and 10,000 names.
+struct PushFanout {
+    PushIntent notification;         // its `id`, `user` and `state` are ignored
+    std::vector<std::string> users;  // whose devices to reach, each once
+
+    [[nodiscard]] bool empty() const { return users.empty(); }
+    // One intent per user, for a store that records intents one by one.
+    [[nodiscard]] std::vector<PushIntent> intents() const {
+        std::vector<PushIntent> out;
+        out.reserve(users.size());
+        for (const auto& user : users) {
+            PushIntent intent = notification;
+            intent.user = user;
+            out.push_back(std::move(intent));
+        }
+        return out;
+    }
+};
+
 // Given an intent (with its current state) and the store's clock, the state to write, or
 // nothing to leave the intent alone.
 using PushStateRule =

@@ -71,6 +71,21 @@ bool same_notification(const push::PushIntent& a, const push::PushIntent& b, std
            (a.created_ms != 0 ? a.created_ms : now) == (b.created_ms != 0 ? b.created_ms : now);
 }
 
+// One spill row: `notification` to `users`.
+Status spill_row(Transaction& txn, const push::PushIntent& notification,
+                 const boost::json::array& users, std::int64_t now) {
+    auto insert = txn.prepare(
+        "INSERT INTO push_outbox_spill (title, body, data, created_ms, users) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!insert) return insert.status();
+    insert->bind_text(1, notification.title)
+        .bind_text(2, notification.body)
+        .bind_text(3, notification.data_json.empty() ? "{}" : notification.data_json)
+        .bind_int(4, notification.created_ms != 0 ? notification.created_ms : now)
+        .bind_text(5, boost::json::serialize(users));
+    return insert->run();
+}
+
 // intents[from..] as spill rows: consecutive intents of the same notification share a row,
 // at most `chunk` users each.
 Status spill(Transaction& txn, const std::vector<push::PushIntent>& intents, std::size_t from,
@@ -84,16 +99,7 @@ Status spill(Transaction& txn, const std::vector<push::PushIntent>& intents, std
              ++i) {
             users.emplace_back(intents[i].user);
         }
-        auto insert = txn.prepare(
-            "INSERT INTO push_outbox_spill (title, body, data, created_ms, users) "
-            "VALUES (?1, ?2, ?3, ?4, ?5)");
-        if (!insert) return insert.status();
-        insert->bind_text(1, first.title)
-            .bind_text(2, first.body)
-            .bind_text(3, first.data_json.empty() ? "{}" : first.data_json)
-            .bind_int(4, first.created_ms != 0 ? first.created_ms : now)
-            .bind_text(5, boost::json::serialize(users));
-        if (auto status = insert->run(); !status) return status;
+        if (auto status = spill_row(txn, first, users, now); !status) return status;
     }
     return ok_status();
 }
@@ -269,6 +275,33 @@ Status SqlitePushOutbox::enqueue_in_transaction(Transaction& txn,
     if (!intents.empty()) {
         txn.after_commit([this, n = intents.size(), spilled] {
             enqueued_total().inc(n);
+            if (!spilled) return;
+            spill_pending_ = true;
+            expand();
+        });
+    }
+    return ok_status();
+}
+
+Status SqlitePushOutbox::enqueue_in_transaction(Transaction& txn, const push::PushFanout& fanout) {
+    if (!txn.writable()) return {errc::internal, "enqueue_in_transaction outside a write job"};
+    const std::int64_t now = clock_.now_ms();
+    const push::PushIntent& notification = fanout.notification;
+    const std::int64_t created = notification.created_ms != 0 ? notification.created_ms : now;
+    const std::size_t count = fanout.users.size();
+    const std::size_t direct = std::min<std::size_t>(count, limits_.chunk);
+    for (std::size_t i = 0; i < direct; ++i) {
+        if (auto status = insert_intent(txn, fanout.users[i], notification, created); !status)
+            return status;
+    }
+    for (std::size_t i = direct; i < count;) {
+        boost::json::array users;
+        for (; i < count && users.size() < limits_.chunk; ++i) users.emplace_back(fanout.users[i]);
+        if (auto status = spill_row(txn, notification, users, now); !status) return status;
+    }
+    if (count > 0) {
+        txn.after_commit([this, count, spilled = count > direct] {
+            enqueued_total().inc(count);
             if (!spilled) return;
             spill_pending_ = true;
             expand();

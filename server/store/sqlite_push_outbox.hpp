@@ -48,6 +48,9 @@ class SqlitePushOutbox final : public push::PushOutbox {
 
     // Records intents inside a write job of another SQLite store (writer thread only).
     Status enqueue_in_transaction(Transaction& txn, const std::vector<push::PushIntent>& intents);
+    // The same for one notification to many users: the first chunk as rows, the rest spilled
+    // straight from the list of users (no intent per user is built).
+    Status enqueue_in_transaction(Transaction& txn, const push::PushFanout& fanout);
 
   private:
     Status sweep(Transaction& txn);

@@ -102,7 +102,7 @@ struct DutyResult {
 struct DutyOutcome {
     bool write = false;  // the record changed: store it
     std::vector<DutyAppend> appends;
-    std::vector<push::PushIntent> pushes;
+    push::PushFanout push;  // who is told by push (users with no connected device)
     DutyResult result;
 };
 

@@ -36,17 +36,16 @@ std::set<std::string> silent_set(const StoredDutyCall& record, const Audience& a
     return out;
 }
 
-// One intent per recipient of `push` who is in `allowed`.
-std::vector<push::PushIntent> intents_for(const DutyPush& push,
-                                          const std::set<std::string>& allowed,
-                                          std::int64_t now_ms) {
-    std::vector<push::PushIntent> out;
+// `push` to its recipients who are in `allowed`: the notification once, not once per user
+// (this runs inside the store's transaction, and a call may reach 10,000 people).
+push::PushFanout fanout_for(const DutyPush& push, const std::set<std::string>& allowed,
+                            std::int64_t now_ms) {
+    push::PushFanout out;
+    out.notification = push.intent;
+    out.notification.created_ms = now_ms;
+    out.users.reserve(push.to.size());
     for (const auto& user : push.to) {
-        if (allowed.count(user) == 0) continue;
-        push::PushIntent intent = push.intent;
-        intent.user = user;
-        intent.created_ms = now_ms;
-        out.push_back(std::move(intent));
+        if (allowed.count(user) != 0) out.users.push_back(user);
     }
     return out;
 }
@@ -212,8 +211,8 @@ DutyRule create_rule(DutyCreation creation) {
             append.announcement = group == call.group();
             outcome.appends.push_back(std::move(append));
         }
-        outcome.pushes =
-            intents_for(creation.push, silent_set(record, audience), call.created_at_ms());
+        outcome.push =
+            fanout_for(creation.push, silent_set(record, audience), call.created_at_ms());
         outcome.result.tally = tally(record, audience);
         return outcome;
     };
@@ -369,7 +368,7 @@ DutyRule remind_rule(DutyReminding reminding) {
             outcome.appends.push_back(std::move(append));
         }
         const auto everyone = silent_set(record, audience);
-        outcome.pushes = intents_for(reminding.push, everyone, reminding.now_ms);
+        outcome.push = fanout_for(reminding.push, everyone, reminding.now_ms);
         outcome.result.reminded.assign(everyone.begin(), everyone.end());
         outcome.result.changed = true;
         record.set_reminders_sent(reminding.round);
@@ -385,7 +384,7 @@ DutyCreated created_of(const DutyApplied& applied) {
     DutyCreated created;
     created.duplicate = !applied.outcome.result.changed;
     created.seq = created.duplicate ? applied.outcome.result.seq : applied.record.seq();
-    created.pushed = static_cast<std::uint32_t>(applied.outcome.pushes.size());
+    created.pushed = static_cast<std::uint32_t>(applied.outcome.push.users.size());
     return created;
 }
 
@@ -404,7 +403,7 @@ DutyReminded reminded_of(const DutyApplied& applied) {
     DutyReminded reminded;
     reminded.sent = applied.outcome.result.changed;
     reminded.users = applied.outcome.result.reminded;
-    reminded.pushed = static_cast<std::uint32_t>(applied.outcome.pushes.size());
+    reminded.pushed = static_cast<std::uint32_t>(applied.outcome.push.users.size());
     reminded.state = applied.record.call().state();
     reminded.reminders_sent = applied.record.reminders_sent();
     reminded.last_reminder_ms = applied.record.last_reminder_ms();

@@ -263,7 +263,7 @@ void RedisDutyStore::decide(const std::string& call_id, const Targets& targets, 
         }
         applied.outcome = std::move(*outcome);
         if (!applied.outcome.write && applied.outcome.appends.empty() &&
-            applied.outcome.pushes.empty()) {
+            applied.outcome.push.empty()) {
             finish(call_id, std::move(applied));
             return;
         }
@@ -297,7 +297,7 @@ void RedisDutyStore::decide(const std::string& call_id, const Targets& targets, 
             swap.events.push_back({append.event.group(), append.event.SerializeAsString(),
                                    append.event.time_ms(), std::move(field)});
         }
-        swap.pushes = applied.outcome.pushes;
+        swap.pushes = applied.outcome.push.intents();
 
         std::move(swap).run(
             client_, keys_,
@@ -333,7 +333,7 @@ void RedisDutyStore::decide(const std::string& call_id, const Targets& targets, 
                     }
                 }
                 if (!found) remember(call_id, targets);
-                push_outbox_metrics::enqueued_total().inc(applied.outcome.pushes.size());
+                push_outbox_metrics::enqueued_total().inc(applied.outcome.push.users.size());
                 if (swapped->dropped > 0) {
                     push_outbox_metrics::dropped_total().inc(swapped->dropped);
                     MUSTER_LOG_WARN("push") << "outbox retention dropped " << swapped->dropped

@@ -82,7 +82,7 @@ Result<DutyApplied> SqliteDutyStore::apply_in(Transaction& txn,
     if (applied.outcome.write) {
         if (Status s = save_record(txn, record ? &*record : nullptr, applied.record); !s) return s;
     }
-    if (Status s = outbox_.enqueue_in_transaction(txn, applied.outcome.pushes); !s) return s;
+    if (Status s = outbox_.enqueue_in_transaction(txn, applied.outcome.push); !s) return s;
     return applied;
 }
 

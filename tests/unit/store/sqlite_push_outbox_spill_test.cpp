@@ -144,6 +144,33 @@ TEST_F(SqlitePushOutboxSpillTest, a_large_fan_out_is_expanded_a_chunk_per_transa
     expect_every_intent_once();
 }
 
+// A feature's transaction (a duty call's) records one notification to many users: the first
+// chunk as rows in that transaction, the rest spilled with it, every user once and in order.
+TEST_F(SqlitePushOutboxSpillTest, one_notification_to_many_users_is_recorded_like_its_intents) {
+    open_outbox();
+    push::PushFanout fanout;
+    fanout.notification = call_to_everyone().front();
+    for (std::size_t i = 0; i < fan_out; ++i) fanout.users.push_back("u" + std::to_string(i));
+    std::promise<std::pair<std::int64_t, std::int64_t>> written;  // rows, spill rows at commit
+    store_->database().write(
+        [&](Transaction& txn) -> Status {
+            if (Status s = outbox_->enqueue_in_transaction(txn, fanout); !s) return s;
+            auto rows = test::count_in(txn, "SELECT COUNT(*) FROM push_outbox");
+            auto spilled = test::count_in(txn, "SELECT COUNT(*) FROM push_outbox_spill");
+            written.set_value({rows, spilled});
+            return ok_status();
+        },
+        [&](const Status& s) {
+            if (!s) written.set_value({-1, -1});
+        });
+    const auto [rows, spilled] = written.get_future().get();
+    EXPECT_EQ(rows, chunk);
+    EXPECT_EQ(spilled, (fan_out - chunk + chunk - 1) / chunk);
+    expect_every_intent_once();
+    const auto all = list_all();  // ascending id: the users' order
+    for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].user, fanout.users[i]);
+}
+
 TEST_F(SqlitePushOutboxSpillTest, a_fan_out_small_enough_is_written_at_once) {
     open_outbox();
     auto intents = call_to_everyone();

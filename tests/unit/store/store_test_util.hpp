@@ -158,6 +158,14 @@ inline std::vector<std::uint64_t> iota_seqs(std::uint64_t first, std::uint64_t l
     return out;
 }
 
+// A count from any SQL inside a job's transaction (-1 on an error).
+inline std::int64_t count_in(Transaction& txn, const std::string& sql) {
+    auto stmt = txn.prepare(sql);
+    if (!stmt) return -1;
+    auto row = stmt->step();
+    return row && *row ? stmt->int64(0) : -1;
+}
+
 // A count from any SQL, on the reader connection.
 inline std::int64_t count_rows(SqliteDatabase& db, const std::string& sql) {
     auto result = wait_for<std::int64_t>([&](const Done<std::int64_t>& done) {
