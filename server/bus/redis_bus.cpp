@@ -42,6 +42,7 @@ Status unavailable(const std::string& why) {
 
 RedisBus::RedisBus(const RedisConfig& config, const redis::Endpoint& endpoint, std::string bus_id)
     : config_(config)
+    , endpoint_(endpoint)
     , keys_(config.key_prefix)
     , bus_id_(std::move(bus_id))
     , control_channel_(keys_.control_channel())
@@ -52,8 +53,11 @@ RedisBus::RedisBus(const RedisConfig& config, const redis::Endpoint& endpoint, s
     , subscriber_(std::make_unique<redis::Connection>(
           loop_.io(),
           connection_options(config, endpoint, "bus-subscribe", "muster-sub-" + bus_id_)))
-    , publisher_(std::make_unique<redis::Connection>(
-          loop_.io(), connection_options(config, endpoint, "bus-publish", "muster-pub-" + bus_id_)))
+    , publisher_(std::make_unique<redis::Router>(
+          loop_.io(), connection_options(config, endpoint, "bus-publish", "muster-pub-" + bus_id_),
+          // No WAIT: a publication is not a write anyone reads back.
+          redis::RouterOptions{config.cluster_max_redirects, milliseconds(config.cluster_retry_ms),
+                               0, milliseconds(config.cluster_wait_ms)}))
     , health_timer_(loop_.io())
     , subscribed_(metrics::registry().gauge("muster_redis_subscribed_channels",
                                             "Group channels this node's bus is subscribed to"))
@@ -74,10 +78,60 @@ void RedisBus::start() {
     subscriber_->on_down([this] { subscriber_down(); });
     subscriber_->on_push([this](redis::Reply reply) { on_push(std::move(reply)); });
     publisher_->on_ready([this] { publisher_ready(); });
-    publisher_->on_down([this] { update_health(); });
-    subscriber_->start();
+    publisher_->on_map([this] { map_known(); });
+    // The subscriber starts once the publisher knows whether this is a cluster (map_known).
     publisher_->start();
     health_tick();
+}
+
+void RedisBus::map_known() {
+    if (stopped_) return;
+    if (mode_ == Mode::sharded) {
+        shards_->map_changed();
+        return;
+    }
+    if (mode_ != Mode::unknown) return;
+    if (publisher_->cluster()) {
+        start_sharded();
+    } else {
+        mode_ = Mode::single;
+        subscriber_->start();
+    }
+    flush_control_backlog();
+    update_health();
+}
+
+void RedisBus::start_sharded() {
+    mode_ = Mode::sharded;
+    ShardSubscriptionsOptions options;
+    options.user = endpoint_.user;
+    options.password = endpoint_.password;
+    options.client_name = "muster-sub-" + bus_id_;
+    options.connect_timeout = milliseconds(config_.connect_timeout_ms);
+    options.command_timeout = milliseconds(config_.command_timeout_ms);
+    options.reconnect_min = milliseconds(config_.reconnect_min_ms);
+    options.reconnect_max = milliseconds(config_.reconnect_max_ms);
+    ShardSubscriptionsHandlers handlers;
+    handlers.message = [this](const std::string& channel, std::string payload) {
+        on_message(channel, std::move(payload));
+    };
+    handlers.reset = [this] {
+        resets_.inc();
+        if (auto* handler = handler_.load()) handler->on_bus_reset();
+    };
+    handlers.changed = [this] {
+        subscribed_.set(static_cast<std::int64_t>(shards_->active_count()));
+        update_health();
+    };
+    shards_ = std::make_unique<ShardSubscriptions>(loop_.io(), *publisher_, std::move(options),
+                                                   std::move(handlers));
+    MUSTER_LOG_INFO("bus") << "Redis Cluster: sharded pub/sub, a subscriber per master";
+    shards_->add_permanent(control_channel_);
+    // The subscribe() calls that came before the mode was known.
+    auto parked = std::move(parked_);
+    parked_.clear();
+    for (auto& call : parked)
+        shards_->subscribe(keys_.group_channel(call.group), std::move(call.done));
 }
 
 void RedisBus::stop() {
@@ -85,6 +139,7 @@ void RedisBus::stop() {
         if (stopped_) return;
         stopped_ = true;
         health_timer_.cancel();
+        if (shards_) shards_->stop();
         subscriber_->stop();
         publisher_->stop();
         healthy_ = false;
@@ -100,6 +155,10 @@ void RedisBus::subscribe(std::string group, Done<Unit> done) {
     loop_.post([this, group = std::move(group), done = std::move(done)]() mutable {
         if (stopped_) {
             done(unavailable("the Redis bus is stopped"));
+            return;
+        }
+        if (mode_ == Mode::sharded) {
+            shards_->subscribe(keys_.group_channel(group), std::move(done));
             return;
         }
         if (!subscriber_->ready()) {
@@ -144,6 +203,10 @@ void RedisBus::unsubscribe(std::string group) {
         const std::string channel = keys_.group_channel(group);
         std::vector<SubscriptionTracker::Waiter> failed;
         fail_parked(&group, {}, "unsubscribed before the Redis bus connected");
+        if (mode_ == Mode::sharded) {
+            shards_->unsubscribe(channel);
+            return;
+        }
         const bool wanted = tracker_.unsubscribe(channel, failed);
         for (auto& waiter : failed) waiter(unavailable("unsubscribed before Redis confirmed"));
         if (wanted && subscriber_->ready())
@@ -246,7 +309,7 @@ void RedisBus::on_message(const std::string& channel, std::string payload) {
 void RedisBus::publish_transient(std::string group, SharedBytes event) {
     loop_.post([this, group = std::move(group), event = std::move(event)] {
         // Presence is best effort: no connection, no notice.
-        if (publisher_->ready()) publish(keys_.group_channel(group), event);
+        if (can_publish()) publish(keys_.group_channel(group), event);
     });
 }
 
@@ -257,7 +320,7 @@ void RedisBus::publish_control(SharedBytes message) {
     if (auto* handler = handler_.load()) handler->on_control(message);
     auto tagged = make_shared_bytes(bus_id_ + '\n' + *message);
     loop_.post([this, message = std::move(tagged)] {
-        if (publisher_->ready() && control_backlog_.empty()) {
+        if (can_publish() && control_backlog_.empty()) {
             publish(control_channel_, message);
             return;
         }
@@ -267,20 +330,32 @@ void RedisBus::publish_control(SharedBytes message) {
 }
 
 void RedisBus::publisher_ready() {
-    auto backlog = std::move(control_backlog_);
-    control_backlog_.clear();
-    for (auto& message : backlog) publish(control_channel_, message);
+    flush_control_backlog();
     update_health();
 }
 
+bool RedisBus::can_publish() const {
+    // Until the mode is known, PUBLISH or SPUBLISH is not decided.
+    return publisher_->mode_known() && publisher_->ready();
+}
+
+void RedisBus::flush_control_backlog() {
+    if (!can_publish()) return;
+    auto backlog = std::move(control_backlog_);
+    control_backlog_.clear();
+    for (auto& message : backlog) publish(control_channel_, message);
+}
+
 void RedisBus::publish(const std::string& channel, const SharedBytes& payload) {
-    publisher_->command(
-        {"PUBLISH", channel, *payload}, [channel](const Result<redis::Reply>& reply) {
-            if (!reply) {
-                MUSTER_LOG_DEBUG("bus")
-                    << "publish to " << channel << " failed: " << reply.status().message();
-            }
-        });
+    // A cluster: SPUBLISH, routed to the master of the channel's slot, which tells only its
+    // own subscribers (PUBLISH would be broadcast to every node of the cluster).
+    publisher_->command({publisher_->sharded_pubsub() ? "SPUBLISH" : "PUBLISH", channel, *payload},
+                        [channel](const Result<redis::Reply>& reply) {
+                            if (!reply) {
+                                MUSTER_LOG_DEBUG("bus") << "publish to " << channel
+                                                        << " failed: " << reply.status().message();
+                            }
+                        });
 }
 
 // ---- health ----------------------------------------------------------------------------------
@@ -289,7 +364,9 @@ void RedisBus::health_tick() {
     if (stopped_) return;
     const auto now = steady::now();
     std::vector<SubscriptionTracker::Waiter> failed;
-    if (subscriber_->ready() && tracker_.expire(now, failed)) {
+    if (mode_ == Mode::sharded) {
+        shards_->tick();
+    } else if (subscriber_->ready() && tracker_.expire(now, failed)) {
         for (auto& waiter : failed) waiter(unavailable("Redis did not confirm the subscription"));
         subscriber_->recycle("a SUBSCRIBE was not confirmed in time");
     } else if (subscriber_->ready() && tracker_.active(health_channel_) &&
@@ -299,12 +376,13 @@ void RedisBus::health_tick() {
             std::to_string(std::chrono::duration_cast<milliseconds>(now - last_echo_).count()) +
             " ms");
     }
-    if (!subscriber_->ready()) {
+    if (mode_ != Mode::sharded && !subscriber_->ready()) {
         fail_parked(nullptr, now, "the Redis bus did not connect in time");
     }
-    if (publisher_->ready()) {
+    if (mode_ == Mode::single && can_publish()) {
         publish(health_channel_, make_shared_bytes(std::to_string(++health_token_)));
     }
+    update_health();
     health_timer_.expires_after(
         milliseconds(std::max<std::uint32_t>(config_.health_interval_ms, 10)));
     health_timer_.async_wait([this](const boost::system::error_code& error) {
@@ -313,8 +391,18 @@ void RedisBus::health_tick() {
 }
 
 void RedisBus::update_health() {
-    healthy_ = !stopped_ && subscriber_->ready() && publisher_->ready() &&
-               tracker_.active(control_channel_);
+    switch (mode_) {
+        case Mode::unknown:
+            healthy_ = false;
+            return;
+        case Mode::single:
+            healthy_ = !stopped_ && subscriber_->ready() && publisher_->ready() &&
+                       tracker_.active(control_channel_);
+            return;
+        case Mode::sharded:
+            healthy_ = !stopped_ && publisher_->ready() && shards_->healthy();
+            return;
+    }
 }
 
 }  // namespace muster::bus

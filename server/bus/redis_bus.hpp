@@ -1,8 +1,18 @@
 #pragma once
 // The bus of a node among many: Redis pub/sub (see bus.hpp for the contract).
 //
-// Two connections on one thread of its own (redis::Loop): a subscriber and a publisher. A
-// subscribed hiredis 0.14 context can send nothing but (UN)SUBSCRIBE, hence the second one.
+// On one thread of its own (redis::Loop): a publisher (redis::Router, which finds out whether
+// redis.url names one Redis or a Redis Cluster node) and, once that is known, the subscriber:
+//   - One Redis: one subscriber connection (PUBLISH / SUBSCRIBE), as described below. A
+//     subscribed hiredis 0.14 context can send nothing but (UN)SUBSCRIBE, hence two
+//     connections.
+//   - A Redis Cluster: sharded pub/sub (bus/redis/shard_subscriptions.hpp). Every channel,
+//     control included, is SSUBSCRIBEd on the master that owns its slot and published with
+//     SPUBLISH (the append script too: redis/script.hpp), so a message goes to one shard only
+//     and fan-out grows with the shards; a failover, a slot move or a lost master re-resolves
+//     and resubscribes, then on_bus_reset() as below. The node named in redis.url is just a
+//     way in: the bus goes on without it. Health: a PING per master connection (answered
+//     within command_timeout) instead of the echo below.
 //
 // Channels (redis/keys.hpp): one per group, `<prefix>:{g:<group>}:ch`, subscribed while the
 // node has a local subscriber (the hub asks for the first and lets go after the last); one
@@ -41,12 +51,14 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "bus/bus.hpp"
+#include "bus/redis/shard_subscriptions.hpp"
 #include "bus/redis_subscriptions.hpp"
 #include "core/config.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/keys.hpp"
 #include "redis/loop.hpp"
+#include "redis/router.hpp"
 
 namespace muster::metrics {
 class Counter;
@@ -85,6 +97,12 @@ class RedisBus final : public Bus {
     void on_message(const std::string& channel, std::string payload);
     void on_confirmed(const std::string& channel);
     void publisher_ready();
+    // The router knows whether this is one Redis or a cluster (first call), or read the
+    // cluster's slot map again.
+    void map_known();
+    void start_sharded();
+    [[nodiscard]] bool can_publish() const;
+    void flush_control_backlog();
     void publish(const std::string& channel, const SharedBytes& payload);
     void health_tick();
     void update_health();
@@ -103,6 +121,7 @@ class RedisBus final : public Bus {
     };
 
     const RedisConfig config_;
+    const redis::Endpoint endpoint_;
     const redis::Keys keys_;
     const std::string bus_id_;
     const std::string control_channel_;
@@ -111,8 +130,9 @@ class RedisBus final : public Bus {
 
     // Declared first: destroyed last, after the connections and timers that use its io_context.
     redis::Loop loop_;
-    std::unique_ptr<redis::Connection> subscriber_;
-    std::unique_ptr<redis::Connection> publisher_;
+    std::unique_ptr<redis::Connection> subscriber_;  // one Redis only (started once known)
+    std::unique_ptr<redis::Router> publisher_;
+    std::unique_ptr<ShardSubscriptions> shards_;  // a Redis Cluster only
     boost::asio::steady_timer health_timer_;
     SubscriptionTracker tracker_;
     std::vector<Parked> parked_;               // subscribe() calls waiting for the subscriber
@@ -120,6 +140,8 @@ class RedisBus final : public Bus {
     std::chrono::steady_clock::time_point last_echo_;
     std::uint64_t health_token_ = 0;
     bool stopped_ = false;
+    enum class Mode : std::uint8_t { unknown, single, sharded };
+    Mode mode_ = Mode::unknown;
 
     std::atomic<BusHandler*> handler_{nullptr};
     std::atomic<bool> healthy_{false};

@@ -24,6 +24,9 @@ class Commands {
                          bool wait_for_connection = false) = 0;
     // Commands can be sent now (a ready connection; on a cluster, a known slot map too).
     [[nodiscard]] virtual bool ready() const = 0;
+    // Publications go with SPUBLISH, not PUBLISH: a Redis Cluster (sharded pub/sub, so that a
+    // message goes to the shard that owns its channel only). Scripts pick their variant by it.
+    [[nodiscard]] virtual bool sharded_pubsub() const { return false; }
 };
 
 }  // namespace muster::redis

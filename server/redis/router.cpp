@@ -312,8 +312,13 @@ void Router::refresh() {
     }
     Connection* connection = any_ready();
     if (connection == nullptr) {
-        // The next connection that becomes ready asks.
+        // The next connection that becomes ready asks. On a cluster, every master the map
+        // knows is tried: a client that only ever talked to the node that just died (a bus
+        // whose channels all hashed there) must still find the others.
         refresh_again_ = true;
+        if (mode_ == Mode::cluster) {
+            for (const NodeAddress& master : map_.masters()) (void)connection_to(master);
+        }
         return;
     }
     refresh_again_ = false;
@@ -367,6 +372,7 @@ void Router::refreshed(const NodeAddress& from, Result<Reply> reply) {
         }
     }
     if (refresh_again_) schedule_tick();
+    if (on_map_) on_map_();
     // Those waiting for the mode go now; retries go when their pause is over (tick).
     auto waiting = std::move(waiting_);
     waiting_.clear();

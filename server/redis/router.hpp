@@ -64,6 +64,9 @@ class Router final : public Commands {
 
     // Set before start(): a connection became ready (the seed; on a cluster, any master's).
     void on_ready(std::function<void()> fn) { on_ready_ = std::move(fn); }
+    // Set before start(): the mode is known (the first call) or the slot map was read again
+    // (every successful CLUSTER SLOTS after that). The sharded bus re-resolves its channels.
+    void on_map(std::function<void()> fn) { on_map_ = std::move(fn); }
 
     void start();
     // Fails everything pending with UNAVAILABLE and stops every connection.
@@ -77,6 +80,20 @@ class Router final : public Commands {
     [[nodiscard]] std::size_t in_flight() const;
     // The seed said it is a cluster node.
     [[nodiscard]] bool cluster() const { return mode_ == Mode::cluster; }
+    // The seed answered CLUSTER SLOTS (or refused it): cluster() is final.
+    [[nodiscard]] bool mode_known() const { return mode_ != Mode::unknown; }
+    // On a cluster, publications go with SPUBLISH (and scripts use their sharded variant).
+    [[nodiscard]] bool sharded_pubsub() const override { return mode_ == Mode::cluster; }
+    // The master of `slot` as the map says now (cluster mode; nullptr when none or unknown).
+    [[nodiscard]] const NodeAddress* owner(unsigned slot) const {
+        return mode_ == Mode::cluster ? map_.owner(slot) : nullptr;
+    }
+    // Reads the map again soon (at most once per retry_delay); on_map tells when it has.
+    void refresh_map() { request_refresh(); }
+    // A -MOVED that someone else received (the sharded bus): `slot` is at `master` now.
+    void learn_moved(unsigned slot, const NodeAddress& master) {
+        if (mode_ == Mode::cluster) map_.assign(slot, master);
+    }
     // The master connection of `slot` (cluster mode, nullptr when unknown); the seed otherwise.
     // For commands that must follow another on the same connection (WAIT).
     [[nodiscard]] Connection* connection_for_slot(unsigned slot);
@@ -133,6 +150,7 @@ class Router final : public Commands {
     bool ticking_ = false;
     bool stopped_ = false;
     std::function<void()> on_ready_;
+    std::function<void()> on_map_;
     std::map<std::string, clock::time_point> skip_wait_until_;  // by master, after a short WAIT
     metrics::Counter& wait_short_;
     metrics::Counter& moved_;    // -MOVED followed

@@ -1,6 +1,7 @@
 #include "redis/script.hpp"
 
 #include <memory>
+#include <string_view>
 
 #include <openssl/sha.h>
 
@@ -19,7 +20,35 @@ std::string sha1_hex(const std::string& data) {
     return out;
 }
 
-Script::Script(std::string body) : body_(std::move(body)), sha1_(sha1_hex(body_)) {}
+namespace {
+
+// The body with every PUBLISH call made an SPUBLISH one; empty when there is none.
+std::string sharded_variant(const std::string& body) {
+    static constexpr std::string_view plain = "redis.call('PUBLISH',";
+    static constexpr std::string_view sharded = "redis.call('SPUBLISH',";
+    std::string out;
+    std::size_t from = 0;
+    for (auto at = body.find(plain); at != std::string::npos; at = body.find(plain, from)) {
+        out.append(body, from, at - from).append(sharded);
+        from = at + plain.size();
+    }
+    if (from == 0) return {};
+    out.append(body, from, std::string::npos);
+    return out;
+}
+
+}  // namespace
+
+Script::Script(std::string body)
+    : body_(std::move(body))
+    , sha1_(sha1_hex(body_))
+    , sharded_body_(sharded_variant(body_))
+    , sharded_sha1_(sharded_body_.empty() ? std::string() : sha1_hex(sharded_body_)) {}
+
+std::vector<std::string> Script::bodies() const {
+    if (sharded_body_.empty()) return {body_};
+    return {body_, sharded_body_};
+}
 
 void Script::run(Commands& connection, std::vector<std::string> keys, std::vector<std::string> args,
                  ReplyCallback done, bool wait_for_connection) const {
@@ -30,12 +59,13 @@ void Script::run(Commands& connection, std::vector<std::string> keys, std::vecto
     for (auto& key : keys) tail->push_back(std::move(key));
     for (auto& arg : args) tail->push_back(std::move(arg));
 
+    const bool sharded = !sharded_body_.empty() && connection.sharded_pubsub();
     std::vector<std::string> command;
     command.reserve(2 + tail->size());
     command.push_back("EVALSHA");
-    command.push_back(sha1_);
+    command.push_back(sharded ? sharded_sha1_ : sha1_);
     command.insert(command.end(), tail->begin(), tail->end());
-    auto on_reply = [this, &connection, tail, wait_for_connection,
+    auto on_reply = [this, &connection, tail, wait_for_connection, sharded,
                      done = std::move(done)](Result<Reply> reply) mutable {
         if (reply.ok() || reply.status().message().find("NOSCRIPT") == std::string::npos) {
             done(std::move(reply));
@@ -44,7 +74,7 @@ void Script::run(Commands& connection, std::vector<std::string> keys, std::vecto
         std::vector<std::string> eval;
         eval.reserve(2 + tail->size());
         eval.push_back("EVAL");
-        eval.push_back(body_);
+        eval.push_back(sharded ? sharded_body_ : body_);
         for (auto& arg : *tail) eval.push_back(std::move(arg));
         connection.command(std::move(eval), std::move(done), wait_for_connection);
     };

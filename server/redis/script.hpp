@@ -10,12 +10,17 @@
 
 namespace muster::redis {
 
+// A script that publishes (`redis.call('PUBLISH', ...)`) has a sharded variant with SPUBLISH
+// instead, run where Commands::sharded_pubsub() (a Redis Cluster): the channel is in the
+// group's hash tag, so the script's SPUBLISH stays in its own slot as Redis requires.
 class Script {
   public:
     explicit Script(std::string body);
 
     [[nodiscard]] const std::string& body() const { return body_; }
     [[nodiscard]] const std::string& sha1() const { return sha1_; }
+    // Every body to SCRIPT LOAD on a new connection (the sharded variant too, if any).
+    [[nodiscard]] std::vector<std::string> bodies() const;
 
     // Runs the script on `connection` (loop thread; a Connection or a cluster Router). Keys first:
     // every key the script touches must be among them (Redis Cluster routes by them).
@@ -26,6 +31,8 @@ class Script {
   private:
     std::string body_;
     std::string sha1_;
+    std::string sharded_body_;  // empty when the script does not publish
+    std::string sharded_sha1_;
 };
 
 // Lower-case hex SHA1, as SCRIPT LOAD returns it.

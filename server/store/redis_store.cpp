@@ -18,7 +18,7 @@ redis::ConnectionOptions store_connection(const RedisConfig& config, redis::Endp
     options.reconnect_max = std::chrono::milliseconds(config.reconnect_max_ms);
     options.client_name = "muster-store-" + node_id;
     for (const redis::Script* script : redis_scripts::all()) {
-        options.setup.push_back({"SCRIPT", "LOAD", script->body()});
+        for (auto& body : script->bodies()) options.setup.push_back({"SCRIPT", "LOAD", body});
     }
     return options;
 }
