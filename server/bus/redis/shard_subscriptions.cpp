@@ -35,7 +35,10 @@ ShardSubscriptions::ShardSubscriptions(boost::asio::io_context& io, redis::Route
     , resubscribes_(metrics::registry().counter(
           "muster_bus_shard_resubscribes_total",
           "Bus channels subscribed again on a Redis Cluster master after losing their place "
-          "(failover, slot move, lost connection)")) {}
+          "(failover, slot move, lost connection)"))
+    , connected_(metrics::registry().gauge(
+          "muster_bus_shard_connections",
+          "Redis Cluster masters the bus's sharded subscriber is connected to")) {}
 
 ShardSubscriptions::~ShardSubscriptions() {
     stop();
@@ -47,6 +50,7 @@ void ShardSubscriptions::stop() {
     retry_timer_.cancel();
     for (auto& [name, shard] : shards_) shard->close();
     shards_.clear();
+    connected_.set(0);
     std::vector<Waiter> failed;
     for (auto& [name, channel] : channels_) {
         for (auto& waiter : channel.waiters) failed.push_back(std::move(waiter));
@@ -231,6 +235,12 @@ void ShardSubscriptions::close_idle_shards() {
         it->second->close();
         it = shards_.erase(it);
     }
+    count_connected();
+}
+
+void ShardSubscriptions::count_connected() {
+    connected_.set(static_cast<std::int64_t>(std::count_if(
+        shards_.begin(), shards_.end(), [](const auto& shard) { return shard.second->ready(); })));
 }
 
 void ShardSubscriptions::schedule_retry() {
@@ -258,11 +268,13 @@ void ShardSubscriptions::shard_ready(const std::string& key) {
     }
     MUSTER_LOG_INFO("bus") << "sharded subscriber connected to " << key << "; subscribing to "
                            << sent << " channels";
+    count_connected();
     if (handlers_.changed) handlers_.changed();
 }
 
 void ShardSubscriptions::shard_lost(const std::string& key, const std::string& why) {
     shards_.erase(key);
+    count_connected();
     Retry& retry = retry_[key];
     retry.not_before = clock::now() + backoff_.delay(retry.failures, unit_random());
     ++retry.failures;

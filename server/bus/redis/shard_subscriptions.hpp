@@ -44,6 +44,7 @@
 
 namespace muster::metrics {
 class Counter;
+class Gauge;
 }  // namespace muster::metrics
 
 namespace muster::bus {
@@ -121,6 +122,7 @@ class ShardSubscriptions {
     void close_idle_shards();
     void check_reset();
     void schedule_retry();
+    void count_connected();
 
     boost::asio::io_context& io_;
     redis::Router& router_;
@@ -138,6 +140,7 @@ class ShardSubscriptions {
     bool gap_ = false;  // an active channel lost its place: reset once all are active again
     bool stopped_ = false;
     metrics::Counter& resubscribes_;
+    metrics::Gauge& connected_;
 };
 
 }  // namespace muster::bus

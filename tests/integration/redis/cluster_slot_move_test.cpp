@@ -1,11 +1,13 @@
 // A group's slot moves to another master of the Redis Cluster while the group chats (the way
 // `redis-cli --cluster reshard` moves it: IMPORTING/MIGRATING, MIGRATE of its keys, then
 // SETSLOT NODE): the nodes follow -ASK, -TRYAGAIN and -MOVED by themselves, every publish is
-// acknowledged once, and subscribers get every event in order.
+// acknowledged once, and subscribers get every event in order; the bus's sharded subscription
+// follows the slot to its new master.
 
 #include <map>
 
 #include "cluster_fixture.hpp"
+#include "redis/keys.hpp"
 
 namespace muster::test {
 namespace {
@@ -119,10 +121,24 @@ TEST_F(ClusterSlotMoveTest, a_groups_slot_moved_to_another_master_mid_chat_loses
         ASSERT_EQ(event.seq(), seq);
         EXPECT_EQ(event.chat().text(), text_of[seq]);
     }
+    // The bus followed the slot (sharded pub/sub): node 1's subscription is on the new owner
+    // and no longer on the old one, and a message after the move reaches sue live.
+    const std::string channel = redis::Keys(key_prefix_).group_channel("mv");
+    auto shard_subscribers = [&](std::size_t master) -> std::int64_t {
+        const auto r = cluster_->call(master, {"PUBSUB", "SHARDNUMSUB", channel});
+        return r && r->elements.size() == 2 ? r->elements[1].integer : -1;
+    };
+    EXPECT_TRUE(poll_until([&] {
+                    return shard_subscribers(*to) == 1 && shard_subscribers(*from) == 0;
+                }).has_value())
+        << "subscribers on the new owner: " << shard_subscribers(*to)
+        << ", on the old one: " << shard_subscribers(*from);
+    auto marker_client = TestClient::connect(node(0), "pat");
+    EXPECT_EQ(sue.next_log_event().seq(), marker_client.publish("mv", "marker").seq());
     // Reads of the moved group work on both nodes: a resume from the start replays it all.
     auto again = TestClient::connect(node(0), "sue");
     const auto reply = again.subscribe("mv", 0);
-    EXPECT_EQ(reply.latest_seq(), static_cast<std::uint64_t>(count));
+    EXPECT_EQ(reply.latest_seq(), static_cast<std::uint64_t>(count) + 1);
 }
 
 }  // namespace
