@@ -25,6 +25,7 @@
 // Lifetime: shared (the pending async operations hold it); the owner drops its pointer at will.
 // Memory: what is written waits in one buffer, bounded by the commands the owner sends (one
 // per channel it subscribes); a reply is read into hiredis' buffer, then copied once.
+// Tested against a scripted server in tests/unit/bus/shard_subscriber_test.cpp.
 
 #include <chrono>
 #include <cstdint>
