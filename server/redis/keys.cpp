@@ -113,20 +113,40 @@ std::string Keys::duty_calls_in(std::string_view group) const {
     return group_tag(group) + ":duty_calls";
 }
 
+std::string Keys::duty_out(std::string_view group, std::string_view call) const {
+    return join(group_tag(group), ":duty_out:", call);
+}
+
+std::string Keys::duty_pending_in(std::string_view group) const {
+    return group_tag(group) + ":duty_pending";
+}
+
+std::string Keys::duty_active_in(std::string_view group) const {
+    return group_tag(group) + ":duty_active";
+}
+
+std::string Keys::duty_states_in(std::string_view group) const {
+    return group_tag(group) + ":duty_states";
+}
+
+std::string Keys::duty_fanned_in(std::string_view group) const {
+    return group_tag(group) + ":duty_fanned";
+}
+
 std::string Keys::duty_index() const {
     return prefix_ + ":{duty}:calls";
 }
 
-std::string Keys::duty_all() const {
-    return prefix_ + ":{duty}:all";
+std::string Keys::duty_groups() const {
+    return prefix_ + ":{duty}:groups";
 }
 
-std::string Keys::duty_active() const {
-    return prefix_ + ":{duty}:active";
+std::string Keys::duty_pushed() const {
+    return prefix_ + ":{push}:duty_pushed";
 }
 
-std::string Keys::duty_states() const {
-    return prefix_ + ":{duty}:states";
+std::string Keys::duty_legacy(std::string_view index) const {
+    return join(prefix_, ":{duty}:", index);
 }
 
 std::string Keys::meeting(std::string_view group, std::string_view meeting) const {

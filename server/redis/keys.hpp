@@ -27,22 +27,32 @@
 //   <p>:{u:<user>}:nodes                 zset    node scored by expiry: where the user is connected
 //   <p>:nodes                            zset    node process scored by expiry: which are alive
 //
-// Redis Cluster runs a script only when all its keys are in one slot. The log, directory,
-// presence, push, device, sign-in and meeting scripts keep to one tag each (a meeting's record
-// scripts to its group's, its index scripts to {meetings}). Duty calls do not yet: a call's
-// swap takes its group's keys with the {duty} indexes, the {push} outbox and, for a subtree
-// call, other groups' logs (docs/ARCHITECTURE.md says what is left to do).
+// Redis Cluster runs a script only when all its keys are in one slot, and every script here
+// keeps to one tag: the log, directory, presence, push, device, sign-in and meeting scripts to
+// theirs (a meeting's record scripts to its group's, its index scripts to {meetings}); a duty
+// call's decision to its group's, its fan-out to each other target group's and {push}.
 // Duty calls: a call's keys share its group's tag (the group it was created in), so that the
 // decision and the event in that group are one slot.
 //   <p>:{g:<group>}:duty:<call>          hash    record (StoredDutyCall), version, seq (of
 //                                                the announcement), seq:<user> (of the update
-//                                                that recorded the user's answer)
+//                                                that recorded the user's answer), fan and
+//                                                pushfan (the last update numbers given)
+//   <p>:{g:<group>}:duty_out:<call>      hash    update number -> StoredDutyFanout still to
+//                                                carry to the other groups and {push}
+//   <p>:{g:<group>}:duty_pending         zset    calls of the group with a fan-out left
+//   <p>:{g:<group>}:duty_active          zset    calls of the group whose timers are not
+//                                                done, by deadline
 //   <p>:{g:<group>}:duty_calls           zset    call ids sent to the group, by created_at
+//   <p>:{g:<group>}:duty_states          hash    call -> state, for the group's listings
+//   <p>:{g:<group>}:duty_fanned          hash    call -> the last of its updates appended here
+//                                                (another group's call)
 //   <p>:{duty}:calls                     hash    call -> its target groups, "\n"-joined (the
-//                                                call's group first): where its keys are
-//   <p>:{duty}:all                       zset    every call id by created_at
-//   <p>:{duty}:active                    zset    call ids whose timers are not done, by deadline
-//   <p>:{duty}:states                    hash    call -> state (listings filter by it)
+//                                                call's group first): where its keys are; a
+//                                                create claims the id here first
+//   <p>:{duty}:groups                    set     groups that calls were created in
+//   <p>:{push}:duty_pushed               hash    call -> the last of its push updates recorded
+//   <p>:{duty}:states, :active, :all     the single-Redis layout before these, adopted into
+//                                        the groups' indexes once and deleted (duty_legacy)
 // Meetings (the record under its group's tag):
 //   <p>:{g:<group>}:meeting:<id>         hash    record (MeetingRecord), version, phase
 //   <p>:{g:<group>}:meeting:<id>:attendance list MeetingInterval, in the order they closed
@@ -108,10 +118,15 @@ class Keys {
     // Duty calls.
     [[nodiscard]] std::string duty_call(std::string_view group, std::string_view call) const;
     [[nodiscard]] std::string duty_calls_in(std::string_view group) const;
+    [[nodiscard]] std::string duty_out(std::string_view group, std::string_view call) const;
+    [[nodiscard]] std::string duty_pending_in(std::string_view group) const;
+    [[nodiscard]] std::string duty_active_in(std::string_view group) const;
+    [[nodiscard]] std::string duty_states_in(std::string_view group) const;
+    [[nodiscard]] std::string duty_fanned_in(std::string_view group) const;
     [[nodiscard]] std::string duty_index() const;
-    [[nodiscard]] std::string duty_all() const;
-    [[nodiscard]] std::string duty_active() const;
-    [[nodiscard]] std::string duty_states() const;
+    [[nodiscard]] std::string duty_groups() const;
+    [[nodiscard]] std::string duty_pushed() const;
+    [[nodiscard]] std::string duty_legacy(std::string_view index) const;  // states, active, all
 
     // Meetings.
     [[nodiscard]] std::string meeting(std::string_view group, std::string_view meeting) const;

@@ -9,8 +9,12 @@
 // logs come in the order of the decisions. The store holds no duty rule of its own.
 //   SQLite (store/sqlite/sqlite_duty_store.hpp): the rule runs inside the writer's transaction.
 //   Redis (store/redis/redis_duty_store.hpp): read the record, its version and the audience;
-//   run the rule; write with the generic version-checked swap, which appends the events in the
-//   same script; on a lost swap, read and run the rule again.
+//   run the rule; write with the generic version-checked swap in the call's slot (the record,
+//   the events of the call's own group, and the rest of the decision kept beside it); on a
+//   lost swap, read and run the rule again. The rest (other target groups' events, push
+//   intents) is then carried by a second step that is idempotent and, when it fails, completed
+//   by the call's next change or the timers' sweep: each once and in the decisions' order,
+//   possibly after the answer.
 //
 // The audience of a call is the stored members of its target groups (the group and, with
 // include_subgroups, its subtree), read with the record (see docs/ARCHITECTURE.md for why

@@ -8,6 +8,7 @@
 
 #include "core/log.hpp"
 #include "store/push_outbox_metrics.hpp"
+#include "store/redis/duty_fanout_scripts.hpp"
 #include "store/redis/record_scripts.hpp"
 #include "store/redis_gather.hpp"
 
@@ -88,6 +89,10 @@ Result<RedisDutyStore::Read> parse_call(const redis::Reply& flat, const std::str
             out.version = value;
         } else if (field == "seq") {
             call_seq = to_seq(value);
+        } else if (field == "fan") {
+            out.fan = to_seq(value);
+        } else if (field == "pushfan") {
+            out.pushfan = to_seq(value);
         } else if (field.rfind("seq:", 0) == 0) {
             answer_seqs[field.substr(4)] = to_seq(value);
         }
@@ -108,7 +113,7 @@ Result<RedisDutyStore::Read> parse_call(const redis::Reply& flat, const std::str
 
 RedisDutyStore::RedisDutyStore(redis::Client& client, const redis::Keys& keys, LogConfig log,
                                PushOutboxLimits push)
-    : client_(client), keys_(keys), log_(log), push_(push) {
+    : client_(client), keys_(keys), log_(log), push_(push), fanout_(client, keys, log, push) {
     RecordSwap::register_metrics();
     push_outbox_metrics::enqueued_total();
 }
@@ -157,19 +162,16 @@ void RedisDutyStore::locate(const std::string& call_id, Done<Targets> done) {
 
 void RedisDutyStore::read_call(const std::string& call_id, const Targets& targets, bool audience,
                                Done<Read> done) {
-    std::vector<std::string> keys{keys_.duty_call(targets->front(), call_id)};
-    if (audience) {
-        for (const auto& group : *targets) keys.push_back(keys_.members(group));
-    }
+    const std::string& group = targets->front();
     client_.run(
-        redis_scripts::hashes_read(), std::move(keys), {"1"},
-        [call_id, targets, audience, done = std::move(done)](Result<redis::Reply> reply) {
+        redis_scripts::hashes_read(),
+        {keys_.duty_call(group, call_id), keys_.duty_out(group, call_id)}, {"1"},
+        [this, call_id, targets, audience, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
                 return;
             }
-            const std::size_t expected = 1 + (audience ? targets->size() : 0);
-            if (!reply->is_array() || reply->elements.size() != expected) {
+            if (!reply->is_array() || reply->elements.size() != 2) {
                 done(malformed("hashes_read"));
                 return;
             }
@@ -179,14 +181,47 @@ void RedisDutyStore::read_call(const std::string& call_id, const Targets& target
                 done(read.status());
                 return;
             }
-            for (std::size_t i = 1; i < expected; ++i) {
-                GroupMembers members{(*targets)[i - 1], {}};
+            read->pending = !reply->elements[1].elements.empty();
+            if (!audience) {
+                done(std::move(*read));
+                return;
+            }
+            auto shared = std::make_shared<Read>(std::move(*read));
+            read_audience(targets, [shared, done](Result<Audience> members) {
+                if (!members) {
+                    done(members.status());
+                    return;
+                }
+                shared->audience = std::move(*members);
+                done(std::move(*shared));
+            });
+        },
+        wait_for_connection);
+}
+
+void RedisDutyStore::read_audience(const Targets& targets, Done<Audience> done) {
+    std::vector<std::string> keys;
+    for (const auto& group : *targets) keys.push_back(keys_.members(group));
+    client_.run(
+        redis_scripts::hashes_read(), std::move(keys), {"0"},
+        [targets, done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            if (!reply->is_array() || reply->elements.size() != targets->size()) {
+                done(malformed("hashes_read"));
+                return;
+            }
+            Audience audience;
+            for (std::size_t i = 0; i < targets->size(); ++i) {
+                GroupMembers members{(*targets)[i], {}};
                 for (auto& user : reply->elements[i].elements)
                     members.users.push_back(std::move(user.str));
                 std::sort(members.users.begin(), members.users.end());
-                read->audience.push_back(std::move(members));
+                audience.push_back(std::move(members));
             }
-            done(std::move(*read));
+            done(std::move(audience));
         },
         wait_for_connection);
 }
@@ -249,9 +284,15 @@ void RedisDutyStore::decide(const std::string& call_id, const Targets& targets, 
             finish(call_id, read.status());
             return;
         }
+        const Targets& creating = queues_[call_id].front().create;
         const bool found = !read->record.call().call_id().empty();
-        if (exists && !found && !queues_[call_id].front().create) {
+        if (exists && !found && !creating) {
             finish(call_id, no_such_call(call_id));
+            return;
+        }
+        if (exists && !found && *creating != *targets) {
+            // Claimed by another create, whose record is not written yet.
+            finish(call_id, Status(errc::conflict, "duty call " + call_id + " exists already"));
             return;
         }
         DutyApplied applied;
@@ -264,84 +305,198 @@ void RedisDutyStore::decide(const std::string& call_id, const Targets& targets, 
         applied.outcome = std::move(*outcome);
         if (!applied.outcome.write && applied.outcome.appends.empty() &&
             applied.outcome.push.empty()) {
-            finish(call_id, std::move(applied));
+            // Nothing to write; what an earlier change left to carry goes on now.
+            if (read->pending) {
+                carry_then_finish(call_id, targets, 0, std::move(applied));
+            } else {
+                finish(call_id, std::move(applied));
+            }
             return;
         }
-
-        const StoredDutyCall& record = applied.record;
-        RecordSwap swap;
-        swap.retention_events = log_.retention_events;
-        swap.max_intents = push_.max_intents;
-        swap.records.push_back({keys_.duty_call(targets->front(), call_id),
-                                found ? read->version : std::string(), record.SerializeAsString()});
-        if (!found) {
-            // A new call: where it is (unique: one call per id), and its listings.
-            const std::string created = std::to_string(record.call().created_at_ms());
-            swap.indexes.push_back({keys_.duty_index(), 'n', call_id, join_lines(*targets)});
-            swap.indexes.push_back({keys_.duty_all(), 'z', call_id, created});
-            for (const auto& group : *targets)
-                swap.indexes.push_back({keys_.duty_calls_in(group), 'z', call_id, created});
+        if (found) {
+            swap(call_id, targets, attempt, std::move(*read), std::move(applied));
+            return;
         }
-        swap.indexes.push_back({keys_.duty_states(), 'h', call_id,
-                                std::to_string(static_cast<int>(record.call().state()))});
-        if (record.timers_done()) {
-            swap.indexes.push_back({keys_.duty_active(), 'r', call_id, {}});
-        } else {
-            swap.indexes.push_back(
-                {keys_.duty_active(), 'z', call_id, std::to_string(record.call().deadline_ms())});
-        }
-        for (const auto& append : applied.outcome.appends) {
-            std::string field;
-            if (append.announcement) field = "seq";
-            if (!append.answer_of.empty()) field = "seq:" + append.answer_of;
-            swap.events.push_back({append.event.group(), append.event.SerializeAsString(),
-                                   append.event.time_ms(), std::move(field)});
-        }
-        swap.pushes = applied.outcome.push.intents();
-
-        std::move(swap).run(
-            client_, keys_,
-            [this, call_id, targets, attempt, found,
-             applied = std::move(applied)](Result<RecordSwap::Outcome> swapped) mutable {
-                using Kind = RecordSwap::Outcome::Kind;
-                if (!swapped) {
-                    finish(call_id, swapped.status());
-                    return;
-                }
-                if (swapped->kind == Kind::changed || swapped->kind == Kind::taken) {
-                    // Another node changed (or created) it since it was read:
-                    // the rule runs again on what is there now.
-                    this->attempt(call_id, attempt + 1);
-                    return;
-                }
-                auto& appends = applied.outcome.appends;
-                if (swapped->kind == Kind::no_group) {
-                    const std::size_t k = swapped->index;
-                    finish(call_id,
-                           Status{errc::not_found,
-                                  "no such group: " + (k < appends.size() ? appends[k].event.group()
-                                                                          : std::string("?"))});
-                    return;
-                }
-                for (std::size_t i = 0; i < appends.size() && i < swapped->seqs.size(); ++i) {
-                    auto& append = appends[i];
-                    append.seq = swapped->seqs[i];
-                    if (append.announcement) applied.record.set_seq(append.seq);
-                    if (append.answer_of.empty()) continue;
-                    for (auto& a : *applied.record.mutable_answers()) {
-                        if (a.user() == append.answer_of) a.set_seq(append.seq);
-                    }
-                }
-                if (!found) remember(call_id, targets);
-                push_outbox_metrics::enqueued_total().inc(applied.outcome.push.users.size());
-                if (swapped->dropped > 0) {
-                    push_outbox_metrics::dropped_total().inc(swapped->dropped);
-                    MUSTER_LOG_WARN("push") << "outbox retention dropped " << swapped->dropped
-                                            << " undelivered push intents";
-                }
-                finish(call_id, std::move(applied));
-            });
+        claim(call_id, targets,
+              [this, call_id, targets, attempt, read = std::move(*read),
+               applied = std::move(applied)](Result<bool> claimed) mutable {
+                  if (!claimed) {
+                      finish(call_id, claimed.status());
+                  } else if (!*claimed) {
+                      finish(call_id,
+                             Status(errc::conflict, "duty call " + call_id + " exists already"));
+                  } else {
+                      swap(call_id, targets, attempt, std::move(read), std::move(applied));
+                  }
+              });
     });
+}
+
+void RedisDutyStore::claim(const std::string& call_id, const Targets& targets, Done<bool> done) {
+    // The call's own group is checked by the swap (its announcement is appended there).
+    auto others = std::make_shared<std::vector<std::string>>(targets->begin() + 1, targets->end());
+    gather<bool>(
+        others->size(),
+        [this, others](std::size_t i, const Done<bool>& one) {
+            client_.command({"EXISTS", keys_.seq((*others)[i])}, [one](Result<redis::Reply> reply) {
+                if (!reply) {
+                    one(reply.status());
+                    return;
+                }
+                std::int64_t n = 0;
+                redis::as_integer(*reply, n);
+                one(n > 0);
+            });
+        },
+        [this, call_id, targets, others, done = std::move(done)](Result<std::vector<bool>> exist) {
+            if (!exist) {
+                done(exist.status());
+                return;
+            }
+            for (std::size_t i = 0; i < exist->size(); ++i) {
+                if (!(*exist)[i]) {
+                    done(Status{errc::not_found, "no such group: " + (*others)[i]});
+                    return;
+                }
+            }
+            client_.run(
+                redis_scripts::duty_claim(), {keys_.duty_index(), keys_.duty_groups()},
+                {call_id, join_lines(*targets), targets->front()},
+                [done](Result<redis::Reply> reply) {
+                    if (!reply) {
+                        done(reply.status());
+                        return;
+                    }
+                    // 1: ours; the targets of another create otherwise.
+                    done(reply->is_integer() && reply->integer == 1);
+                },
+                true);
+        });
+}
+
+void RedisDutyStore::swap(const std::string& call_id, const Targets& targets, int attempt,
+                          Read read, DutyApplied applied) {
+    const std::string& group = targets->front();
+    const bool found = !read.record.call().call_id().empty();
+    const StoredDutyCall& record = applied.record;
+    RecordSwap change;
+    change.retention_events = log_.retention_events;
+    change.max_intents = push_.max_intents;
+    const std::string call_key = keys_.duty_call(group, call_id);
+    change.records.push_back(
+        {call_key, found ? read.version : std::string(), record.SerializeAsString()});
+    if (!found) {
+        change.indexes.push_back({keys_.duty_calls_in(group), 'z', call_id,
+                                  std::to_string(record.call().created_at_ms())});
+    }
+    change.indexes.push_back({keys_.duty_states_in(group), 'h', call_id,
+                              std::to_string(static_cast<int>(record.call().state()))});
+    if (record.timers_done()) {
+        change.indexes.push_back({keys_.duty_active_in(group), 'r', call_id, {}});
+    } else {
+        change.indexes.push_back({keys_.duty_active_in(group), 'z', call_id,
+                                  std::to_string(record.call().deadline_ms())});
+    }
+    // The call's own group's events now; the rest numbered and kept for the second step.
+    v1::StoredDutyFanout carried;
+    for (const auto& append : applied.outcome.appends) {
+        if (append.event.group() != group) {
+            *carried.add_events() = append.event;
+            continue;
+        }
+        std::string field;
+        if (append.announcement) field = "seq";
+        if (!append.answer_of.empty()) field = "seq:" + append.answer_of;
+        change.events.push_back({append.event.group(), append.event.SerializeAsString(),
+                                 append.event.time_ms(), std::move(field)});
+    }
+    std::uint64_t number = 0;
+    const push::PushFanout& pushed = applied.outcome.push;
+    if (targets->size() > 1 || !pushed.empty()) {
+        number = read.fan + 1;
+        carried.set_number(number);
+        carried.set_state(record.call().state());
+        carried.set_created_at_ms(record.call().created_at_ms());
+        change.indexes.push_back({call_key, 'h', "fan", std::to_string(number)});
+        if (!pushed.empty()) {
+            carried.set_push_number(read.pushfan + 1);
+            change.indexes.push_back(
+                {call_key, 'h', "pushfan", std::to_string(carried.push_number())});
+            auto* notification = carried.mutable_push();
+            notification->set_title(pushed.notification.title);
+            notification->set_body(pushed.notification.body);
+            notification->set_data_json(pushed.notification.data_json);
+            notification->set_created_ms(pushed.notification.created_ms);
+            for (const auto& user : pushed.users) carried.add_push_users(user);
+        }
+        change.indexes.push_back({keys_.duty_out(group, call_id), 'h', std::to_string(number),
+                                  carried.SerializeAsString()});
+        change.indexes.push_back(
+            {keys_.duty_pending_in(group), 'z', call_id, std::to_string(number)});
+    }
+    const bool pending = read.pending || number > 0;
+
+    std::move(change).run(
+        client_, keys_,
+        [this, call_id, targets, attempt, found, number, pending,
+         applied = std::move(applied)](Result<RecordSwap::Outcome> swapped) mutable {
+            using Kind = RecordSwap::Outcome::Kind;
+            if (!swapped) {
+                finish(call_id, swapped.status());
+                return;
+            }
+            if (swapped->kind == Kind::changed || swapped->kind == Kind::taken) {
+                // Another node changed (or created) it since it was read:
+                // the rule runs again on what is there now.
+                this->attempt(call_id, attempt + 1);
+                return;
+            }
+            auto& appends = applied.outcome.appends;
+            const std::string& own = targets->front();
+            if (swapped->kind == Kind::no_group) {
+                finish(call_id, Status{errc::not_found, "no such group: " + own});
+                return;
+            }
+            std::size_t next = 0;
+            for (auto& append : appends) {
+                if (append.event.group() != own || next >= swapped->seqs.size()) continue;
+                append.seq = swapped->seqs[next++];
+                if (append.announcement) applied.record.set_seq(append.seq);
+                if (append.answer_of.empty()) continue;
+                for (auto& a : *applied.record.mutable_answers()) {
+                    if (a.user() == append.answer_of) a.set_seq(append.seq);
+                }
+            }
+            if (!found) remember(call_id, targets);
+            if (pending) {
+                carry_then_finish(call_id, targets, number, std::move(applied));
+            } else {
+                finish(call_id, std::move(applied));
+            }
+        });
+}
+
+void RedisDutyStore::carry_then_finish(const std::string& call_id, const Targets& targets,
+                                       std::uint64_t number, DutyApplied applied) {
+    fanout_.complete(call_id, targets,
+                     [this, call_id, targets, number, applied = std::move(applied)](
+                         Result<RedisDutyFanout::Carried> carried) mutable {
+                         // A failure is logged there and left to the next carrier: the change
+                         // itself is decided and stored.
+                         if (carried && number > 0) {
+                             const auto found = carried->find(number);
+                             if (found != carried->end()) {
+                                 std::size_t next = 0;
+                                 for (auto& append : applied.outcome.appends) {
+                                     if (append.event.group() == targets->front()) continue;
+                                     if (next < found->second.size())
+                                         append.seq = found->second[next];
+                                     ++next;
+                                 }
+                             }
+                         }
+                         finish(call_id, std::move(applied));
+                     });
 }
 
 void RedisDutyStore::finish(const std::string& call_id, Result<DutyApplied> result) {
@@ -422,123 +577,6 @@ void RedisDutyStore::find(std::string call_id, Done<v1::DutyCall> done) {
             }
         });
     });
-}
-
-void RedisDutyStore::list(DutyListQuery query, Done<std::vector<DutySnapshot>> done) {
-    std::vector<std::string> keys{keys_.duty_states()};
-    if (query.groups.empty()) {
-        keys.push_back(keys_.duty_all());
-    } else {
-        for (const auto& group : query.groups) keys.push_back(keys_.duty_calls_in(group));
-    }
-    const std::uint32_t limit = query.limit;
-    std::string state = query.state == v1::DutyCall::STATE_UNSPECIFIED
-                            ? std::string()
-                            : std::to_string(static_cast<int>(query.state));
-    client_.run(
-        redis_scripts::index_newest(), std::move(keys), {std::move(state), std::to_string(limit)},
-        [this, limit, done = std::move(done)](Result<redis::Reply> reply) {
-            if (!reply) {
-                done(reply.status());
-                return;
-            }
-            // (created_at_ms, call_id) of the newest `limit` calls of each group, merged.
-            std::vector<std::pair<std::int64_t, std::string>> found;
-            for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
-                std::int64_t created = 0;
-                redis::as_integer(reply->elements[i + 1], created);
-                found.emplace_back(created, reply->elements[i].str);
-            }
-            std::sort(found.begin(), found.end(), std::greater<>());
-            found.erase(std::unique(found.begin(), found.end()), found.end());
-            if (found.size() > limit) found.resize(limit);
-            auto ids = std::make_shared<std::vector<std::string>>();
-            for (auto& [created, id] : found) ids->push_back(std::move(id));
-            read_all(ids, true, [done](Result<std::vector<Read>> reads) {
-                if (!reads) {
-                    done(reads.status());
-                    return;
-                }
-                std::vector<DutySnapshot> out;
-                for (auto& read : *reads) {
-                    DutySnapshot snapshot;
-                    snapshot.record = std::move(read.record);
-                    snapshot.audience = std::move(read.audience);
-                    out.push_back(std::move(snapshot));
-                }
-                done(std::move(out));
-            });
-        },
-        wait_for_connection);
-}
-
-void RedisDutyStore::list_active(Done<std::vector<DutyTimerState>> done) {
-    client_.command(
-        {"ZRANGE", keys_.duty_active(), "0", "-1"},
-        [this, done = std::move(done)](Result<redis::Reply> reply) {
-            if (!reply) {
-                done(reply.status());
-                return;
-            }
-            auto ids = std::make_shared<std::vector<std::string>>();
-            for (auto& id : reply->elements) ids->push_back(std::move(id.str));
-            read_all(ids, false, [done](Result<std::vector<Read>> reads) {
-                if (!reads) {
-                    done(reads.status());
-                    return;
-                }
-                std::vector<DutyTimerState> out;
-                for (const auto& read : *reads) {
-                    if (!read.record.timers_done())
-                        out.push_back(features::duty::timer_state(read.record));
-                }
-                std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-                    return a.deadline_ms < b.deadline_ms;
-                });
-                done(std::move(out));
-            });
-        },
-        wait_for_connection);
-}
-
-void RedisDutyStore::read_all(std::shared_ptr<std::vector<std::string>> ids, bool audience,
-                              Done<std::vector<Read>> done) {
-    gather<std::optional<Read>>(
-        ids->size(),
-        [this, ids, audience](std::size_t i, const Done<std::optional<Read>>& one) {
-            const std::string& id = (*ids)[i];
-            locate(id, [this, id, audience, one](Result<Targets> targets) {
-                if (!targets) {
-                    // Gone meanwhile: listed no more.
-                    if (targets.status().code() == errc::not_found) {
-                        one(std::optional<Read>{});
-                    } else {
-                        one(targets.status());
-                    }
-                    return;
-                }
-                read_call(id, *targets, audience, [one](Result<Read> read) {
-                    if (!read) {
-                        one(read.status());
-                    } else if (read->record.call().call_id().empty()) {
-                        one(std::optional<Read>{});
-                    } else {
-                        one(std::optional<Read>(std::move(*read)));
-                    }
-                });
-            });
-        },
-        [done = std::move(done)](Result<std::vector<std::optional<Read>>> reads) {
-            if (!reads) {
-                done(reads.status());
-                return;
-            }
-            std::vector<Read> out;
-            for (auto& read : *reads) {
-                if (read) out.push_back(std::move(*read));
-            }
-            done(std::move(out));
-        });
 }
 
 void RedisDutyStore::audience(std::vector<std::string> groups,

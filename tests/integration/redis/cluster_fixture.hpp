@@ -95,10 +95,11 @@ class ClusterTest : public testing::Test {
     }
     ServerProcess& node(std::size_t i) { return *nodes_.at(i); }
 
-    // Made through node 0; returns once every node's cached tree has the group (the others
-    // hear of it through a control message on the bus, a moment later).
-    void group_with(const std::string& group, const std::vector<std::string>& members) {
-        create_group(node(0), group);
+    // Made through node 0 (under `parent`, if any); returns once every node's cached tree has
+    // the group (the others hear of it through a control message on the bus, a moment later).
+    void group_with(const std::string& group, const std::vector<std::string>& members,
+                    const std::string& parent = {}) {
+        create_group(node(0), group, {}, parent);
         for (const auto& user : members) add_member(node(0), group, user);
         for (std::size_t i = 0; i < nodes_.size(); ++i) {
             const auto known = poll_until([&] {

@@ -20,6 +20,7 @@
 #include "store/redis_push_outbox.hpp"
 #include "store/redis_store.hpp"
 #include "support/redis_process.hpp"
+#include "support/resp_client.hpp"
 
 namespace muster::store {
 namespace {
@@ -237,6 +238,79 @@ TEST_F(RedisFeatureStoresTest, duty_rules_run_on_two_nodes_at_once_decide_once) 
     int reminder_events = 0;
     for (const auto& event : logged) reminder_events += event.has_duty_reminder() ? 1 : 0;
     EXPECT_EQ(reminder_events, 1);
+}
+
+TEST_F(RedisFeatureStoresTest, duty_indexes_of_the_one_redis_layout_are_adopted_per_group) {
+    // A call to groups a and b, its indexes then put back as the layout before the cluster had
+    // them ({duty}:states, :active, :all): a node that starts (its first list_active) moves them
+    // into the groups' indexes and deletes the old keys; the timers and listings find the call.
+    group("a", {"v1"});
+    group("b", {"v2"});
+    features::duty::DutyCreation creation;
+    auto& call = creation.call;
+    call.set_call_id("dc_old");
+    call.set_group("a");
+    call.set_title("old call");
+    call.set_slots(1);
+    call.set_deadline_ms(t0 + 3'600'000);
+    call.set_created_by("coord");
+    call.set_created_at_ms(t0);
+    call.add_target_groups("a");
+    call.add_target_groups("b");
+    {
+        RedisDutyStore before(store().client(), store().keys(), config_.log, PushOutboxLimits{});
+        ASSERT_TRUE(wait_for<features::duty::DutyApplied>([&](Done<features::duty::DutyApplied> d) {
+                        before.create("dc_old", {"a", "b"}, features::duty::create_rule(creation),
+                                      std::move(d));
+                    }).ok());
+    }
+    const auto& keys = store().keys();
+    test::RespClient redis(redis_.port());
+    for (const auto& key : {keys.duty_states_in("a"), keys.duty_states_in("b"),
+                            keys.duty_active_in("a"), keys.duty_groups()}) {
+        ASSERT_TRUE(redis.call({"DEL", key}).has_value());
+    }
+    const std::string open = std::to_string(static_cast<int>(v1::DutyCall::OPEN));
+    ASSERT_TRUE(redis.call({"HSET", keys.duty_legacy("states"), "dc_old", open}).has_value());
+    ASSERT_TRUE(
+        redis.call({"ZADD", keys.duty_legacy("active"), std::to_string(t0 + 3'600'000), "dc_old"})
+            .has_value());
+    ASSERT_TRUE(
+        redis.call({"ZADD", keys.duty_legacy("all"), std::to_string(t0), "dc_old"}).has_value());
+
+    RedisDutyStore after(store().client(), store().keys(), config_.log, PushOutboxLimits{});
+    auto active = wait_for<std::vector<features::duty::DutyTimerState>>(
+        [&](Done<std::vector<features::duty::DutyTimerState>> d) {
+            after.list_active(std::move(d));
+        });
+    ASSERT_TRUE(active.ok()) << active.status().message();
+    ASSERT_EQ(active->size(), 1U);
+    EXPECT_EQ(active->front().call_id, "dc_old");
+    EXPECT_EQ(active->front().deadline_ms, t0 + 3'600'000);
+    for (const char* old : {"states", "active", "all"}) {
+        const auto exists = redis.call({"EXISTS", keys.duty_legacy(old)});
+        ASSERT_TRUE(exists.has_value());
+        EXPECT_EQ(exists->integer, 0) << old;
+    }
+    for (const char* group : {"a", "b"}) {
+        features::duty::DutyListQuery query;
+        query.groups = {group};
+        query.state = v1::DutyCall::OPEN;
+        auto listed = wait_for<std::vector<features::duty::DutySnapshot>>(
+            [&](Done<std::vector<features::duty::DutySnapshot>> d) {
+                after.list(query, std::move(d));
+            });
+        ASSERT_TRUE(listed.ok()) << listed.status().message();
+        ASSERT_EQ(listed->size(), 1U) << group;
+        EXPECT_EQ(listed->front().record.call().call_id(), "dc_old");
+    }
+    features::duty::DutyListQuery every;
+    auto all = wait_for<std::vector<features::duty::DutySnapshot>>(
+        [&](Done<std::vector<features::duty::DutySnapshot>> d) {
+            after.list(every, std::move(d));
+        });
+    ASSERT_TRUE(all.ok()) << all.status().message();
+    EXPECT_EQ(all->size(), 1U);
 }
 
 TEST_F(RedisFeatureStoresTest, meeting_changes_from_two_nodes_at_once_all_land_in_order) {
