@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "store/push_outbox_metrics.hpp"
 #include "store/redis/duty_fanout_scripts.hpp"
 #include "store/redis_gather.hpp"
@@ -16,6 +17,14 @@ namespace {
 
 // Kept updates are read after reconnects too (the sweep, a node that starts).
 constexpr bool wait_for_connection = true;
+
+metrics::Counter& carry_failures_total() {
+    static auto& counter = metrics::registry().counter(
+        "muster_duty_carry_failures_total",
+        "Duty-call updates decided but not yet carried to every target group and the push "
+        "outbox (a step failed; the call's next change, the sweep or a start completes it)");
+    return counter;
+}
 
 std::uint64_t reply_code(const redis::Reply& reply, std::int64_t& code) {
     code = 0;
@@ -39,7 +48,9 @@ struct RedisDutyFanout::Run {
 
 RedisDutyFanout::RedisDutyFanout(redis::Client& client, const redis::Keys& keys, LogConfig log,
                                  PushOutboxLimits push)
-    : client_(client), keys_(keys), log_(log), push_(push) {}
+    : client_(client), keys_(keys), log_(log), push_(push) {
+    carry_failures_total();
+}
 
 void RedisDutyFanout::complete(const std::string& call_id, const Targets& targets,
                                Done<Carried> done) {
@@ -71,6 +82,7 @@ void RedisDutyFanout::complete(const std::string& call_id, const Targets& target
 }
 
 void RedisDutyFanout::fail(const std::shared_ptr<Run>& run, Status status) {
+    carry_failures_total().inc();
     MUSTER_LOG_WARN("duty") << "duty call " << run->call_id
                             << ": an update is not carried to every group yet (retried by the "
                                "next change or the sweep): "

@@ -178,6 +178,14 @@ class DutyAcrossNodesTest : public TopologyTest {
         return out;
     }
 
+    // A counter of a node's /metrics (0 when not listed).
+    static std::uint64_t counter(const ServerProcess& server, const std::string& name) {
+        const std::string metrics = http_call(server, "GET", "/metrics").body;
+        const auto at = metrics.find("\n" + name + " ");
+        if (at == std::string::npos) return 0;
+        return std::stoull(metrics.substr(at + name.size() + 2));
+    }
+
     // The push intents waiting for `user` (GET /api/v1/push/outbox): the call ids they name.
     std::vector<std::string> pushes_for(const std::string& user) {
         const auto response = admin_http(node(1), "GET", "/api/v1/push/outbox?user=" + user);
@@ -318,6 +326,7 @@ TEST_P(DutyAcrossNodesTest, a_carrying_step_that_failed_is_completed_without_dup
     ASSERT_TRUE(vola.next_log_event().has_duty_call());
     const std::string c1 = first.call_id();
     EXPECT_EQ(logged(volb, groups[2]), std::vector<std::string>{});
+    EXPECT_EQ(counter(node(0), "muster_duty_carry_failures_total"), 1U);
     for (const auto* user : {"off0", "offa", "offb"})
         EXPECT_EQ(pushes_for(user), std::vector<std::string>{c1}) << user;
 
