@@ -13,9 +13,10 @@ build_pkgs=(
   tzdata ca-certificates  # push: devices' local time (zoneinfo), providers' TLS roots
 )
 # Tests start real peers: Redis (and a Redis Cluster), nginx, Chromium (CJK fonts), coturn and
-# Janus for meeting media; clang for the sanitizer and fuzz builds; luacheck for the Lua scripts.
+# Janus for meeting media; clang for the sanitizer and fuzz builds (llvm-16 for its symbolizer:
+# clang 16's runtime does not read llvm 14's); luacheck for the Lua scripts.
 test_pkgs=(libgtest-dev libgmock-dev googletest redis-server redis-tools python3
-  clang-14 libclang-rt-14-dev clang-16 libclang-rt-16-dev lua-check nginx chromium
+  clang-14 libclang-rt-14-dev clang-16 libclang-rt-16-dev llvm-16 lua-check nginx chromium
   fonts-wqy-microhei openssl iproute2
   systemd coturn janus libjs-janus-gateway libjs-webrtc-adapter)
 bench_pkgs=(libbenchmark-dev)

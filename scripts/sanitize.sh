@@ -36,6 +36,9 @@ configure() {
 reports="$PWD/$dir/sanitizer-reports"
 # halt_on_error: the first report ends the process (a musterd that aborts fails its test too).
 # Leaks are checked at exit of every process that exits normally (SIGKILLed nodes are not).
+# Reports name functions, files and lines (llvm-16's symbolizer: the runtime's own version).
+symbolizer=/usr/lib/llvm-16/bin/llvm-symbolizer
+[[ -x $symbolizer ]] && export ASAN_SYMBOLIZER_PATH=$symbolizer UBSAN_SYMBOLIZER_PATH=$symbolizer
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:check_initialization_order=1:detect_stack_use_after_return=0:log_path=$reports/asan"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0"

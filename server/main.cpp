@@ -1,20 +1,17 @@
-// musterd: configuration -> store and bus -> node (loops, listener, features) -> signals.
-// The only file that knows every module.
+// musterd: configuration -> backend (store, bus, feature stores) -> node (loops, listener,
+// features) -> signals.
 
 #include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <random>
 #include <unistd.h>
 
-#include "bus/local_bus.hpp"
-#include "bus/redis_bus.hpp"
+#include "backend/backend.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
-#include "core/dir_lock.hpp"
 #include "core/log.hpp"
 #include "features/devices/devices_feature.hpp"
 #include "features/duty/duty_feature.hpp"
@@ -24,21 +21,7 @@
 #include "node/node.hpp"
 #include "protocol/protobuf_log.hpp"
 #include "push/push_worker.hpp"
-#include "redis/endpoint.hpp"
-#include "redis/keys.hpp"
 #include "sfu/janus_rooms.hpp"
-#include "store/redis/redis_duty_store.hpp"
-#include "store/redis/redis_signin_store.hpp"
-#include "store/redis_device_store.hpp"
-#include "store/redis_meeting_store.hpp"
-#include "store/redis_push_outbox.hpp"
-#include "store/redis_store.hpp"
-#include "store/sqlite/sqlite_duty_store.hpp"
-#include "store/sqlite/sqlite_signin_store.hpp"
-#include "store/sqlite_device_store.hpp"
-#include "store/sqlite_meeting_store.hpp"
-#include "store/sqlite_push_outbox.hpp"
-#include "store/sqlite_store.hpp"
 
 #ifdef MUSTER_WITH_JEMALLOC
 // jemalloc's options, read at its first allocation (MALLOC_CONF in the environment overrides
@@ -74,14 +57,6 @@ std::string process_id(const std::string& node_id) {
     std::snprintf(suffix, sizeof suffix, "-%06x", static_cast<unsigned>(random() & 0xFFFFFFU));
     return base + suffix;
 }
-
-// The Redis bus delivers on its own thread: it must stop before the node, its handler, goes.
-struct StopBusFirst {
-    muster::bus::RedisBus* bus = nullptr;
-    ~StopBusFirst() {
-        if (bus != nullptr) bus->stop();
-    }
-};
 
 }  // namespace
 
@@ -144,84 +119,23 @@ int main(int argc, char** argv) {
             MUSTER_LOG_INFO("main")
                 << "meetings that may outgrow a mesh get a room on Janus at " << m.sfu_url;
         }
-        if (!config->redis.url.empty()) {
-            // A node among many: the shared store and bus, and the features on Redis stores.
-            auto endpoint = redis::parse_endpoint(config->redis.url);
-            if (!endpoint) return fail(endpoint.status().message(), 2);
-            if (Status s = redis::validate_prefix(config->redis.key_prefix); !s)
-                return fail(s.message(), 2);
-            const std::string id = process_id(config->server.node_id);
-            auto shared_bus = std::make_unique<bus::RedisBus>(config->redis, *endpoint, id);
-            auto* redis_bus = shared_bus.get();
-            auto shared_store = std::make_unique<store::RedisStore>(*config, *endpoint, id, *clock);
-            auto* redis_store = shared_store.get();
-            MUSTER_LOG_INFO("main")
-                << "store and bus on redis://" << endpoint->describe() << " as " << id;
-            node::Node node(*config, *clock, std::move(shared_store), std::move(shared_bus));
-            const StopBusFirst stop_bus_first{redis_bus};
-            // The feature stores share the store's Redis connection; declared after the node,
-            // they go before it (and its store, whose connection they use).
-            auto& client = redis_store->client();
-            const auto& keys = redis_store->keys();
-            auto push_outbox = std::make_unique<store::RedisPushOutbox>(
-                client, keys, *clock, store::PushOutboxLimits::from(config->push));
-            // A dead node's heartbeat lapses within the presence TTL: its meeting participants
-            // are recovered by the others then.
-            auto meetings = std::make_unique<store::RedisMeetingStore>(
-                client, keys, redis_store->redis_presence(), config->log, *clock,
-                std::chrono::seconds(config->redis.presence_ttl_s));
-            node.add_feature(
-                std::make_unique<features::DutyFeature>(std::make_unique<store::RedisDutyStore>(
-                    client, keys, config->log, push_outbox->limits())));
-            auto devices = std::make_unique<store::RedisDeviceStore>(client, keys);
-            // Declared last: it stops (joins its thread) before the stores it uses go.
-            push::PushWorker push_worker(config->push, *clock, *push_outbox, *devices,
-                                         node.store().presence(), id);
-            node.add_feature(std::make_unique<features::DevicesFeature>(
-                *devices, *push_outbox, push_worker.vapid_public_key()));
-            node.add_feature(
-                std::make_unique<features::meetings::MeetingFeature>(*meetings, janus.get()));
-            auto signin_store = std::make_unique<store::RedisSigninStore>(client, keys, *clock);
-            node.add_feature(std::make_unique<features::signin::SigninFeature>(*signin_store));
-            if (config->push.worker) push_worker.start();
-            serve(node);
-            push_worker.stop();
-            return 0;
-        }
-        // The embedded store is this process's alone: a second node on the same directory is
-        // refused before it opens the database. (The lock goes last, after the node.)
-        auto data_lock = DirectoryLock::acquire(config->server.data_dir);
-        if (!data_lock) return fail(data_lock.status().message(), 2);
-        std::unique_ptr<DirectoryLock> db_dir_lock;
-        const auto db_dir = std::filesystem::absolute(config->sqlite_path()).parent_path();
-        if (std::filesystem::weakly_canonical(db_dir) !=
-            std::filesystem::weakly_canonical(config->server.data_dir)) {
-            auto locked = DirectoryLock::acquire(db_dir);  // store.sqlite_path elsewhere
-            if (!locked) return fail(locked.status().message(), 2);
-            db_dir_lock = std::move(*locked);
-        }
-        auto bus = std::make_unique<bus::LocalBus>();
-        auto store = std::make_unique<store::SqliteStore>(*config, *bus, *clock);
-        // Feature stores outlive the node, which closes the database they queue jobs on.
-        auto meetings = std::make_unique<store::SqliteMeetingStore>(store->database(),
-                                                                    store->sqlite_log(), *clock);
-        // The push outbox outlives the node: the duty store writes to it, the push worker
-        // drains it.
-        auto push_outbox = std::make_unique<store::SqlitePushOutbox>(
-            store->database(), *clock, store::PushOutboxLimits::from(config->push));
-        auto duty_store = std::make_unique<store::SqliteDutyStore>(
-            store->database(), store->sqlite_log(), *push_outbox);
-        auto device_store = std::make_unique<store::SqliteDeviceStore>(store->database());
-        auto signin_store = std::make_unique<store::SqliteSigninStore>(store->database(), *clock);
-        node::Node node(*config, *clock, std::move(store), std::move(bus));
-        push::PushWorker push_worker(config->push, *clock, *push_outbox, *device_store,
-                                     node.store().presence(), process_id(config->server.node_id));
-        node.add_feature(std::make_unique<features::DutyFeature>(std::move(duty_store)));
+        // The state (SQLite alone, or Redis shared with other nodes), owned by the backend;
+        // the order things are declared in below is the teardown order of backend.hpp.
+        const std::string id = process_id(config->server.node_id);
+        auto opened = backend::open(*config, *clock, id);
+        if (!opened) return fail(opened.status().message(), 2);
+        backend::Backend& backend = **opened;
+        MUSTER_LOG_INFO("main") << "state in " << backend.describe();
+        node::Node node(*config, *clock, backend.store(), backend.bus());
+        const backend::StopDelivery stop_delivery(backend);
+        push::PushWorker push_worker(config->push, *clock, backend.outbox(), backend.devices(),
+                                     backend.store().presence(), id);
+        node.add_feature(std::make_unique<features::DutyFeature>(backend.duty()));
         node.add_feature(std::make_unique<features::DevicesFeature>(
-            *device_store, *push_outbox, push_worker.vapid_public_key()));
+            backend.devices(), backend.outbox(), push_worker.vapid_public_key()));
         node.add_feature(
-            std::make_unique<features::meetings::MeetingFeature>(*meetings, janus.get()));
-        node.add_feature(std::make_unique<features::signin::SigninFeature>(*signin_store));
+            std::make_unique<features::meetings::MeetingFeature>(backend.meetings(), janus.get()));
+        node.add_feature(std::make_unique<features::signin::SigninFeature>(backend.signin()));
 
         if (config->push.worker) push_worker.start();
         serve(node);

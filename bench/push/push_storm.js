@@ -220,6 +220,13 @@ async function main() {
     .map(([at, ms]) => `${ms.toFixed(1)} ms at +${(at - startedMs).toFixed(0)} ms`).join(', '));
   const rssAfter = rssKib();
   probe.stop();
+  // The server's own count of provider answers: a retried push the fake had accepted shows up
+  // as a duplicate there and as a failure here.
+  const counters = {};
+  for (const line of (await call('GET', '/metrics', undefined, adminToken)).body.split('\n')) {
+    const m = /^(muster_push_(?:sent|failed|given_up)_total)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (m) counters[m[1] + (m[2] || '')] = Number(m[3]);
+  }
   const result = {
     ok: accepted.devices >= members,
     members, groups, accepted: accepted.devices, duplicates: accepted.pushes - accepted.devices,
@@ -231,6 +238,7 @@ async function main() {
     // is not on the server's machine) and this driver (the chat probe, the log reader).
     fake_cpu_ms: fakeCpuMs,
     driver_cpu_ms: driverCpuMs,
+    server_push_counters: counters,
     server_rss_kib: { before: rssBefore, peak: rssPeak, after: rssAfter, growth: rssPeak - rssBefore },
     chat_latency_ms: { idle, during_push: during },
     chat_p99_ratio: idle.p99 && during.p99 ? during.p99 / idle.p99 : null,

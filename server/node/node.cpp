@@ -111,12 +111,11 @@ std::optional<std::size_t> presence_changes(const std::string& event) {
 
 }  // namespace
 
-Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
-           std::unique_ptr<bus::Bus> bus)
+Node::Node(Config config, Clock& clock, store::Store& store, bus::Bus& bus)
     : config_(std::move(config))
     , clock_(clock)
-    , bus_(std::move(bus))
-    , store_(std::move(store))
+    , bus_(bus)
+    , store_(store)
     , node_id_(config_.server.node_id.empty() ? default_node_id() : config_.server.node_id)
     , signer_(make_signer(config_.auth))
     , verifier_(make_verifier(config_.auth, signer_, config_.limits))
@@ -143,27 +142,27 @@ Node::Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
         MUSTER_LOG_INFO("node") << (batched ? "socket writes batched with io_uring"
                                             : "io_uring unavailable: one write per socket");
     }
-    hub_ = std::make_unique<hub::Hub>(loops, *bus_);
+    hub_ = std::make_unique<hub::Hub>(loops, bus_);
     timers_ = std::make_unique<Timers>(loops_.front()->io().get_executor(), clock_);
     presence_ = std::make_unique<PresenceBatcher>(
         loops_.front()->io().get_executor(),
         std::chrono::milliseconds(config_.presence.batch_window_ms), clock_,
         [this](const std::string& group, SharedBytes event) {
-            bus_->publish_transient(group, std::move(event));
+            bus_.publish_transient(group, std::move(event));
         });
     presence_fanout_ = std::make_shared<PresenceFanout>(
         loops_.front()->io().get_executor(),
         std::chrono::milliseconds(config_.presence.batch_window_ms),
         config_.presence.list_max_members, clock_,
         [this](const std::string& group, Done<std::uint64_t> done) {
-            store_->presence().count(group, std::move(done));
+            store_.presence().count(group, std::move(done));
         },
         [this](const std::string& group, SharedBytes event) { hub_->dispatch(group, 0, event); });
     register_session_commands(commands_);
     register_core_routes(router_, *this);
     router_.set_static_files(
         std::make_shared<const StaticFiles>(resolve_web_root(config_.server.web_root)));
-    bus_->set_handler(this);
+    bus_.set_handler(this);
 
     register_error_metrics();
     (void)replay_pages_read();  // listed at 0 from the start
@@ -228,7 +227,7 @@ void Node::load_tree_blocking() {
     for (;;) {
         auto groups = blocking_call<std::vector<store::GroupInfo>>(
             [this](Done<std::vector<store::GroupInfo>> done) {
-                store_->directory().list_groups(std::move(done));
+                store_.directory().list_groups(std::move(done));
             });
         if (groups) {
             if (waiting) {
@@ -255,7 +254,7 @@ void Node::load_tree_blocking() {
 asio::ip::tcp::endpoint Node::start() {
     load_tree_blocking();
     if (!config_.server.demo_data.empty()) {
-        if (Status s = load_demo_data(config_.server.demo_data, store_->directory()); !s) {
+        if (Status s = load_demo_data(config_.server.demo_data, store_.directory()); !s) {
             throw std::runtime_error("demo data: " + s.message());
         }
         load_tree_blocking();
@@ -348,7 +347,7 @@ void Node::shutdown() {
         });
         stopped.get_future().wait();
     }
-    store_->close();  // commits what was acknowledged or in flight
+    store_.close();  // commits what was acknowledged or in flight
     for (auto& loop : loops_) {
         asio::post(loop->io(), [l = loop.get()] { l->stop_sweep(); });
         loop->io().stop();
@@ -375,19 +374,19 @@ void Node::memberships_changed(const std::string& user, Done<Unit> done) {
     // This node at once (the caller waits for it), every node through the bus (this one again:
     // harmless).
     refresh_memberships(user, std::move(done));
-    bus_->publish_control(
+    bus_.publish_control(
         make_shared_bytes(encode_control({ControlMessage::Kind::memberships_changed, user})));
 }
 
 void Node::groups_changed(Done<Unit> done) {
     reload_tree(std::move(done));
-    bus_->publish_control(
+    bus_.publish_control(
         make_shared_bytes(encode_control({ControlMessage::Kind::groups_changed, {}})));
 }
 
 void Node::session_revoked(const std::string& user, const std::string& session) {
     // Through the bus only: it delivers to this node too, and nobody waits for the closing.
-    bus_->publish_control(
+    bus_.publish_control(
         make_shared_bytes(encode_control({ControlMessage::Kind::session_revoked, user, session})));
 }
 
@@ -430,7 +429,7 @@ void Node::on_control(SharedBytes message) {
 }
 
 void Node::reload_tree(Done<Unit> done) {
-    store_->directory().list_groups(
+    store_.directory().list_groups(
         [this, done = std::move(done)](Result<std::vector<store::GroupInfo>> groups) {
             if (!groups) {
                 MUSTER_LOG_WARN("node") << "cannot reload groups: " << groups.status().message();
@@ -451,7 +450,7 @@ void Node::refresh_memberships(const std::string& user, Done<Unit> done) {
         if (done) done(Unit{});
         return;
     }
-    store_->directory().memberships_of(
+    store_.directory().memberships_of(
         user,
         [this, user, done = std::move(done)](Result<std::vector<store::Membership>> memberships) {
             if (!memberships) {
@@ -481,7 +480,7 @@ void Node::tell_nodes(const std::string& topic, std::string data) {
     message.kind = ControlMessage::Kind::feature;
     message.topic = topic;
     message.data = std::move(data);
-    bus_->publish_control(make_shared_bytes(encode_control(message)));
+    bus_.publish_control(make_shared_bytes(encode_control(message)));
 }
 
 void Node::on_node_message(std::string topic,

@@ -26,9 +26,9 @@ class Node final : public NodeServices,
                    public net::WsFactory,
                    public net::HttpHandler {
   public:
-    // `clock` must outlive the node; the store and bus are owned by it.
-    Node(Config config, Clock& clock, std::unique_ptr<store::Store> store,
-         std::unique_ptr<bus::Bus> bus);
+    // `clock`, `store` and `bus` must outlive the node (a backend::Backend owns the store and
+    // bus; the node closes the store when it shuts down).
+    Node(Config config, Clock& clock, store::Store& store, bus::Bus& bus);
     ~Node() override;
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
@@ -49,8 +49,8 @@ class Node final : public NodeServices,
     [[nodiscard]] const Clock& clock() const override { return clock_; }
     ManualClock* manual_clock() override;
     Timers& timers() override { return *timers_; }
-    store::Store& store() override { return *store_; }
-    bus::Bus& bus() override { return *bus_; }
+    store::Store& store() override { return store_; }
+    bus::Bus& bus() override { return bus_; }
     hub::Hub& hub() override { return *hub_; }
     Users& users() override { return users_; }
     [[nodiscard]] SharedTree tree() const override;
@@ -99,10 +99,8 @@ class Node final : public NodeServices,
 
     Config config_;
     Clock& clock_;
-    // The bus before the store: the store may deliver to the bus until it is closed, so it is
-    // destroyed first.
-    std::unique_ptr<bus::Bus> bus_;
-    std::unique_ptr<store::Store> store_;
+    bus::Bus& bus_;
+    store::Store& store_;
     std::string node_id_;
     net::WsLimits ws_limits_;
     std::shared_ptr<const JwtSigner> signer_;

@@ -6,13 +6,13 @@
 
 namespace muster::features {
 
-DutyFeature::DutyFeature(std::unique_ptr<duty::DutyStore> store) : store_(std::move(store)) {}
+DutyFeature::DutyFeature(duty::DutyStore& store) : store_(store) {}
 
 DutyFeature::~DutyFeature() = default;
 
 void DutyFeature::install(node::NodeServices& services, node::CommandRegistry& commands,
                           node::HttpRouter& routes) {
-    calls_ = std::make_unique<DutyCalls>(services, *store_);
+    calls_ = std::make_unique<DutyCalls>(services, store_);
     duty_metrics::register_all();
     register_duty_commands(commands, *calls_);
     register_duty_routes(routes, *calls_);

@@ -13,7 +13,8 @@ namespace muster::features {
 
 class DutyFeature final : public node::Feature {
   public:
-    explicit DutyFeature(std::unique_ptr<duty::DutyStore> store);
+    // `store` must outlive the feature.
+    explicit DutyFeature(duty::DutyStore& store);
     ~DutyFeature() override;
 
     void install(node::NodeServices& services, node::CommandRegistry& commands,
@@ -22,7 +23,7 @@ class DutyFeature final : public node::Feature {
     void stop() override;
 
   private:
-    std::unique_ptr<duty::DutyStore> store_;
+    duty::DutyStore& store_;
     std::unique_ptr<DutyCalls> calls_;
 };
 

@@ -112,8 +112,7 @@ class CatchUp : public ::testing::Test {
         config_.server.data_dir = dir_.path();
         config_.auth.jwt_secret = secret_;
         config_.log.replay_page = 4;  // many pages for a few events
-        auto bus = std::make_unique<bus::LocalBus>();
-        auto sqlite = std::make_unique<store::SqliteStore>(config_, *bus, clock_);
+        auto sqlite = std::make_unique<store::SqliteStore>(config_, bus_, clock_);
         ASSERT_TRUE(wait_for<Unit>([&](Done<Unit> d) {
                         sqlite->directory().put_group({"g", "g", ""}, std::move(d));
                     }).ok());
@@ -121,9 +120,8 @@ class CatchUp : public ::testing::Test {
                         sqlite->directory().put_member("g", "reader", store::Role::member, "Reader",
                                                        std::move(d));
                     }).ok());
-        auto store = std::make_unique<InterleavingStore>(std::move(sqlite), "g");
-        store_ = store.get();
-        node_ = std::make_unique<Node>(config_, clock_, std::move(store), std::move(bus));
+        store_ = std::make_unique<InterleavingStore>(std::move(sqlite), "g");
+        node_ = std::make_unique<Node>(config_, clock_, *store_, bus_);
         port_ = node_->start().port();
     }
 
@@ -156,7 +154,9 @@ class CatchUp : public ::testing::Test {
     const std::string secret_ = "catch-up-test-secret-of-32-bytes-at-least";
     Config config_;
     SystemClock clock_;
-    InterleavingStore* store_ = nullptr;
+    // Declared before the node, which borrows them: they go after it.
+    bus::LocalBus bus_;
+    std::unique_ptr<InterleavingStore> store_;
     std::unique_ptr<Node> node_;
     std::uint16_t port_ = 0;
 };
