@@ -19,18 +19,18 @@ class RedisBackend final : public Backend {
   public:
     RedisBackend(const Config& config, Clock& clock, const redis::Endpoint& endpoint,
                  const std::string& process_id)
-        : bus_(config.redis, endpoint, process_id),
-          store_(config, endpoint, process_id, clock),
-          outbox_(store_.client(), store_.keys(), clock,
-                  store::PushOutboxLimits::from(config.push)),
-          // A dead node's heartbeat lapses within the presence TTL: its meeting participants
-          // are recovered by the others then.
-          meetings_(store_.client(), store_.keys(), store_.redis_presence(), config.log, clock,
-                    std::chrono::seconds(config.redis.presence_ttl_s)),
-          duty_(store_.client(), store_.keys(), config.log, outbox_.limits()),
-          devices_(store_.client(), store_.keys()),
-          signin_(store_.client(), store_.keys(), clock),
-          where_("redis://" + endpoint.describe() + " as " + process_id) {}
+        : bus_(config.redis, endpoint, process_id)
+        , store_(config, endpoint, process_id, clock)
+        , outbox_(store_.client(), store_.keys(), clock, store::PushOutboxLimits::from(config.push))
+        ,
+        // A dead node's heartbeat lapses within the presence TTL: its meeting participants
+        // are recovered by the others then.
+        meetings_(store_.client(), store_.keys(), store_.redis_presence(), config.log, clock,
+                  std::chrono::seconds(config.redis.presence_ttl_s))
+        , duty_(store_.client(), store_.keys(), config.log, outbox_.limits())
+        , devices_(store_.client(), store_.keys())
+        , signin_(store_.client(), store_.keys(), clock)
+        , where_("redis://" + endpoint.describe() + " as " + process_id) {}
 
     store::Store& store() override { return store_; }
     bus::Bus& bus() override { return bus_; }

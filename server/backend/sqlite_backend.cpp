@@ -18,14 +18,14 @@ class SqliteBackend final : public Backend {
   public:
     SqliteBackend(const Config& config, Clock& clock,
                   std::vector<std::unique_ptr<DirectoryLock>> locks)
-        : locks_(std::move(locks)),
-          store_(config, bus_, clock),
-          meetings_(store_.database(), store_.sqlite_log(), clock),
-          outbox_(store_.database(), clock, store::PushOutboxLimits::from(config.push)),
-          duty_(store_.database(), store_.sqlite_log(), outbox_),
-          devices_(store_.database()),
-          signin_(store_.database(), clock),
-          path_(config.sqlite_path()) {}
+        : locks_(std::move(locks))
+        , store_(config, bus_, clock)
+        , meetings_(store_.database(), store_.sqlite_log(), clock)
+        , outbox_(store_.database(), clock, store::PushOutboxLimits::from(config.push))
+        , duty_(store_.database(), store_.sqlite_log(), outbox_)
+        , devices_(store_.database())
+        , signin_(store_.database(), clock)
+        , path_(config.sqlite_path()) {}
 
     store::Store& store() override { return store_; }
     bus::Bus& bus() override { return bus_; }
