@@ -50,9 +50,6 @@ RedisBus::RedisBus(const RedisConfig& config, const redis::Endpoint& endpoint, s
     , echo_grace_(std::max(milliseconds(3 * config.health_interval_ms),
                            milliseconds(config.health_interval_ms + config.command_timeout_ms)))
     , loop_("bus")
-    , subscriber_(std::make_unique<redis::Connection>(
-          loop_.io(),
-          connection_options(config, endpoint, "bus-subscribe", "muster-sub-" + bus_id_)))
     , publisher_(std::make_unique<redis::Router>(
           loop_.io(), connection_options(config, endpoint, "bus-publish", "muster-pub-" + bus_id_),
           // No WAIT: a publication is not a write anyone reads back.
@@ -74,9 +71,6 @@ RedisBus::~RedisBus() {
 }
 
 void RedisBus::start() {
-    subscriber_->on_ready([this] { subscriber_ready(); });
-    subscriber_->on_down([this] { subscriber_down(); });
-    subscriber_->on_push([this](redis::Reply reply) { on_push(std::move(reply)); });
     publisher_->on_ready([this] { publisher_ready(); });
     publisher_->on_map([this] { map_known(); });
     // The subscriber starts once the publisher knows whether this is a cluster (map_known).
@@ -95,6 +89,14 @@ void RedisBus::map_known() {
         start_sharded();
     } else {
         mode_ = Mode::single;
+        // Made only now, so that a cluster node shows no bus-subscribe connection that
+        // never connects (muster_redis_connected).
+        subscriber_ = std::make_unique<redis::Connection>(
+            loop_.io(),
+            connection_options(config_, endpoint_, "bus-subscribe", "muster-sub-" + bus_id_));
+        subscriber_->on_ready([this] { subscriber_ready(); });
+        subscriber_->on_down([this] { subscriber_down(); });
+        subscriber_->on_push([this](redis::Reply reply) { on_push(std::move(reply)); });
         subscriber_->start();
     }
     flush_control_backlog();
@@ -140,7 +142,7 @@ void RedisBus::stop() {
         stopped_ = true;
         health_timer_.cancel();
         if (shards_) shards_->stop();
-        subscriber_->stop();
+        if (subscriber_) subscriber_->stop();
         publisher_->stop();
         healthy_ = false;
         fail_parked(nullptr, steady::time_point::max(), "the Redis bus is stopped");
@@ -161,7 +163,7 @@ void RedisBus::subscribe(std::string group, Done<Unit> done) {
             shards_->subscribe(keys_.group_channel(group), std::move(done));
             return;
         }
-        if (!subscriber_->ready()) {
+        if (!subscriber_up()) {
             // Just started, or reconnecting: wait for the subscriber, for as long as a command
             // may take, rather than fail a client that came a moment too early.
             parked_.push_back({std::move(group), std::move(done),
@@ -209,8 +211,7 @@ void RedisBus::unsubscribe(std::string group) {
         }
         const bool wanted = tracker_.unsubscribe(channel, failed);
         for (auto& waiter : failed) waiter(unavailable("unsubscribed before Redis confirmed"));
-        if (wanted && subscriber_->ready())
-            subscriber_->send_subscription({"UNSUBSCRIBE", channel});
+        if (wanted && subscriber_up()) subscriber_->send_subscription({"UNSUBSCRIBE", channel});
         subscribed_.set(static_cast<std::int64_t>(tracker_.active_count()));
     });
 }
@@ -366,17 +367,17 @@ void RedisBus::health_tick() {
     std::vector<SubscriptionTracker::Waiter> failed;
     if (mode_ == Mode::sharded) {
         shards_->tick();
-    } else if (subscriber_->ready() && tracker_.expire(now, failed)) {
+    } else if (subscriber_up() && tracker_.expire(now, failed)) {
         for (auto& waiter : failed) waiter(unavailable("Redis did not confirm the subscription"));
         subscriber_->recycle("a SUBSCRIBE was not confirmed in time");
-    } else if (subscriber_->ready() && tracker_.active(health_channel_) &&
+    } else if (subscriber_up() && tracker_.active(health_channel_) &&
                now - last_echo_ > echo_grace_) {
         subscriber_->recycle(
             "no health echo for " +
             std::to_string(std::chrono::duration_cast<milliseconds>(now - last_echo_).count()) +
             " ms");
     }
-    if (mode_ != Mode::sharded && !subscriber_->ready()) {
+    if (mode_ != Mode::sharded && !subscriber_up()) {
         fail_parked(nullptr, now, "the Redis bus did not connect in time");
     }
     if (mode_ == Mode::single && can_publish()) {
@@ -396,7 +397,7 @@ void RedisBus::update_health() {
             healthy_ = false;
             return;
         case Mode::single:
-            healthy_ = !stopped_ && subscriber_->ready() && publisher_->ready() &&
+            healthy_ = !stopped_ && subscriber_up() && publisher_->ready() &&
                        tracker_.active(control_channel_);
             return;
         case Mode::sharded:

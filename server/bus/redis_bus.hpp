@@ -102,6 +102,8 @@ class RedisBus final : public Bus {
     void map_known();
     void start_sharded();
     [[nodiscard]] bool can_publish() const;
+    // One Redis: the subscriber exists and is ready.
+    [[nodiscard]] bool subscriber_up() const { return subscriber_ && subscriber_->ready(); }
     void flush_control_backlog();
     void publish(const std::string& channel, const SharedBytes& payload);
     void health_tick();
@@ -130,7 +132,7 @@ class RedisBus final : public Bus {
 
     // Declared first: destroyed last, after the connections and timers that use its io_context.
     redis::Loop loop_;
-    std::unique_ptr<redis::Connection> subscriber_;  // one Redis only (started once known)
+    std::unique_ptr<redis::Connection> subscriber_;  // one Redis only (made once known)
     std::unique_ptr<redis::Router> publisher_;
     std::unique_ptr<ShardSubscriptions> shards_;  // a Redis Cluster only
     boost::asio::steady_timer health_timer_;

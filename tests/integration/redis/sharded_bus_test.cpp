@@ -97,6 +97,14 @@ TEST_F(ShardedBusTest, each_master_carries_only_its_own_groups_channels) {
         }
     }
 
+    // Each node's bus holds one connection per master, and no plain subscriber at all.
+    for (std::size_t i = 0; i < 2; ++i) {
+        const std::string metrics = http_call(node(i), "GET", "/metrics").body;
+        EXPECT_NE(metrics.find("\nmuster_bus_shard_connections 3\n"), std::string::npos)
+            << "node " << i;
+        EXPECT_EQ(metrics.find("connection=\"bus-subscribe\""), std::string::npos) << "node " << i;
+    }
+
     // Fan-out across the nodes through each shard: published on one node, heard on both.
     auto pat = TestClient::connect(node(0), "pat");
     for (std::size_t g = 0; g < groups.size(); ++g) {
