@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "store/redis/duty_fanout_scripts.hpp"
 #include "store/redis/record_scripts.hpp"
 #include "store/redis_lua.hpp"
 
@@ -374,14 +375,45 @@ return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
 }
 
 std::vector<const redis::Script*> all() {
-    return {&append(),         &read_range(),      &trim_by_age(),    &put_group(),
-            &list_groups(),    &put_member(),      &remove_member(),  &members_of(),
-            &presence_join(),  &presence_leave(),  &presence_list(),  &presence_refresh(),
-            &presence_count(), &live_entry(),      &user_connected(), &nodes_alive(),
-            &record_swap(),    &hashes_read(),     &records_read(),   &index_newest(),
-            &meeting_claim(),  &meeting_unclaim(), &meeting_create(), &meeting_swap(),
-            &meeting_read(),   &outbox_enqueue(),  &outbox_list(),    &outbox_remove(),
-            &outbox_sweep(),   &device_put(),      &device_remove(),  &devices_list()};
+    return {&append(),
+            &read_range(),
+            &trim_by_age(),
+            &put_group(),
+            &list_groups(),
+            &put_member(),
+            &remove_member(),
+            &members_of(),
+            &presence_join(),
+            &presence_leave(),
+            &presence_list(),
+            &presence_refresh(),
+            &presence_count(),
+            &live_entry(),
+            &user_connected(),
+            &nodes_alive(),
+            &record_swap(),
+            &hashes_read(),
+            &records_read(),
+            &index_newest(),
+            &meeting_claim(),
+            &meeting_unclaim(),
+            &meeting_create(),
+            &meeting_swap(),
+            &meeting_read(),
+            &outbox_enqueue(),
+            &outbox_list(),
+            &outbox_remove(),
+            &outbox_sweep(),
+            &device_put(),
+            &device_remove(),
+            &devices_list(),
+            &duty_claim(),
+            &duty_fanout(),
+            &duty_push_move(),
+            &duty_fanned(),
+            &first_member_name(),
+            &outbox_get(),
+            &outbox_swap()};
 }
 
 }  // namespace muster::store::redis_scripts

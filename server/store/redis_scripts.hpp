@@ -63,7 +63,10 @@ const redis::Script& device_put();
 const redis::Script& device_remove();
 const redis::Script& devices_list();
 
-// Every script above, for SCRIPT LOAD when a connection opens.
+// Every script a node runs (those above and the duty call's second step,
+// store/redis/duty_fanout_scripts.hpp), for SCRIPT LOAD when a connection opens: a script
+// that is not loaded falls back from EVALSHA to EVAL, which may overtake commands queued
+// behind it (redis/connection.hpp).
 std::vector<const redis::Script*> all();
 
 }  // namespace muster::store::redis_scripts

@@ -36,12 +36,16 @@ testing::AssertionResult RedisProcess::launch(bool& busy) {
     process_ = std::make_unique<ChildProcess>();
     SpawnSpec spec;
     spec.program = "redis-server";
-    spec.args = {"--port",       std::to_string(port_),
-                 "--bind",       "127.0.0.1",
-                 "--save",       "",
-                 "--appendonly", "yes",
-                 "--dir",        dir_.string(),
-                 "--daemonize",  "no"};
+    // AOF fsynced before answering, as deploy/redis/redis.conf: with `everysec`, a Redis whose
+    // disk is slow postpones even its write to the file while it answers, and a SIGKILL then
+    // loses acknowledged writes (seen under load in these tests).
+    spec.args = {"--port",        std::to_string(port_),
+                 "--bind",        "127.0.0.1",
+                 "--save",        "",
+                 "--appendonly",  "yes",
+                 "--appendfsync", "always",
+                 "--dir",         dir_.string(),
+                 "--daemonize",   "no"};
     spec.args.insert(spec.args.end(), options_.args.begin(), options_.args.end());
     spec.stdout_path = log_path();  // redis logs to stdout when it has no logfile
     spec.stderr_path = log_path();
