@@ -51,7 +51,8 @@ function reply(stream, status, body, event) {
 function handle(stream, headers, body) {
   const url = new URL(headers[':path'], 'https://127.0.0.1');
   const now = Date.now() / 1000;
-  const event = { path: url.pathname, at: Date.now(), http2: true };
+  const event = { path: url.pathname, at: Date.now(), http2: true,
+                  session: stream.session && stream.session.musterId, stream: stream.id };
   if (url.pathname.startsWith('/3/device/')) {
     // APNs: token auth, apns-* headers, the payload's aps and data.
     event.event = 'apns';
@@ -122,9 +123,23 @@ const server = http2.createSecureServer({
   maxSessionMemory: 256,
 });
 server.on('sessionError', (e) => emit({ event: 'error', error: String(e && e.message || e) }));
+// Each request's line names its HTTP/2 session and stream: a request sent twice shows whether
+// the client repeated it on the same connection or on a new one.
+let sessions = 0;
+server.on('session', (session) => {
+  session.musterId = ++sessions;
+  emit({ event: 'session', session: session.musterId });
+  session.on('goaway', (code, lastStreamId) =>
+    emit({ event: 'goaway', session: session.musterId, code, lastStreamId }));
+  session.on('close', () => emit({ event: 'session-closed', session: session.musterId }));
+});
 server.on('stream', (stream, headers) => {
   // A stream the client reset (a timeout) or the session refused is an event, not a crash.
-  stream.on('error', (e) => emit({ event: 'error', error: String(e && e.message || e) }));
+  const where = { session: stream.session && stream.session.musterId, stream: stream.id };
+  stream.on('error', (e) => emit({ event: 'error', error: String(e && e.message || e), ...where }));
+  stream.on('close', () => {
+    if (stream.rstCode) emit({ event: 'reset', code: stream.rstCode, ...where });
+  });
   const chunks = [];
   stream.on('data', (chunk) => chunks.push(chunk));
   stream.on('end', () => {
