@@ -14,6 +14,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/async.hpp"
 #include "core/log.hpp"
@@ -316,6 +317,7 @@ void Node::stop() {
 }
 
 void Node::shutdown() {
+    closing_ = true;
     server_->stop_accepting();
     for (auto& loop : loops_) {
         asio::post(loop->io(), [l = loop.get()] {
@@ -512,11 +514,41 @@ void Node::on_event(const std::string& group, std::uint64_t seq, SharedBytes eve
 
 void Node::on_bus_reset() {
     MUSTER_LOG_WARN("node") << "bus reset: every subscription catches up from the log";
-    // Control messages may have been lost with the events: the group tree and the memberships
-    // of everyone connected here are read again.
-    reload_tree({});
-    for (const auto& user : users_.user_ids()) refresh_memberships(user, {});
-    for_each_client([](Client& client) { client.resync(); });
+    // One wait for the store covers every reset that comes meanwhile: the catch-up after it
+    // reads everything up to then.
+    if (resync_waiting_.exchange(true)) return;
+    resync_when_the_store_answers();
+}
+
+// After a Redis restart the bus may be back before the store's own connection (each reconnects
+// with its own backoff). A catch-up read then fails, and its session would lose the
+// subscription with UNAVAILABLE: so the store is asked first, again every
+// redis.reconnect_min_ms (the store's own first retry) until it answers or the node stops.
+void Node::resync_when_the_store_answers() {
+    store_.ping([this](const Result<Unit>& answered) {
+        if (closing_) {
+            resync_waiting_ = false;
+            return;
+        }
+        if (!answered) {
+            auto timer = std::make_shared<asio::steady_timer>(
+                loops_.front()->io(), std::chrono::milliseconds(config_.redis.reconnect_min_ms));
+            timer->async_wait([this, timer](const boost::system::error_code& error) {
+                if (error || closing_) {
+                    resync_waiting_ = false;
+                    return;
+                }
+                resync_when_the_store_answers();
+            });
+            return;
+        }
+        resync_waiting_ = false;
+        // Control messages may have been lost with the events: the group tree and the
+        // memberships of everyone connected here are read again.
+        reload_tree({});
+        for (const auto& user : users_.user_ids()) refresh_memberships(user, {});
+        for_each_client([](Client& client) { client.resync(); });
+    });
 }
 
 // ---- connections ----------------------------------------------------------------------------

@@ -96,6 +96,7 @@ class Node final : public NodeServices,
     template <class Fn>
     void for_each_client(Fn fn);
     void shutdown();
+    void resync_when_the_store_answers();
 
     Config config_;
     Clock& clock_;
@@ -126,6 +127,8 @@ class Node final : public NodeServices,
     mutable std::mutex tree_mutex_;
     SharedTree tree_;
     std::atomic<unsigned> next_http_loop_{0};
+    std::atomic<bool> closing_{false};         // shutdown() has begun
+    std::atomic<bool> resync_waiting_{false};  // a bus reset waits for the store to answer
 
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;
