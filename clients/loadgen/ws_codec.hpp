@@ -8,16 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "wsframe/frame_builder.hpp"
+
 namespace muster::loadgen {
 
-enum class Opcode : std::uint8_t {
-    continuation = 0x0,
-    text = 0x1,
-    binary = 0x2,
-    close = 0x8,
-    ping = 0x9,
-    pong = 0xA,
-};
+// The server's opcodes (RFC 6455 §5.2), one definition for both sides.
+using Opcode = wsframe::Opcode;
 
 // Appends one unfragmented frame carrying `payload`, masked with `mask`, to `out`. Appending
 // into a buffer that keeps its capacity is what keeps the publish path free of allocation.
