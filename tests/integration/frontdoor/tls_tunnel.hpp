@@ -37,6 +37,11 @@ class TlsTunnel {
             SSL_CTX_load_verify_locations(context_, ca_file.c_str(), nullptr) != 1)
             throw std::runtime_error("TlsTunnel: cannot load " + ca_file);
         SSL_CTX_set_verify(context_, SSL_VERIFY_PEER, nullptr);
+        // A record that carries no application data (TLS 1.3 session tickets, which nginx
+        // sends right after the handshake) must make SSL_read return WANT_READ rather than
+        // block for the next record: on these blocking sockets it would otherwise wait for the
+        // server's answer to a request this same thread has not forwarded yet.
+        SSL_CTX_clear_mode(context_, SSL_MODE_AUTO_RETRY);
         listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in address{};
         address.sin_family = AF_INET;

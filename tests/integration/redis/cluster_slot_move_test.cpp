@@ -134,7 +134,10 @@ TEST_F(ClusterSlotMoveTest, a_groups_slot_moved_to_another_master_mid_chat_loses
         << "subscribers on the new owner: " << shard_subscribers(*to)
         << ", on the old one: " << shard_subscribers(*from);
     auto marker_client = TestClient::connect(node(0), "pat");
-    EXPECT_EQ(sue.next_log_event().seq(), marker_client.publish("mv", "marker").seq());
+    // Published first, then read: inside one EXPECT_EQ the order of the two calls is unspecified
+    // (clang reads first, and the read would wait for a message not yet sent).
+    const std::uint64_t marker_seq = marker_client.publish("mv", "marker").seq();
+    EXPECT_EQ(sue.next_log_event().seq(), marker_seq);
     // Reads of the moved group work on both nodes: a resume from the start replays it all.
     auto again = TestClient::connect(node(0), "sue");
     const auto reply = again.subscribe("mv", 0);

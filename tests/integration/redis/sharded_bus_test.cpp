@@ -185,8 +185,12 @@ TEST_F(ShardedBusSeedKilledTest, the_bus_outlives_the_redis_url_node_and_no_mess
 
     // Live fan-out in both groups, and a control message (a new group) from node 0 to node 1.
     auto writer = TestClient::connect(node(0), "pat");
-    EXPECT_EQ(sue.next_log_event().seq(), writer.publish(doomed_group, "after").seq());
-    EXPECT_EQ(sue_other.next_log_event().seq(), writer.publish(other_group, "after").seq());
+    // Each published first, then read: inside one EXPECT_EQ the order of the two calls is
+    // unspecified (clang reads first, and the read would wait for a message not yet sent).
+    const std::uint64_t doomed_seq = writer.publish(doomed_group, "after").seq();
+    EXPECT_EQ(sue.next_log_event().seq(), doomed_seq);
+    const std::uint64_t other_seq = writer.publish(other_group, "after").seq();
+    EXPECT_EQ(sue_other.next_log_event().seq(), other_seq);
     group_with("late", {"pat"});
 }
 
