@@ -21,6 +21,7 @@
 // the audience (members of every target group but the creator) who have not answered. Users
 // who answer through their token's groups claim (and the creator) count once they answer.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ DutyReminded reminded_of(const DutyApplied& applied);
 bool is_active(muster::v1::DutyCall::State state);
 // The tally of the record now (user and answer left empty).
 muster::v1::DutyUpdate tally(const StoredDutyCall& record, const Audience& audience);
+// The same with the pending count already known (the members who have not answered).
+muster::v1::DutyUpdate tally_with_pending(const StoredDutyCall& record, std::size_t pending);
 // Per target group (the audience's order), its members but the creator who have not
 // answered, ordered by id; groups with none are left out.
 Audience silent_by_group(const StoredDutyCall& record, const Audience& audience);
