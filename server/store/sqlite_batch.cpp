@@ -123,6 +123,13 @@ void SqliteDatabase::run_batch(std::vector<Entry>& batch) {
     const auto started = steady::now();
     std::vector<Outcome> outcomes(batch.size());
 
+    // Only when every job of the batch allows it (see Durability): one synced job makes the
+    // whole commit wait for the disk, as before.
+    const bool relax = options_.synchronous_full &&
+                       std::all_of(batch.begin(), batch.end(), [](const Entry& entry) {
+                           return entry.durability == Durability::relaxed;
+                       });
+    if (relax) (void)exec_cached(db, "PRAGMA synchronous=NORMAL");
     Status failure = exec_cached(db, "BEGIN IMMEDIATE");
     if (!failure.ok()) {
         failure = Status(errc::unavailable, "store cannot begin: " + failure.message());
@@ -159,6 +166,8 @@ void SqliteDatabase::run_batch(std::vector<Entry>& batch) {
         }
     }
 
+    // Back before any completion runs: the next batch may hold a chat append.
+    if (relax) (void)exec_cached(db, "PRAGMA synchronous=FULL");
     for (std::size_t i = 0; i < batch.size(); ++i) {
         auto& outcome = outcomes[i];
         if (outcome.status.ok()) {

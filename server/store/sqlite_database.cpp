@@ -93,21 +93,21 @@ bool SqliteDatabase::on_writer_thread() const {
     return std::this_thread::get_id() == writer_id_;
 }
 
-void SqliteDatabase::write(Job job, Failed failed) {
-    enqueue(writes_, write_ready_, std::move(job), std::move(failed));
+void SqliteDatabase::write(Job job, Failed failed, Durability durability) {
+    enqueue(writes_, write_ready_, Entry{std::move(job), std::move(failed), durability});
 }
 
 void SqliteDatabase::read(Job job, Failed failed) {
-    enqueue(reads_, read_ready_, std::move(job), std::move(failed));
+    enqueue(reads_, read_ready_, Entry{std::move(job), std::move(failed)});
 }
 
-void SqliteDatabase::enqueue(std::deque<Entry>& queue, std::condition_variable& ready, Job job,
-                             Failed failed) {
+void SqliteDatabase::enqueue(std::deque<Entry>& queue, std::condition_variable& ready,
+                             Entry entry) {
     const char* refused = nullptr;
     {
         std::unique_lock lock(mutex_);
         if (!closing_ && queue.size() < options_.queue_max) {
-            queue.push_back(Entry{std::move(job), std::move(failed)});
+            queue.push_back(std::move(entry));
             store_queued_jobs().fetch_add(1, std::memory_order_relaxed);
             lock.unlock();
             ready.notify_one();
@@ -115,7 +115,7 @@ void SqliteDatabase::enqueue(std::deque<Entry>& queue, std::condition_variable& 
         }
         refused = closing_ ? "store closed" : "store queue full";
     }
-    if (failed) failed(Status(errc::unavailable, refused));
+    if (entry.failed) entry.failed(Status(errc::unavailable, refused));
 }
 
 void SqliteDatabase::every(std::chrono::milliseconds interval, std::string name, Job job) {

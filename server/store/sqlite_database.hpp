@@ -102,7 +102,14 @@ class SqliteDatabase {
 
     // Queues a job for the writer thread. Thread-safe; never blocks on SQLite (it takes a
     // mutex to push). Over queue_max, or after close(), `failed` runs at once on this thread.
-    void write(Job job, Failed failed);
+    // Durability::relaxed: the job's work may be lost on a power failure (never on a crash of
+    // the process) and redone without harm, e.g. a push's lease or its removal once sent (at
+    // least once allows the push again). A batch of relaxed jobs only commits without waiting
+    // for the disk (synchronous=NORMAL in WAL mode: the next synced commit makes it durable,
+    // in order), so a storm of such bookkeeping adds no fsync for the commits that need one
+    // (chat appends) to queue behind.
+    enum class Durability : std::uint8_t { synced, relaxed };
+    void write(Job job, Failed failed, Durability durability = Durability::synced);
     // Queues a job for the reader thread (a read transaction; writes are refused there).
     void read(Job job, Failed failed);
     // Runs `job` on the writer thread every `interval`, in the batch that is due then
@@ -121,6 +128,7 @@ class SqliteDatabase {
     struct Entry {
         Job job;
         Failed failed;
+        Durability durability = Durability::synced;
     };
     struct Periodic {
         std::chrono::milliseconds interval;
@@ -133,7 +141,7 @@ class SqliteDatabase {
     SqliteDatabase(SqliteOptions options, std::unique_ptr<Connection> writer,
                    std::unique_ptr<Connection> reader);
 
-    void enqueue(std::deque<Entry>& queue, std::condition_variable& ready, Job job, Failed failed);
+    void enqueue(std::deque<Entry>& queue, std::condition_variable& ready, Entry entry);
     void writer_loop();
     void reader_loop();
     // True when there is work; false when closing and drained. Called with mutex_ held.

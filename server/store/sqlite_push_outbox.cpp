@@ -187,13 +187,15 @@ SqlitePushOutbox::SqlitePushOutbox(SqliteDatabase& db, const Clock& clock, PushO
 
 void SqlitePushOutbox::expand() {
     if (expanding_.exchange(true)) return;
+    // Relaxed: lost on a power failure, the spill row is simply still there to expand.
     db_.write([this](Transaction& txn) { return expand_one(txn); },
               [this](const Status& status) {
                   // Queue full or closing: the worker's next claim() (or the next start) asks
                   // again; nothing is lost, the spill row stays.
                   expanding_ = false;
                   MUSTER_LOG_DEBUG("push") << "outbox expansion deferred: " << status.message();
-              });
+              },
+              SqliteDatabase::Durability::relaxed);
 }
 
 Status SqlitePushOutbox::expand_one(Transaction& txn) {
@@ -332,7 +334,9 @@ void SqlitePushOutbox::claim(push::PushQuery query, push::PushStateRule rule,
         txn.after_commit([done, out = std::move(*written)]() mutable { done(std::move(out)); });
         return ok_status();
     };
-    db_.write(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+    db_.write(
+        std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); },
+        SqliteDatabase::Durability::relaxed);
 }
 
 void SqlitePushOutbox::update(std::vector<std::uint64_t> ids, push::PushStateRule rule,
@@ -346,7 +350,9 @@ void SqlitePushOutbox::update(std::vector<std::uint64_t> ids, push::PushStateRul
         txn.after_commit([done, out = std::move(*written)]() mutable { done(std::move(out)); });
         return ok_status();
     };
-    db_.write(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+    db_.write(
+        std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); },
+        SqliteDatabase::Durability::relaxed);
 }
 
 void SqlitePushOutbox::remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) {
@@ -362,7 +368,9 @@ void SqlitePushOutbox::remove(std::vector<std::uint64_t> ids, Done<std::uint64_t
         txn.after_commit([done, removed] { done(removed); });
         return ok_status();
     };
-    db_.write(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+    db_.write(
+        std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); },
+        SqliteDatabase::Durability::relaxed);
 }
 
 // Cost: two indexed deletes; a first sweep after a long outage deletes many rows in the batch.

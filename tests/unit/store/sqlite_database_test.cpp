@@ -85,6 +85,47 @@ TEST(SqliteDatabase, failing_job_rolls_back_alone_and_the_batch_commits_once) {
     EXPECT_DOUBLE_EQ(batches.sum() - jobs_before, 4.0);
 }
 
+// The connection's synchronous level (1 NORMAL, 2 FULL) as a job of the batch sees it.
+Job read_synchronous(std::promise<std::int64_t>& seen) {
+    return [&seen](Transaction& txn) -> Status {
+        auto level = txn.prepare("PRAGMA synchronous");
+        if (!level) return level.status();
+        auto row = level->step();
+        if (!row) return row.status();
+        const std::int64_t value = *row ? level->int64(0) : -1;
+        txn.after_commit([&seen, value] { seen.set_value(value); });
+        return ok_status();
+    };
+}
+
+TEST(SqliteDatabase, only_a_batch_of_relaxed_jobs_skips_the_sync_and_the_next_batch_syncs_again) {
+    TempDir dir;
+    auto db = open_db(dir);
+    using Durability = SqliteDatabase::Durability;
+    std::promise<std::int64_t> relaxed_alone, relaxed_mixed, synced_mixed, synced_after;
+    {
+        WriterGate gate(*db);  // the next batch: the relaxed job alone
+        db->write(read_synchronous(relaxed_alone), {}, Durability::relaxed);
+    }
+    auto alone = relaxed_alone.get_future();
+    ASSERT_EQ(alone.wait_for(test::wait_limit), std::future_status::ready);
+    EXPECT_EQ(alone.get(), 1);  // NORMAL: committed without waiting for the disk
+    {
+        WriterGate gate(*db);  // the next batch: one relaxed job and one that must be synced
+        db->write(read_synchronous(relaxed_mixed), {}, Durability::relaxed);
+        db->write(read_synchronous(synced_mixed), {});
+    }
+    auto mixed = relaxed_mixed.get_future();
+    ASSERT_EQ(mixed.wait_for(test::wait_limit), std::future_status::ready);
+    EXPECT_EQ(mixed.get(), 2);  // FULL: one synced job makes the whole commit wait
+    EXPECT_EQ(synced_mixed.get_future().get(), 2);
+    // And the level is back for whatever follows a relaxed batch (a chat append).
+    db->write(read_synchronous(synced_after), {});
+    auto after = synced_after.get_future();
+    ASSERT_EQ(after.wait_for(test::wait_limit), std::future_status::ready);
+    EXPECT_EQ(after.get(), 2);
+}
+
 TEST(SqliteDatabase, failed_commit_fails_every_job_of_the_batch_and_runs_their_undo) {
     TempDir dir;
     auto db = open_db(dir);
