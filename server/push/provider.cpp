@@ -23,6 +23,7 @@ Outcome common_outcome(const HttpReply& reply, std::int64_t now_ms) {
     if (reply.status == 0) {
         out.kind = Outcome::Kind::retry;
         out.status = "error";
+        out.detail = reply.error;
         return out;
     }
     out.status = std::to_string(reply.status);

@@ -25,6 +25,7 @@ struct Outcome {
     Kind kind = Kind::failed;
     std::string status;               // for metrics and logs: the HTTP status, or why not
     std::int64_t retry_after_ms = 0;  // the service's Retry-After; 0: none
+    std::string detail;               // no answer: the transport's reason (for the log)
 };
 
 class Provider {

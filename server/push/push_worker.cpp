@@ -449,6 +449,19 @@ void PushWorker::finished(const std::shared_ptr<Job>& job, const Outcome& outcom
             break;
         case Outcome::Kind::retry:
             push_metrics::failed(job->provider, outcome.status).inc();
+            if (const std::int64_t at = steady_ms(); at - retry_logged_ms_ >= 1000) {
+                MUSTER_LOG_WARN("push")
+                    << job->provider << " did not take a push to device " << job->device.id << " ("
+                    << outcome.status << (outcome.detail.empty() ? "" : ": ") << outcome.detail
+                    << "): it will be retried"
+                    << (retries_unlogged_ == 0 ? std::string()
+                                               : "; " + std::to_string(retries_unlogged_) +
+                                                     " more since the last such line");
+                retry_logged_ms_ = at;
+                retries_unlogged_ = 0;
+            } else {
+                ++retries_unlogged_;
+            }
             round.retry = true;
             round.retry_after_ms = std::max(round.retry_after_ms, outcome.retry_after_ms);
             break;

@@ -114,6 +114,10 @@ class PushWorker {
     bool claiming_ = false;
     std::uint64_t cursor_ = 0;  // the scan goes on after this id
     std::int64_t next_poll_ms_ = 0;
+    // Pushes to be retried are logged at most once a second (an outage would otherwise log
+    // one line per device), with the count of those not logged since.
+    std::int64_t retry_logged_ms_ = 0;
+    std::uint64_t retries_unlogged_ = 0;
     std::uint64_t scan_depth_ = 0;  // intents seen since the scan began at the start
     std::int64_t scan_oldest_ms_ = 0;
 };
