@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
+#include "features/chat/chat_feature.hpp"
 #include "features/devices/devices_feature.hpp"
 #include "features/duty/duty_feature.hpp"
 #include "features/meetings/meeting_feature.hpp"
@@ -130,11 +131,16 @@ int main(int argc, char** argv) {
         const backend::StopDelivery stop_delivery(backend);
         push::PushWorker push_worker(config->push, *clock, backend.outbox(), backend.devices(),
                                      backend.store().presence(), id);
+        // Chat's tags are validated by the features that give them meaning (meetings), which
+        // register on the chat feature's table: it lives as long as the node.
+        auto chat = std::make_unique<features::chat::ChatFeature>();
+        features::chat::ChatTags& chat_tags = chat->tags();
+        node.add_feature(std::move(chat));
         node.add_feature(std::make_unique<features::DutyFeature>(backend.duty()));
         node.add_feature(std::make_unique<features::DevicesFeature>(
             backend.devices(), backend.outbox(), push_worker.vapid_public_key()));
-        node.add_feature(
-            std::make_unique<features::meetings::MeetingFeature>(backend.meetings(), janus.get()));
+        node.add_feature(std::make_unique<features::meetings::MeetingFeature>(
+            backend.meetings(), janus.get(), &chat_tags));
         node.add_feature(std::make_unique<features::signin::SigninFeature>(backend.signin()));
 
         if (config->push.worker) push_worker.start();

@@ -4,7 +4,6 @@
 
 #include "core/metrics.hpp"
 #include "muster/v1/api.pb.h"
-#include "node/chat.hpp"
 #include "node/validate.hpp"
 #include "protocol/codec.hpp"
 
@@ -126,41 +125,6 @@ asio::awaitable<HttpResponse> delete_member(NodeServices& services, HttpCall& ca
     co_return HttpResponse{204, "application/json", "", {}};
 }
 
-asio::awaitable<HttpResponse> post_message(NodeServices& services, HttpCall& call) {
-    v1::PostMessage body;
-    if (Status s = protocol::from_json(call.request.body, body); !s) co_return error_response(s);
-    ChatPost post{call.params[0], body.text(), body.client_msg_id(), body.meeting_id()};
-    Result<store::Appended> appended =
-        co_await publish_chat(services, *call.caller, std::move(post));
-    if (!appended) co_return error_response(appended.status());
-    v1::PostMessageReply reply;
-    reply.set_seq(appended->seq);
-    reply.set_duplicate(appended->duplicate);
-    co_return json_response(appended->duplicate ? 200 : 201, reply);
-}
-
-asio::awaitable<HttpResponse> get_events(NodeServices& services, HttpCall& call) {
-    auto after = call.query_number("after_seq");
-    auto before = call.query_number("before_seq");
-    auto limit = call.query_number("limit");
-    for (const auto* r : {&after, &before, &limit}) {
-        if (!*r) co_return error_response(r->status());
-    }
-    HistoryQuery query{
-        call.params[0], *after, *before,
-        static_cast<std::uint32_t>(std::min<std::uint64_t>(limit->value_or(0), UINT32_MAX))};
-    Result<v1::HistoryReply> history =
-        co_await read_history(services, *call.caller, std::move(query));
-    if (!history) co_return error_response(history.status());
-    v1::EventList out;
-    out.mutable_events()->Swap(history->mutable_events());
-    out.set_oldest_seq(history->oldest_seq());
-    out.set_latest_seq(history->latest_seq());
-    out.set_more(history->more());
-    out.set_next_seq(history->next_seq());
-    co_return json_response(200, out);
-}
-
 asio::awaitable<HttpResponse> advance_clock(NodeServices& services, HttpCall& call) {
     if (Status s = require_admin(*call.caller); !s) co_return error_response(s);
     ManualClock* clock = services.manual_clock();
@@ -220,10 +184,6 @@ void register_core_routes(HttpRouter& router, NodeServices& services) {
                [s](HttpCall& c) { return put_member(*s, c); });
     router.add("DELETE", "/api/v1/groups/{}/members/{}", HttpAuth::bearer,
                [s](HttpCall& c) { return delete_member(*s, c); });
-    router.add("POST", "/api/v1/groups/{}/messages", HttpAuth::bearer,
-               [s](HttpCall& c) { return post_message(*s, c); });
-    router.add("GET", "/api/v1/groups/{}/events", HttpAuth::bearer,
-               [s](HttpCall& c) { return get_events(*s, c); });
     router.add("POST", "/api/v1/debug/clock", HttpAuth::bearer,
                [s](HttpCall& c) { return advance_clock(*s, c); });
 }

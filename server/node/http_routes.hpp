@@ -1,6 +1,7 @@
 #pragma once
 // The node's own HTTP routes (docs/PROTOCOL.md "HTTP API"): health, readiness, metrics,
-// groups and members, messages and history, and the test clock.
+// groups and members, and the test clock. (Messages and history are the chat feature's:
+// features/chat/chat_routes.hpp.)
 
 #include "node/http_router.hpp"
 

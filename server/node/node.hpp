@@ -67,8 +67,6 @@ class Node final : public NodeServices,
     void tell_nodes(const std::string& topic, std::string data) override;
     void on_node_message(std::string topic,
                          std::function<void(const std::string& data)> handler) override;
-    void set_chat_tag_check(ChatTagCheck check) override { chat_tag_check_ = std::move(check); }
-    [[nodiscard]] const ChatTagCheck& chat_tag_check() const override { return chat_tag_check_; }
     void set_session_check(SessionCheck check) override { session_check_ = std::move(check); }
     [[nodiscard]] const SessionCheck& session_check() const override { return session_check_; }
     void client_closed(const Client& client) override;
@@ -120,7 +118,6 @@ class Node final : public NodeServices,
     std::vector<std::function<void(const Client&)>> close_observers_;
     // Set before the node starts, read-only after: no lock.
     std::unordered_map<std::string, std::function<void(const std::string&)>> node_handlers_;
-    ChatTagCheck chat_tag_check_;
     SessionCheck session_check_;
     std::atomic<std::uint16_t> bound_port_{0};
 

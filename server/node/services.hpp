@@ -26,11 +26,6 @@ namespace muster::node {
 class Client;
 class HttpRouter;
 
-// Checks the meeting a chat message is tagged with (in-session chat): ok, or the error the
-// publish is answered with. The meetings feature installs it; the node knows no meetings.
-using ChatTagCheck =
-    std::function<boost::asio::awaitable<Status>(std::string group, std::string meeting_id)>;
-
 // Checks a token that names a device session (`sid`, issued by sign-in): ok while the session
 // lives, UNAUTHENTICATED once it has ended. The sign-in feature installs it; without one, such
 // tokens are taken on their signature alone.
@@ -89,9 +84,6 @@ class NodeServices {
     virtual void publish_presence(const std::string& group, const std::string& user,
                                   const std::string& name, bool online) = 0;
 
-    // Set once, at install; without one, meeting tags on chat are not checked.
-    virtual void set_chat_tag_check(ChatTagCheck check) = 0;
-    [[nodiscard]] virtual const ChatTagCheck& chat_tag_check() const = 0;
     // Set once, at install (see SessionCheck).
     virtual void set_session_check(SessionCheck check) = 0;
     [[nodiscard]] virtual const SessionCheck& session_check() const = 0;

@@ -7,7 +7,6 @@
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
-#include "node/chat.hpp"
 #include "node/client.hpp"
 #include "node/public_status.hpp"
 #include "node/replay_metrics.hpp"
@@ -373,35 +372,6 @@ void register_session_commands(CommandRegistry& commands) {
     commands.add_simple(Cmd::kRefresh, [](const std::shared_ptr<Client>& c, const Cmd& f) {
         return c->refresh(f.refresh());
     });
-
-    commands.add_simple(
-        Cmd::kPublish,
-        [](std::shared_ptr<Client> c, const Cmd& f) -> asio::awaitable<Result<v1::ServerFrame>> {
-            const auto& p = f.publish();
-            ChatPost post{p.group(), p.text(), p.client_msg_id(), p.meeting_id()};
-            Result<store::Appended> appended =
-                co_await publish_chat(c->services(), c->caller(), std::move(post));
-            if (!appended) co_return appended.status();
-            v1::ServerFrame frame;
-            frame.mutable_publish()->set_seq(appended->seq);
-            frame.mutable_publish()->set_duplicate(appended->duplicate);
-            co_return frame;
-        });
-
-    commands.add_simple(
-        Cmd::kHistory,
-        [](std::shared_ptr<Client> c, const Cmd& f) -> asio::awaitable<Result<v1::ServerFrame>> {
-            const auto& h = f.history();
-            HistoryQuery query{h.group(), std::nullopt, std::nullopt, h.limit(), c->encoding()};
-            if (h.has_after_seq()) query.after_seq = h.after_seq();
-            if (h.has_before_seq()) query.before_seq = h.before_seq();
-            Result<v1::HistoryReply> history =
-                co_await read_history(c->services(), c->caller(), std::move(query));
-            if (!history) co_return history.status();
-            v1::ServerFrame frame;
-            *frame.mutable_history() = std::move(*history);
-            co_return frame;
-        });
 
     commands.add_simple(
         Cmd::kPresence,

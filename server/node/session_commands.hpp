@@ -1,6 +1,6 @@
 #pragma once
-// The session commands of docs/PROTOCOL.md: connect, subscribe, unsubscribe, publish, history,
-// presence, refresh.
+// The session commands of docs/PROTOCOL.md: connect, subscribe, unsubscribe, presence, refresh.
+// (publish and history are the chat feature's: features/chat/chat_commands.hpp.)
 
 #include "node/commands.hpp"
 

@@ -64,9 +64,12 @@ void MeetingFeature::install(node::NodeServices& services, node::CommandRegistry
         signalling_.forget(client.session_id());
         connection_closed(client.caller().user(), client.session_id());
     });
-    services.set_chat_tag_check([this](std::string group, std::string meeting_id) {
-        return check_chat_tag(std::move(group), std::move(meeting_id));
-    });
+    if (chat_tags_ != nullptr) {
+        chat_tags_->add_validator(
+            chat::TagKind::meeting, [this](std::string group, std::string meeting_id) {
+                return check_chat_tag(std::move(group), std::move(meeting_id));
+            });
+    }
 }
 
 MediaPolicy MeetingFeature::media_policy() const {

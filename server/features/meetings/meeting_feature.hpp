@@ -15,6 +15,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "features/chat/chat_tags.hpp"
 #include "features/meetings/joined_sessions.hpp"
 #include "features/meetings/meeting_groups.hpp"
 #include "features/meetings/rules.hpp"
@@ -29,9 +30,11 @@ namespace muster::features::meetings {
 class MeetingFeature final : public node::Feature {
   public:
     // `store` must outlive the node's store (jobs it queues complete before that closes);
-    // `sfu` (null: none configured) must outlive the node.
-    explicit MeetingFeature(store::MeetingStore& store, SfuRooms* sfu = nullptr)
-        : store_(store), sfu_rooms_(sfu) {}
+    // `sfu` (null: none configured) must outlive the node. `chat_tags` (null: no chat feature)
+    // gets the validator of in-session chat (check_chat_tag) at install.
+    explicit MeetingFeature(store::MeetingStore& store, SfuRooms* sfu = nullptr,
+                            chat::ChatTags* chat_tags = nullptr)
+        : store_(store), sfu_rooms_(sfu), chat_tags_(chat_tags) {}
 
     void install(node::NodeServices& services, node::CommandRegistry& commands,
                  node::HttpRouter& routes) override;
@@ -98,6 +101,7 @@ class MeetingFeature final : public node::Feature {
 
     store::MeetingStore& store_;
     SfuRooms* sfu_rooms_;
+    chat::ChatTags* chat_tags_;
     node::NodeServices* services_ = nullptr;
     std::unique_ptr<SfuBridge> sfu_;  // made at install (it needs the configuration)
     JoinedSessions sessions_;

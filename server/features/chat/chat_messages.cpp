@@ -1,16 +1,23 @@
-#include "node/chat.hpp"
+#include "features/chat/chat_messages.hpp"
+
+#include <algorithm>
 
 #include <boost/asio/use_awaitable.hpp>
 
 #include "node/validate.hpp"
 
-namespace muster::node {
+namespace muster::features::chat {
 
 namespace asio = boost::asio;
 namespace v1 = muster::v1;
+using node::check_id;
+using node::check_optional_id;
+using node::check_text;
+using node::require_role;
 
-asio::awaitable<Result<store::Appended>> publish_chat(NodeServices& services, const Caller& caller,
-                                                      ChatPost post) {
+asio::awaitable<Result<store::Appended>> publish_chat(node::NodeServices& services,
+                                                      const ChatTags& tags,
+                                                      const node::Caller& caller, ChatPost post) {
     const auto& limits = services.config().limits;
     if (Status s = check_id("group", post.group, limits.max_id_bytes); !s) co_return s;
     if (Status s = check_optional_id("client_msg_id", post.client_msg_id, limits.max_id_bytes); !s)
@@ -20,9 +27,10 @@ asio::awaitable<Result<store::Appended>> publish_chat(NodeServices& services, co
     if (Status s = check_text("text", post.text, limits.max_text_bytes, true); !s) co_return s;
     if (Status s = require_role(*services.tree(), caller, post.group, store::Role::member); !s)
         co_return s;
-    if (!post.meeting_id.empty() && services.chat_tag_check()) {
-        if (Status s = co_await services.chat_tag_check()(post.group, post.meeting_id); !s)
-            co_return s;
+    if (!post.meeting_id.empty()) {
+        if (const TagValidator* valid = tags.validator(TagKind::meeting)) {
+            if (Status s = co_await (*valid)(post.group, post.meeting_id); !s) co_return s;
+        }
     }
 
     store::AppendRequest request;
@@ -31,10 +39,10 @@ asio::awaitable<Result<store::Appended>> publish_chat(NodeServices& services, co
     event.set_time_ms(services.clock().now_ms());
     event.set_sender(caller.user());
     event.set_sender_name(caller.name());
-    auto* chat = event.mutable_chat();
-    chat->set_text(std::move(post.text));
-    chat->set_client_msg_id(post.client_msg_id);
-    chat->set_meeting_id(std::move(post.meeting_id));
+    auto* message = event.mutable_chat();
+    message->set_text(std::move(post.text));
+    message->set_client_msg_id(post.client_msg_id);
+    message->set_meeting_id(std::move(post.meeting_id));
     if (!post.client_msg_id.empty()) {
         request.idempotency_user = caller.user();
         request.idempotency_key = std::move(post.client_msg_id);
@@ -46,7 +54,8 @@ asio::awaitable<Result<store::Appended>> publish_chat(NodeServices& services, co
         asio::use_awaitable);
 }
 
-asio::awaitable<Result<v1::HistoryReply>> read_history(NodeServices& services, const Caller& caller,
+asio::awaitable<Result<v1::HistoryReply>> read_history(node::NodeServices& services,
+                                                       const node::Caller& caller,
                                                        HistoryQuery query) {
     const auto& limits = services.config().limits;
     if (Status s = check_id("group", query.group, limits.max_id_bytes); !s) co_return s;
@@ -98,4 +107,4 @@ asio::awaitable<Result<v1::HistoryReply>> read_history(NodeServices& services, c
     co_return reply;
 }
 
-}  // namespace muster::node
+}  // namespace muster::features::chat
