@@ -15,12 +15,12 @@ namespace muster::node {
 namespace asio = boost::asio;
 namespace v1 = muster::v1;
 
-Client::Client(NodeServices& services, net::Loop& loop, asio::ip::tcp::socket socket,
+Client::Client(NodeInternals& node, net::Loop& loop, asio::ip::tcp::socket socket,
                protocol::Encoding encoding)
-    : net::WsConnection(loop, std::move(socket), services.ws_limits())
-    , services_(services)
+    : net::WsConnection(loop, std::move(socket), node.ws_limits())
+    , services_(node)
     , encoding_(encoding)
-    , tokens_(services.config().limits.command_burst)
+    , tokens_(node.config().limits.command_burst)
     , tokens_at_ms_(net::steady_ms())
     , opened_ms_(tokens_at_ms_) {}
 

@@ -17,7 +17,7 @@
 #include "hub/hub_shard.hpp"
 #include "net/ws_connection.hpp"
 #include "node/caller.hpp"
-#include "node/services.hpp"
+#include "node/node_internals.hpp"
 #include "node/subscription.hpp"
 #include "protocol/codec.hpp"
 #include "store/event_log.hpp"
@@ -26,7 +26,7 @@ namespace muster::node {
 
 class Client final : public net::WsConnection, public hub::Subscriber {
   public:
-    Client(NodeServices& services, net::Loop& loop, boost::asio::ip::tcp::socket socket,
+    Client(NodeInternals& node, net::Loop& loop, boost::asio::ip::tcp::socket socket,
            protocol::Encoding encoding);
     ~Client() override;
 
@@ -34,7 +34,8 @@ class Client final : public net::WsConnection, public hub::Subscriber {
     [[nodiscard]] const Caller& caller() const { return caller_; }
     [[nodiscard]] const std::string& session_id() const { return session_id_; }
     [[nodiscard]] protocol::Encoding encoding() const { return encoding_; }
-    // The node, also from a const client (the services are not part of the client's state).
+    // The node as features see it, also from a const client (the node is not part of the
+    // client's state).
     NodeServices& services() const { return services_; }
     std::shared_ptr<Client> self() { return std::static_pointer_cast<Client>(shared_from_this()); }
 
@@ -97,7 +98,7 @@ class Client final : public net::WsConnection, public hub::Subscriber {
     void violation(const Status& status);
     void violation_counted_only();
 
-    NodeServices& services_;
+    NodeInternals& services_;
     protocol::Encoding encoding_;
     bool authenticated_ = false;
     bool connecting_ = false;

@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "node/error_metrics.hpp"
+#include "node/node_internals.hpp"
 #include "node/public_status.hpp"
 #include "protocol/codec.hpp"
 
@@ -65,8 +66,8 @@ net::HttpResponse error_response(const Status& any_status) {
     return json_response(static_cast<unsigned>(http_status(status.code())), error);
 }
 
-asio::awaitable<Result<Caller>> authenticate(NodeServices& services,
-                                             const std::string& authorization) {
+asio::awaitable<Result<Caller>> authenticate_bearer(NodeInternals& services,
+                                                    std::string authorization) {
     static constexpr std::string_view scheme = "Bearer ";
     if (authorization.size() <= scheme.size() ||
         authorization.compare(0, scheme.size(), scheme) != 0) {
@@ -138,7 +139,7 @@ asio::awaitable<net::HttpResponse> HttpRouter::dispatch(NodeServices& services,
     call.params = std::move(params);
     for (auto param : url->params()) call.query[param.key] = param.value;
     if (route->auth == HttpAuth::bearer) {
-        Result<Caller> caller = co_await authenticate(services, request.authorization);
+        Result<Caller> caller = co_await services.authenticate(request.authorization);
         if (!caller) co_return error_response(caller.status());
         call.caller = std::move(*caller);
     }

@@ -40,7 +40,8 @@ class HttpRouter {
   public:
     void add(std::string method, const std::string& pattern, HttpAuth auth, HttpRoute handler);
 
-    // Finds the route, authenticates, runs it. Always produces a response (errors as JSON).
+    // Finds the route, authenticates (NodeServices::authenticate), runs it. Always produces a
+    // response (errors as JSON).
     boost::asio::awaitable<net::HttpResponse> dispatch(NodeServices& services,
                                                        net::HttpRequest request) const;
 
@@ -63,8 +64,10 @@ net::HttpResponse json_response(unsigned status, const google::protobuf::Message
 net::HttpResponse json_text_response(unsigned status, std::string body);
 net::HttpResponse error_response(const Status& status);
 
-// Authenticates a Bearer token and loads the caller's memberships.
-boost::asio::awaitable<Result<Caller>> authenticate(NodeServices& services,
-                                                    const std::string& authorization);
+class NodeInternals;
+// Authenticates a Bearer token and loads the caller's memberships: how the node implements
+// NodeServices::authenticate.
+boost::asio::awaitable<Result<Caller>> authenticate_bearer(NodeInternals& node,
+                                                           std::string authorization);
 
 }  // namespace muster::node

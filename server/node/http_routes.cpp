@@ -21,7 +21,7 @@ Status require_admin(const Caller& caller) {
     return {errc::forbidden, "admins only"};
 }
 
-asio::awaitable<HttpResponse> readyz(NodeServices& services) {
+asio::awaitable<HttpResponse> readyz(NodeInternals& services) {
     Result<Unit> store =
         co_await co_call<Unit>([&](Done<Unit> done) { services.store().ping(std::move(done)); });
     const bool bus = services.bus().healthy();
@@ -30,7 +30,7 @@ asio::awaitable<HttpResponse> readyz(NodeServices& services) {
     co_return json_text_response(store && bus ? 200 : 503, std::move(body));
 }
 
-asio::awaitable<HttpResponse> put_group(NodeServices& services, HttpCall& call) {
+asio::awaitable<HttpResponse> put_group(NodeInternals& services, HttpCall& call) {
     if (Status s = require_admin(*call.caller); !s) co_return error_response(s);
     const std::string& id = call.params[0];
     const auto& limits = services.config().limits;
@@ -59,7 +59,7 @@ asio::awaitable<HttpResponse> put_group(NodeServices& services, HttpCall& call) 
     co_return json_response(200, out);
 }
 
-asio::awaitable<HttpResponse> list_members(NodeServices& services, HttpCall& call) {
+asio::awaitable<HttpResponse> list_members(NodeInternals& services, HttpCall& call) {
     const std::string& group = call.params[0];
     if (Status s = require_role(*services.tree(), *call.caller, group, Role::member); !s)
         co_return error_response(s);
@@ -78,7 +78,7 @@ asio::awaitable<HttpResponse> list_members(NodeServices& services, HttpCall& cal
     co_return json_response(200, out);
 }
 
-asio::awaitable<HttpResponse> put_member(NodeServices& services, HttpCall& call) {
+asio::awaitable<HttpResponse> put_member(NodeInternals& services, HttpCall& call) {
     const std::string& group = call.params[0];
     const std::string& user = call.params[1];
     const auto& limits = services.config().limits;
@@ -110,7 +110,7 @@ asio::awaitable<HttpResponse> put_member(NodeServices& services, HttpCall& call)
     co_return json_response(200, out);
 }
 
-asio::awaitable<HttpResponse> delete_member(NodeServices& services, HttpCall& call) {
+asio::awaitable<HttpResponse> delete_member(NodeInternals& services, HttpCall& call) {
     const std::string& group = call.params[0];
     const std::string& user = call.params[1];
     if (Status s = require_role(*services.tree(), *call.caller, group, Role::coordinator); !s)
@@ -125,7 +125,7 @@ asio::awaitable<HttpResponse> delete_member(NodeServices& services, HttpCall& ca
     co_return HttpResponse{204, "application/json", "", {}};
 }
 
-asio::awaitable<HttpResponse> advance_clock(NodeServices& services, HttpCall& call) {
+asio::awaitable<HttpResponse> advance_clock(NodeInternals& services, HttpCall& call) {
     if (Status s = require_admin(*call.caller); !s) co_return error_response(s);
     ManualClock* clock = services.manual_clock();
     if (clock == nullptr) co_return error_response({errc::not_found, "debug.manual_clock is off"});
@@ -138,8 +138,8 @@ asio::awaitable<HttpResponse> advance_clock(NodeServices& services, HttpCall& ca
 
 }  // namespace
 
-void register_core_routes(HttpRouter& router, NodeServices& services) {
-    NodeServices* s = &services;
+void register_core_routes(HttpRouter& router, NodeInternals& node) {
+    NodeInternals* s = &node;
     router.add("GET", "/healthz", HttpAuth::none, [s](HttpCall&) -> asio::awaitable<HttpResponse> {
         co_return json_text_response(200, R"({"status":"ok","node":")" + s->node_id() + "\"}");
     });

@@ -4,9 +4,10 @@
 // features/chat/chat_routes.hpp.)
 
 #include "node/http_router.hpp"
+#include "node/node_internals.hpp"
 
 namespace muster::node {
 
-void register_core_routes(HttpRouter& router, NodeServices& services);
+void register_core_routes(HttpRouter& router, NodeInternals& node);
 
 }  // namespace muster::node

@@ -214,6 +214,10 @@ ManualClock* Node::manual_clock() {
     return clock_.manual() ? dynamic_cast<ManualClock*>(&clock_) : nullptr;
 }
 
+asio::awaitable<Result<Caller>> Node::authenticate(std::string authorization) {
+    return authenticate_bearer(*this, std::move(authorization));
+}
+
 SharedTree Node::tree() const {
     std::lock_guard lock(tree_mutex_);
     return tree_;

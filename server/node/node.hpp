@@ -15,13 +15,13 @@
 #include "core/metrics.hpp"
 #include "net/http_server.hpp"
 #include "node/http_router.hpp"
+#include "node/node_internals.hpp"
 #include "node/presence_batcher.hpp"
 #include "node/presence_fanout.hpp"
-#include "node/services.hpp"
 
 namespace muster::node {
 
-class Node final : public NodeServices,
+class Node final : public NodeInternals,
                    public bus::BusHandler,
                    public net::WsFactory,
                    public net::HttpHandler {
@@ -44,31 +44,34 @@ class Node final : public NodeServices,
     // Thread-safe; returns at once.
     void stop();
 
-    // NodeServices
+    // NodeServices (what features use)
     [[nodiscard]] const Config& config() const override { return config_; }
     [[nodiscard]] const Clock& clock() const override { return clock_; }
-    ManualClock* manual_clock() override;
     Timers& timers() override { return *timers_; }
     store::Store& store() override { return store_; }
-    bus::Bus& bus() override { return bus_; }
-    hub::Hub& hub() override { return *hub_; }
     Users& users() override { return users_; }
     [[nodiscard]] SharedTree tree() const override;
-    [[nodiscard]] const JwtVerifier& verifier() const override { return *verifier_; }
     [[nodiscard]] const JwtSigner* signer() const override { return signer_.get(); }
     [[nodiscard]] std::string public_url() const override;
-    [[nodiscard]] const std::string& node_id() const override { return node_id_; }
-    [[nodiscard]] const CommandRegistry& commands() const override { return commands_; }
-    [[nodiscard]] const net::WsLimits& ws_limits() const override { return ws_limits_; }
+    boost::asio::awaitable<Result<Caller>> authenticate(std::string authorization) override;
     void memberships_changed(const std::string& user, Done<Unit> done) override;
-    void groups_changed(Done<Unit> done) override;
     void session_revoked(const std::string& user, const std::string& session) override;
-    void on_client_closed(std::function<void(const Client&)> observer) override;
     void tell_nodes(const std::string& topic, std::string data) override;
     void on_node_message(std::string topic,
                          std::function<void(const std::string& data)> handler) override;
+    void on_client_closed(std::function<void(const Client&)> observer) override;
     void set_session_check(SessionCheck check) override { session_check_ = std::move(check); }
+
+    // NodeInternals (what the node's clients and routes use)
+    ManualClock* manual_clock() override;
+    bus::Bus& bus() override { return bus_; }
+    hub::Hub& hub() override { return *hub_; }
+    [[nodiscard]] const JwtVerifier& verifier() const override { return *verifier_; }
     [[nodiscard]] const SessionCheck& session_check() const override { return session_check_; }
+    [[nodiscard]] const std::string& node_id() const override { return node_id_; }
+    [[nodiscard]] const CommandRegistry& commands() const override { return commands_; }
+    [[nodiscard]] const net::WsLimits& ws_limits() const override { return ws_limits_; }
+    void groups_changed(Done<Unit> done) override;
     void client_closed(const Client& client) override;
     void publish_presence(const std::string& group, const std::string& user,
                           const std::string& name, bool online) override;

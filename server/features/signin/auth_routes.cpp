@@ -66,7 +66,7 @@ asio::awaitable<HttpResponse> redeem(SigninContext ctx, HttpCall& http) {
     // Someone signed in already joins with the same user.
     std::optional<node::Caller> caller;
     if (!http.request.authorization.empty()) {
-        auto authenticated = co_await node::authenticate(services, http.request.authorization);
+        auto authenticated = co_await services.authenticate(http.request.authorization);
         if (!authenticated) co_return error_response(authenticated.status());
         caller = std::move(*authenticated);
     }
