@@ -24,6 +24,9 @@ reason in the text): they pass, and the script fails once one is gone so the tab
 the code. A module without a row may include nothing.
 
 Exit status 1, printing every offending `file:line: #include ...` with its edge.
+
+With --links: the libraries each module's target declares in server/CMakeLists.txt (LIBS)
+against the same table (the ctest `module_links_match_architecture`).
 """
 import re
 import sys
@@ -123,8 +126,70 @@ def table():
     return rows
 
 
+# Libraries that are not modules of server/ but stand for one in the table. muster_asio is not
+# here: it is Boost.Asio's and Beast's compiled part, and Asio is everyone's.
+TARGET_MODULES = {"muster_proto": {"proto"}}
+# Third-party libraries fenced to a few modules (the others are everyone's).
+FENCED_LIBS = {"PkgConfig::HIREDIS": "hiredis", "SQLite::SQLite3": "sqlite3",
+               "CURL::libcurl": "curl", "PkgConfig::URING": "uring"}
+MODULE_CALL = re.compile(r"muster_module\((\w+)(.*?)\)", re.S)
+
+
+def cmake_modules(rows):
+    """{target: (modules it builds, the libraries it declares)} from server/CMakeLists.txt."""
+    text = (ROOT / "server/CMakeLists.txt").read_text(encoding="utf-8")
+    text = re.sub(r"#[^\n]*", "", text)
+    found = {}
+    for name, args in MODULE_CALL.findall(text):
+        if name == "name":  # the function's own definition
+            continue
+        words = args.split()
+        dirs, libs, into = [], [], None
+        for word in words:
+            if word in ("DIRS", "LIBS"):
+                into = dirs if word == "DIRS" else libs
+            elif into is not None:
+                into.append(word)
+        modules = set()
+        for d in dirs:
+            # A folder builds its own module and its backends' (store -> store/sqlite, ...).
+            modules |= {m for m in rows if m == d or m.startswith(d + "/")} or {d}
+        found[name] = (modules, libs)
+    return found
+
+
+def check_links(rows):
+    """Every library a module's target declares (CMake LIBS) must be one its modules may
+    include: the include graph says what the code names, this says what the build links, and
+    each module's link check (server/CMakeLists.txt: the module alone, whole, with only what
+    it declares) says that the code calls nothing else."""
+    targets = cmake_modules(rows)
+    modules_of = {t: m for t, (m, _) in targets.items()} | TARGET_MODULES
+    problems = []
+    for target, (modules, libs) in sorted(targets.items()):
+        for lib in libs:
+            if lib in modules_of:
+                wanted = modules_of[lib]
+            elif lib in FENCED_LIBS:
+                wanted = {FENCED_LIBS[lib]}
+            else:
+                continue
+            ok = any(w in rows.get(m, (set(), set()))[0] | rows.get(m, (set(), set()))[1]
+                     or w == m for m in modules for w in wanted)
+            if not ok:
+                problems.append(f"server/CMakeLists.txt: {target} links {lib}, but none of "
+                                f"{sorted(modules)} may include {sorted(wanted)} "
+                                "(docs/ARCHITECTURE.md, Module edges)")
+    return problems
+
+
 def main():
     rows = table()
+    if "--links" in sys.argv:
+        problems = check_links(rows)
+        for p in problems:
+            print(p)
+        return 1 if problems else 0
     graph = edges()
     problems = []
     for (source, to), places in sorted(graph.items()):
