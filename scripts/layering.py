@@ -4,9 +4,9 @@ server/ and clients/ against the table of allowed edges in docs/ARCHITECTURE.md 
 edges"), so the layering cannot drift (a ctest, `layering_matches_architecture`, runs it).
 
 Modules (a file belongs to the first rule that matches):
-  - server/store/sqlite/ and server/store/sqlite_*  -> store/sqlite
-  - server/store/redis/ and server/store/redis_*    -> store/redis
-  - server/bus/redis_*                              -> bus/redis
+  - server/store/sqlite/                            -> store/sqlite
+  - server/store/redis/                             -> store/redis
+  - server/bus/redis/ and server/bus/redis_*        -> bus/redis
   - server/features/<f>/                            -> features/<f>
   - server/<m>/                                     -> <m> (core, protocol, net, hub, bus, store,
                                                        redis, node, push, asio, sqlite, ...)
@@ -55,12 +55,10 @@ def module_of(rel):
         top = parts[1]
         if top == "features" and len(parts) > 3:
             return "features/" + parts[2]
-        if top in ("store", "bus"):
-            if len(parts) > 3 and parts[2] in ("sqlite", "redis"):
-                return f"{top}/{parts[2]}"
-            for backend in ("sqlite", "redis"):
-                if parts[-1].startswith(backend + "_"):
-                    return f"{top}/{backend}"
+        if top in ("store", "bus") and len(parts) > 3 and parts[2] in ("sqlite", "redis"):
+            return f"{top}/{parts[2]}"
+        if top == "bus" and parts[-1].startswith("redis_"):
+            return "bus/redis"
         return top
     if parts[0] == "clients" and len(parts) > 2 and parts[1] in ("lib", "cli", "loadgen"):
         return "clients/" + parts[1]

@@ -5,12 +5,12 @@
 #include "bus/redis_bus.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/keys.hpp"
+#include "store/redis/redis_device_store.hpp"
 #include "store/redis/redis_duty_store.hpp"
+#include "store/redis/redis_meeting_store.hpp"
+#include "store/redis/redis_push_outbox.hpp"
 #include "store/redis/redis_signin_store.hpp"
-#include "store/redis_device_store.hpp"
-#include "store/redis_meeting_store.hpp"
-#include "store/redis_push_outbox.hpp"
-#include "store/redis_store.hpp"
+#include "store/redis/redis_store.hpp"
 
 namespace muster::backend {
 namespace {

@@ -4,12 +4,12 @@
 
 #include "bus/local_bus.hpp"
 #include "core/dir_lock.hpp"
+#include "store/sqlite/sqlite_device_store.hpp"
 #include "store/sqlite/sqlite_duty_store.hpp"
+#include "store/sqlite/sqlite_meeting_store.hpp"
+#include "store/sqlite/sqlite_push_outbox.hpp"
 #include "store/sqlite/sqlite_signin_store.hpp"
-#include "store/sqlite_device_store.hpp"
-#include "store/sqlite_meeting_store.hpp"
-#include "store/sqlite_push_outbox.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace muster::backend {
 namespace {

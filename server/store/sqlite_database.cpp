@@ -5,8 +5,8 @@
 
 #include "core/async.hpp"
 #include "core/log.hpp"
+#include "store/sqlite/sqlite_schema.hpp"
 #include "store/sqlite_jobs.hpp"
-#include "store/sqlite_schema.hpp"
 
 namespace muster::store {
 namespace {

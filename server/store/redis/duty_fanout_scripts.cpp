@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "store/redis_lua.hpp"
+#include "store/redis/redis_lua.hpp"
 
 namespace muster::store::redis_scripts {
 

@@ -1,7 +1,7 @@
 #include "store/redis/record_scripts.hpp"
 
 #include "core/metrics.hpp"
-#include "store/redis_lua.hpp"
+#include "store/redis/redis_lua.hpp"
 
 namespace muster::store::redis_scripts {
 

@@ -7,7 +7,7 @@
 #include "core/metrics.hpp"
 #include "store/push_outbox_metrics.hpp"
 #include "store/redis/duty_fanout_scripts.hpp"
-#include "store/redis_gather.hpp"
+#include "store/redis/redis_gather.hpp"
 
 namespace muster::store {
 

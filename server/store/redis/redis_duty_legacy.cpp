@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "store/redis/redis_duty_store.hpp"
-#include "store/redis_gather.hpp"
+#include "store/redis/redis_gather.hpp"
 
 namespace muster::store {
 

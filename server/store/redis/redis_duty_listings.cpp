@@ -10,7 +10,7 @@
 #include "core/log.hpp"
 #include "store/redis/record_scripts.hpp"
 #include "store/redis/redis_duty_store.hpp"
-#include "store/redis_gather.hpp"
+#include "store/redis/redis_gather.hpp"
 
 namespace muster::store {
 

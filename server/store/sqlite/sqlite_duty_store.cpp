@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "store/sqlite/sqlite_duty_rows.hpp"
-#include "store/sqlite_feature_schema.hpp"
+#include "store/sqlite/sqlite_feature_schema.hpp"
 
 namespace muster::store {
 

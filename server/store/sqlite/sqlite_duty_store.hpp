@@ -11,9 +11,9 @@
 // reader connection.
 
 #include "features/duty/duty_store.hpp"
+#include "store/sqlite/sqlite_event_log.hpp"
+#include "store/sqlite/sqlite_push_outbox.hpp"
 #include "store/sqlite_database.hpp"
-#include "store/sqlite_event_log.hpp"
-#include "store/sqlite_push_outbox.hpp"
 
 namespace muster::store {
 

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "core/secrets.hpp"
-#include "store/sqlite_feature_schema.hpp"
+#include "store/sqlite/sqlite_feature_schema.hpp"
 
 namespace muster::store {
 

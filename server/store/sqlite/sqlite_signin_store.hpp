@@ -2,7 +2,7 @@
 // Invitations and device sessions in the embedded database (the contract:
 // features/signin/signin_store.hpp).
 //
-// Tables (migrations of the feature "signin", store/sqlite_feature_schema.hpp):
+// Tables (migrations of the feature "signin", store/sqlite/sqlite_feature_schema.hpp):
 //   signin_invitations  id, code_hash (SHA-256 of the code, unique: what redeem looks up),
 //                       group_id, created_ms, record (the Invitation as JSON)
 //   signin_sessions     id, user_id, created_ms, record (the DeviceSession as JSON)

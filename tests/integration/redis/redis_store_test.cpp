@@ -2,7 +2,7 @@
 // SQLite store (tests/unit/store), now shared by several "nodes" (stores) on one Redis, and
 // what happens when Redis goes away and comes back.
 
-#include "store/redis_store.hpp"
+#include "store/redis/redis_store.hpp"
 
 #include <chrono>
 #include <future>

@@ -10,8 +10,8 @@
 #include "bus/local_bus.hpp"
 #include "features/duty/rules.hpp"
 #include "protocol/event_limits.hpp"
-#include "store/sqlite_push_outbox.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_push_outbox.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "unit/store/store_test_util.hpp"
 
 namespace muster::store {

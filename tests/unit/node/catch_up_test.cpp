@@ -19,7 +19,7 @@
 #include "muster/session.hpp"
 #include "muster/token.hpp"
 #include "node/node.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "unit/store/store_test_util.hpp"
 
 namespace muster::node {

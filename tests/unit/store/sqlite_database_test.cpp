@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "core/metrics.hpp"
-#include "store/sqlite_schema.hpp"
+#include "store/sqlite/sqlite_schema.hpp"
 #include "unit/store/store_test_util.hpp"
 
 namespace muster::store {

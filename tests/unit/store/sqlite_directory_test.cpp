@@ -1,9 +1,9 @@
-#include "store/sqlite_directory.hpp"
+#include "store/sqlite/sqlite_directory.hpp"
 
 #include <gtest/gtest.h>
 
 #include "bus/local_bus.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "unit/store/store_test_util.hpp"
 
 namespace muster::store {

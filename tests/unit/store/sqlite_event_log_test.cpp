@@ -1,4 +1,4 @@
-#include "store/sqlite_event_log.hpp"
+#include "store/sqlite/sqlite_event_log.hpp"
 
 #include <map>
 #include <mutex>
@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "bus/local_bus.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "unit/store/store_test_util.hpp"
 
 namespace muster::store {

@@ -1,12 +1,12 @@
 // SqliteMeetingStore: one change = record + intervals + event in one transaction; a refused
 // rule changes nothing; everything survives reopening the database.
 
-#include "store/sqlite_meeting_store.hpp"
+#include "store/sqlite/sqlite_meeting_store.hpp"
 
 #include <gtest/gtest.h>
 
 #include "bus/local_bus.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "unit/store/store_test_util.hpp"
 
 namespace muster::store {

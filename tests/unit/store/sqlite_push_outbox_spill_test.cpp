@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "bus/local_bus.hpp"
-#include "store/sqlite_push_outbox.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_push_outbox.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "unit/store/store_test_util.hpp"
 
 namespace muster::store {

@@ -1,12 +1,12 @@
-#include "store/redis_meeting_store.hpp"
+#include "store/redis/redis_meeting_store.hpp"
 
 #include <algorithm>
 #include <optional>
 #include <utility>
 
 #include "core/log.hpp"
-#include "store/redis_gather.hpp"
-#include "store/redis_scripts.hpp"
+#include "store/redis/redis_gather.hpp"
+#include "store/redis/redis_scripts.hpp"
 
 namespace muster::store {
 

@@ -1,4 +1,4 @@
-#include "store/redis_event_log.hpp"
+#include "store/redis/redis_event_log.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -7,7 +7,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "protocol/event_bytes.hpp"
-#include "store/redis_scripts.hpp"
+#include "store/redis/redis_scripts.hpp"
 
 namespace muster::store {
 namespace {

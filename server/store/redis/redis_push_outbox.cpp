@@ -1,4 +1,4 @@
-#include "store/redis_push_outbox.hpp"
+#include "store/redis/redis_push_outbox.hpp"
 
 #include <future>
 #include <memory>
@@ -6,7 +6,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "store/push_outbox_metrics.hpp"
-#include "store/redis_scripts.hpp"
+#include "store/redis/redis_scripts.hpp"
 
 namespace muster::store {
 namespace {

@@ -1,11 +1,11 @@
-#include "store/redis_directory.hpp"
+#include "store/redis/redis_directory.hpp"
 
 #include <algorithm>
 #include <map>
 #include <utility>
 
 #include "core/log.hpp"
-#include "store/redis_scripts.hpp"
+#include "store/redis/redis_scripts.hpp"
 
 namespace muster::store {
 namespace {

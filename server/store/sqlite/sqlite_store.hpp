@@ -12,9 +12,9 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "store/memory_presence.hpp"
+#include "store/sqlite/sqlite_directory.hpp"
+#include "store/sqlite/sqlite_event_log.hpp"
 #include "store/sqlite_database.hpp"
-#include "store/sqlite_directory.hpp"
-#include "store/sqlite_event_log.hpp"
 #include "store/store.hpp"
 
 namespace muster::store {

@@ -18,9 +18,9 @@
 #include "redis/client.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/keys.hpp"
-#include "store/redis_directory.hpp"
-#include "store/redis_event_log.hpp"
-#include "store/redis_presence.hpp"
+#include "store/redis/redis_directory.hpp"
+#include "store/redis/redis_event_log.hpp"
+#include "store/redis/redis_presence.hpp"
 #include "store/store.hpp"
 
 namespace muster::store {

@@ -1,10 +1,10 @@
-#include "store/redis_scripts.hpp"
+#include "store/redis/redis_scripts.hpp"
 
 #include <string>
 
 #include "store/redis/duty_fanout_scripts.hpp"
 #include "store/redis/record_scripts.hpp"
-#include "store/redis_lua.hpp"
+#include "store/redis/redis_lua.hpp"
 
 namespace muster::store::redis_scripts {
 

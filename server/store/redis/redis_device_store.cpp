@@ -1,7 +1,7 @@
-#include "store/redis_device_store.hpp"
+#include "store/redis/redis_device_store.hpp"
 
 #include "store/device_extra.hpp"
-#include "store/redis_scripts.hpp"
+#include "store/redis/redis_scripts.hpp"
 
 namespace muster::store {
 namespace {

@@ -1,10 +1,10 @@
-#include "store/redis_presence.hpp"
+#include "store/redis/redis_presence.hpp"
 
 #include <algorithm>
 #include <utility>
 
 #include "core/log.hpp"
-#include "store/redis_scripts.hpp"
+#include "store/redis/redis_scripts.hpp"
 
 namespace muster::store {
 

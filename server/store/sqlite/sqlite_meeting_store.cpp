@@ -1,4 +1,4 @@
-#include "store/sqlite_meeting_store.hpp"
+#include "store/sqlite/sqlite_meeting_store.hpp"
 
 #include <cstdio>
 #include <optional>

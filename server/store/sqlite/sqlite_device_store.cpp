@@ -1,10 +1,10 @@
-#include "store/sqlite_device_store.hpp"
+#include "store/sqlite/sqlite_device_store.hpp"
 
 #include <stdexcept>
 #include <string_view>
 
 #include "store/device_extra.hpp"
-#include "store/sqlite_feature_schema.hpp"
+#include "store/sqlite/sqlite_feature_schema.hpp"
 
 namespace muster::store {
 namespace {

@@ -1,4 +1,4 @@
-#include "store/sqlite_directory.hpp"
+#include "store/sqlite/sqlite_directory.hpp"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "store/redis_lua.hpp"
+#include "store/redis/redis_lua.hpp"
 
 namespace muster::store::redis_lua {
 

@@ -1,4 +1,4 @@
-#include "store/sqlite_push_outbox.hpp"
+#include "store/sqlite/sqlite_push_outbox.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -9,7 +9,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "store/push_outbox_metrics.hpp"
-#include "store/sqlite_feature_schema.hpp"
+#include "store/sqlite/sqlite_feature_schema.hpp"
 
 namespace muster::store {
 namespace {

@@ -38,7 +38,7 @@
 #include "redis/client.hpp"
 #include "redis/keys.hpp"
 #include "store/meeting_store.hpp"
-#include "store/redis_presence.hpp"
+#include "store/redis/redis_presence.hpp"
 
 namespace muster::store {
 

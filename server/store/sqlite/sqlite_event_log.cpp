@@ -1,4 +1,4 @@
-#include "store/sqlite_event_log.hpp"
+#include "store/sqlite/sqlite_event_log.hpp"
 
 #include <algorithm>
 #include <utility>

@@ -18,8 +18,8 @@
 
 #include <string>
 
-#include "store/redis_lua.hpp"
-#include "store/redis_scripts.hpp"
+#include "store/redis/redis_lua.hpp"
+#include "store/redis/redis_scripts.hpp"
 
 namespace muster::store::redis_scripts {
 namespace {

@@ -11,8 +11,8 @@
 
 #include "core/clock.hpp"
 #include "store/meeting_store.hpp"
+#include "store/sqlite/sqlite_event_log.hpp"
 #include "store/sqlite_database.hpp"
-#include "store/sqlite_event_log.hpp"
 
 namespace muster::store {
 

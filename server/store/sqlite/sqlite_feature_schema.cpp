@@ -1,4 +1,4 @@
-#include "store/sqlite_feature_schema.hpp"
+#include "store/sqlite/sqlite_feature_schema.hpp"
 
 #include <string>
 

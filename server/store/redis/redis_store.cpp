@@ -1,8 +1,8 @@
-#include "store/redis_store.hpp"
+#include "store/redis/redis_store.hpp"
 
 #include <utility>
 
-#include "store/redis_scripts.hpp"
+#include "store/redis/redis_scripts.hpp"
 
 namespace muster::store {
 namespace {
