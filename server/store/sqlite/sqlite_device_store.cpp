@@ -32,7 +32,7 @@ ALTER TABLE devices ADD COLUMN extra TEXT NOT NULL DEFAULT '';
 constexpr const char* select_columns =
     "SELECT device_id, user_id, kind, endpoint, p256dh, auth, created_ms, extra FROM devices ";
 
-DeviceInfo device_of(const Statement& row) {
+DeviceInfo device_of(const sqlite::Statement& row) {
     DeviceInfo device;
     device.id = row.text(0);
     device.user = row.text(1);
@@ -47,13 +47,13 @@ DeviceInfo device_of(const Statement& row) {
 
 }  // namespace
 
-SqliteDeviceStore::SqliteDeviceStore(SqliteDatabase& db) : db_(db) {
+SqliteDeviceStore::SqliteDeviceStore(sqlite::Database& db) : db_(db) {
     if (Status s = apply_feature_schema(db_, "devices", migrations); !s)
         throw std::runtime_error(s.message());
 }
 
 void SqliteDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
-    auto job = [request = std::move(request), done](Transaction& txn) -> Status {
+    auto job = [request = std::move(request), done](sqlite::Transaction& txn) -> Status {
         const DeviceInfo& device = request.device;
         DevicePutResult result;
         {
@@ -100,7 +100,8 @@ void SqliteDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
 }
 
 void SqliteDeviceStore::remove(std::string user, std::string id, Done<Unit> done) {
-    auto job = [user = std::move(user), id = std::move(id), done](Transaction& txn) -> Status {
+    auto job = [user = std::move(user), id = std::move(id),
+                done](sqlite::Transaction& txn) -> Status {
         auto erase = txn.prepare("DELETE FROM devices WHERE user_id = ?1 AND device_id = ?2");
         if (!erase) return erase.status();
         erase->bind_text(1, user).bind_text(2, id);
@@ -113,7 +114,7 @@ void SqliteDeviceStore::remove(std::string user, std::string id, Done<Unit> done
 }
 
 void SqliteDeviceStore::devices_of(std::string user, Done<std::vector<DeviceInfo>> done) {
-    auto job = [user = std::move(user), done](Transaction& txn) -> Status {
+    auto job = [user = std::move(user), done](sqlite::Transaction& txn) -> Status {
         auto list =
             txn.prepare(std::string(select_columns) + "WHERE user_id = ?1 ORDER BY device_id");
         if (!list) return list.status();

@@ -1,8 +1,8 @@
 #pragma once
 // Push targets in the embedded database (see device_store.hpp for the contract).
 
+#include "sqlite/database.hpp"
 #include "store/device_store.hpp"
-#include "store/sqlite_database.hpp"
 
 namespace muster::store {
 
@@ -10,14 +10,14 @@ class SqliteDeviceStore final : public DeviceStore {
   public:
     // Creates its table if needed (blocking: start-up only). Throws std::runtime_error when
     // it cannot. The database must be closed before this store is destroyed.
-    explicit SqliteDeviceStore(SqliteDatabase& db);
+    explicit SqliteDeviceStore(sqlite::Database& db);
 
     void put(DevicePut request, Done<DevicePutResult> done) override;
     void remove(std::string user, std::string id, Done<Unit> done) override;
     void devices_of(std::string user, Done<std::vector<DeviceInfo>> done) override;
 
   private:
-    SqliteDatabase& db_;
+    sqlite::Database& db_;
 };
 
 }  // namespace muster::store

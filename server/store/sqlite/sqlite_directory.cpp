@@ -7,14 +7,14 @@
 namespace muster::store {
 namespace {
 
-Result<bool> group_exists(Transaction& txn, const std::string& group) {
+Result<bool> group_exists(sqlite::Transaction& txn, const std::string& group) {
     auto find = txn.prepare("SELECT 1 FROM groups WHERE id = ?1");
     if (!find) return find.status();
     find->bind_text(1, group);
     return find->step();
 }
 
-Status require_group(Transaction& txn, const std::string& group) {
+Status require_group(sqlite::Transaction& txn, const std::string& group) {
     auto exists = group_exists(txn, group);
     if (!exists) return exists.status();
     return *exists ? ok_status() : Status(errc::not_found, "no such group: " + group);
@@ -22,7 +22,7 @@ Status require_group(Transaction& txn, const std::string& group) {
 
 // Whether `group` is `parent` or one of its ancestors, i.e. whether putting `group` under
 // `parent` would close a cycle. UNION (not UNION ALL) ends the walk even on a damaged tree.
-Result<bool> is_ancestor_or_self(Transaction& txn, const std::string& group,
+Result<bool> is_ancestor_or_self(sqlite::Transaction& txn, const std::string& group,
                                  const std::string& parent) {
     auto walk = txn.prepare(
         "WITH RECURSIVE up(id) AS (SELECT ?1 UNION "
@@ -33,7 +33,7 @@ Result<bool> is_ancestor_or_self(Transaction& txn, const std::string& group,
     return walk->step();
 }
 
-Status put_group_in(Transaction& txn, const GroupInfo& group) {
+Status put_group_in(sqlite::Transaction& txn, const GroupInfo& group) {
     if (group.id.empty()) return {errc::invalid_argument, "group id is empty"};
     if (!group.parent.empty()) {
         if (group.parent == group.id) {
@@ -62,8 +62,8 @@ Status put_group_in(Transaction& txn, const GroupInfo& group) {
 
 // The common shape of a change: run `body` in a write job, `done(Unit)` after the commit.
 template <class Body>
-void write_unit(SqliteDatabase& db, Done<Unit> done, Body body) {
-    auto job = [done, body = std::move(body)](Transaction& txn) -> Status {
+void write_unit(sqlite::Database& db, Done<Unit> done, Body body) {
+    auto job = [done, body = std::move(body)](sqlite::Transaction& txn) -> Status {
         if (auto status = body(txn); !status) return status;
         txn.after_commit([done] { done(Unit{}); });
         return ok_status();
@@ -73,8 +73,8 @@ void write_unit(SqliteDatabase& db, Done<Unit> done, Body body) {
 
 // The common shape of a lookup: `body` fills a T in a read job, handed to `done` afterwards.
 template <class T, class Body>
-void read_value(SqliteDatabase& db, Done<T> done, Body body) {
-    auto job = [done, body = std::move(body)](Transaction& txn) -> Status {
+void read_value(sqlite::Database& db, Done<T> done, Body body) {
+    auto job = [done, body = std::move(body)](sqlite::Transaction& txn) -> Status {
         T value{};
         if (auto status = body(txn, value); !status) return status;
         txn.after_commit([done, value = std::move(value)]() mutable { done(std::move(value)); });
@@ -85,7 +85,7 @@ void read_value(SqliteDatabase& db, Done<T> done, Body body) {
 
 // Steps `stmt` to the end, calling `row` for each row.
 template <class Row>
-Status each_row(Statement& stmt, Row row) {
+Status each_row(sqlite::Statement& stmt, Row row) {
     for (;;) {
         auto more = stmt.step();
         if (!more) return more.status();
@@ -103,17 +103,19 @@ Role role_of(const std::string& name) {
 }  // namespace
 
 void SqliteDirectory::put_group(GroupInfo group, Done<Unit> done) {
-    write_unit(db_, std::move(done),
-               [group = std::move(group)](Transaction& txn) { return put_group_in(txn, group); });
+    write_unit(db_, std::move(done), [group = std::move(group)](sqlite::Transaction& txn) {
+        return put_group_in(txn, group);
+    });
 }
 
 void SqliteDirectory::list_groups(Done<std::vector<GroupInfo>> done) {
     read_value<std::vector<GroupInfo>>(
-        db_, std::move(done), [](Transaction& txn, std::vector<GroupInfo>& groups) -> Status {
+        db_, std::move(done),
+        [](sqlite::Transaction& txn, std::vector<GroupInfo>& groups) -> Status {
             auto list =
                 txn.prepare("SELECT id, name, COALESCE(parent, '') FROM groups ORDER BY id");
             if (!list) return list.status();
-            return each_row(*list, [&](Statement& row) {
+            return each_row(*list, [&](sqlite::Statement& row) {
                 groups.push_back(GroupInfo{row.text(0), row.text(1), row.text(2)});
             });
         });
@@ -124,7 +126,7 @@ void SqliteDirectory::put_member(std::string group, std::string user, Role role,
     write_unit(
         db_, std::move(done),
         [group = std::move(group), user = std::move(user), role,
-         name = std::move(name)](Transaction& txn) -> Status {
+         name = std::move(name)](sqlite::Transaction& txn) -> Status {
             if (user.empty()) return {errc::invalid_argument, "user id is empty"};
             if (role == Role::none) {
                 return {errc::invalid_argument, "role must be member or coordinator"};
@@ -143,29 +145,29 @@ void SqliteDirectory::put_member(std::string group, std::string user, Role role,
 }
 
 void SqliteDirectory::remove_member(std::string group, std::string user, Done<Unit> done) {
-    write_unit(db_, std::move(done),
-               [group = std::move(group), user = std::move(user)](Transaction& txn) -> Status {
-                   auto remove =
-                       txn.prepare("DELETE FROM members WHERE group_id = ?1 AND user_id = ?2");
-                   if (!remove) return remove.status();
-                   remove->bind_text(1, group).bind_text(2, user);
-                   if (auto status = remove->run(); !status) return status;
-                   if (txn.db().changes() == 0) {
-                       return {errc::not_found, user + " is not a member of " + group};
-                   }
-                   return ok_status();
-               });
+    write_unit(
+        db_, std::move(done),
+        [group = std::move(group), user = std::move(user)](sqlite::Transaction& txn) -> Status {
+            auto remove = txn.prepare("DELETE FROM members WHERE group_id = ?1 AND user_id = ?2");
+            if (!remove) return remove.status();
+            remove->bind_text(1, group).bind_text(2, user);
+            if (auto status = remove->run(); !status) return status;
+            if (txn.db().changes() == 0) {
+                return {errc::not_found, user + " is not a member of " + group};
+            }
+            return ok_status();
+        });
 }
 
 void SqliteDirectory::memberships_of(std::string user, Done<std::vector<Membership>> done) {
     read_value<std::vector<Membership>>(
         db_, std::move(done),
-        [user = std::move(user)](Transaction& txn, std::vector<Membership>& out) -> Status {
+        [user = std::move(user)](sqlite::Transaction& txn, std::vector<Membership>& out) -> Status {
             auto list = txn.prepare(
                 "SELECT group_id, role FROM members WHERE user_id = ?1 ORDER BY group_id");
             if (!list) return list.status();
             list->bind_text(1, user);
-            return each_row(*list, [&](Statement& row) {
+            return each_row(*list, [&](sqlite::Statement& row) {
                 out.push_back(Membership{row.text(0), role_of(row.text(1))});
             });
         });
@@ -174,12 +176,12 @@ void SqliteDirectory::memberships_of(std::string user, Done<std::vector<Membersh
 void SqliteDirectory::profile_of(std::string user, Done<UserProfile> done) {
     read_value<UserProfile>(
         db_, std::move(done),
-        [user = std::move(user)](Transaction& txn, UserProfile& out) -> Status {
+        [user = std::move(user)](sqlite::Transaction& txn, UserProfile& out) -> Status {
             auto list = txn.prepare(
                 "SELECT group_id, role, name FROM members WHERE user_id = ?1 ORDER BY group_id");
             if (!list) return list.status();
             list->bind_text(1, user);
-            return each_row(*list, [&](Statement& row) {
+            return each_row(*list, [&](sqlite::Statement& row) {
                 out.memberships.push_back(Membership{row.text(0), role_of(row.text(1))});
                 if (out.name.empty()) out.name = row.text(2);
             });
@@ -189,7 +191,8 @@ void SqliteDirectory::profile_of(std::string user, Done<UserProfile> done) {
 void SqliteDirectory::members_of(std::string group, Done<std::vector<MemberInfo>> done) {
     read_value<std::vector<MemberInfo>>(
         db_, std::move(done),
-        [group = std::move(group)](Transaction& txn, std::vector<MemberInfo>& out) -> Status {
+        [group = std::move(group)](sqlite::Transaction& txn,
+                                   std::vector<MemberInfo>& out) -> Status {
             if (auto status = require_group(txn, group); !status) return status;
             auto list = txn.prepare(
                 "SELECT m.user_id, m.role, "
@@ -198,7 +201,7 @@ void SqliteDirectory::members_of(std::string group, Done<std::vector<MemberInfo>
                 "WHERE m.group_id = ?1 ORDER BY m.user_id");
             if (!list) return list.status();
             list->bind_text(1, group);
-            return each_row(*list, [&](Statement& row) {
+            return each_row(*list, [&](sqlite::Statement& row) {
                 out.push_back(MemberInfo{row.text(0), role_of(row.text(1)), row.text(2)});
             });
         });
@@ -208,7 +211,7 @@ void SqliteDirectory::remember_user(std::string user, std::string name) {
     if (user.empty()) return;
     // Nobody waits for this; a name that did not change writes no page (the WHERE).
     db_.write(
-        [user = std::move(user), name = std::move(name)](Transaction& txn) -> Status {
+        [user = std::move(user), name = std::move(name)](sqlite::Transaction& txn) -> Status {
             auto upsert = txn.prepare(
                 "INSERT INTO users (id, name) VALUES (?1, ?2) "
                 "ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name");

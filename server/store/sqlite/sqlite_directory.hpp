@@ -10,15 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "sqlite/database.hpp"
 #include "store/directory.hpp"
-#include "store/sqlite_database.hpp"
 
 namespace muster::store {
 
 class SqliteDirectory final : public Directory {
   public:
     // The database must be closed before this directory is destroyed.
-    explicit SqliteDirectory(SqliteDatabase& db) : db_(db) {}
+    explicit SqliteDirectory(sqlite::Database& db) : db_(db) {}
 
     // INVALID_ARGUMENT for an empty id, a group that is its own parent, or a cycle.
     void put_group(GroupInfo group, Done<Unit> done) override;
@@ -37,7 +37,7 @@ class SqliteDirectory final : public Directory {
     void remember_user(std::string user, std::string name) override;
 
   private:
-    SqliteDatabase& db_;
+    sqlite::Database& db_;
 };
 
 }  // namespace muster::store

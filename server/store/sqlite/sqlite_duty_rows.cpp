@@ -65,8 +65,8 @@ UPDATE duty_calls SET timers_done = 1 WHERE state NOT IN (1, 2);
 )sql",
 };
 
-Result<std::optional<StoredDutyCall>> load_record(Transaction& txn, const std::string& call_id,
-                                                  bool answers) {
+Result<std::optional<StoredDutyCall>> load_record(sqlite::Transaction& txn,
+                                                  const std::string& call_id, bool answers) {
     StoredDutyCall record;
     {
         auto select = txn.prepare(
@@ -110,7 +110,7 @@ Result<std::optional<StoredDutyCall>> load_record(Transaction& txn, const std::s
     return std::optional<StoredDutyCall>(std::move(record));
 }
 
-Result<Audience> load_audience(Transaction& txn,
+Result<Audience> load_audience(sqlite::Transaction& txn,
                                const google::protobuf::RepeatedPtrField<std::string>& groups) {
     Audience out;
     for (const auto& group : groups) {
@@ -132,7 +132,7 @@ Result<Audience> load_audience(Transaction& txn,
 
 namespace {
 
-Status insert_call(Transaction& txn, const StoredDutyCall& record) {
+Status insert_call(sqlite::Transaction& txn, const StoredDutyCall& record) {
     const v1::DutyCall& call = record.call();
     std::string body;
     if (!call.SerializeToString(&body)) return {errc::internal, "cannot serialise a duty call"};
@@ -171,7 +171,8 @@ bool same(const StoredDutyAnswer& a, const StoredDutyAnswer& b) {
 
 }  // namespace
 
-Status save_record(Transaction& txn, const StoredDutyCall* before, const StoredDutyCall& after) {
+Status save_record(sqlite::Transaction& txn, const StoredDutyCall* before,
+                   const StoredDutyCall& after) {
     const std::string& call_id = after.call().call_id();
     if (before == nullptr) {
         if (Status s = insert_call(txn, after); !s) return s;
@@ -221,7 +222,7 @@ Status save_record(Transaction& txn, const StoredDutyCall* before, const StoredD
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> names_of(
-    Transaction& txn, const std::vector<std::string>& users) {
+    sqlite::Transaction& txn, const std::vector<std::string>& users) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& user : users) {
         auto select = txn.prepare("SELECT name FROM users WHERE id = ?1");

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "features/duty/records.hpp"
-#include "store/sqlite_database.hpp"
+#include "sqlite/database.hpp"
 
 namespace muster::store::duty_rows {
 
@@ -26,17 +26,18 @@ using features::duty::StoredDutyCall;
 extern const std::vector<std::string_view> migrations;
 
 // nullopt when there is no such call. With `answers` false, the record has none.
-Result<std::optional<StoredDutyCall>> load_record(Transaction& txn, const std::string& call_id,
-                                                  bool answers = true);
+Result<std::optional<StoredDutyCall>> load_record(sqlite::Transaction& txn,
+                                                  const std::string& call_id, bool answers = true);
 // The stored members of each group, in the order given, each ordered by id.
-Result<Audience> load_audience(Transaction& txn,
+Result<Audience> load_audience(sqlite::Transaction& txn,
                                const google::protobuf::RepeatedPtrField<std::string>& groups);
 // Writes `after`: the call row (inserted with its targets when `before` is null) and the
 // answers that differ from `before`'s.
-Status save_record(Transaction& txn, const StoredDutyCall* before, const StoredDutyCall& after);
+Status save_record(sqlite::Transaction& txn, const StoredDutyCall* before,
+                   const StoredDutyCall& after);
 
 // The directory's names of the users, where it has one.
 Result<std::vector<std::pair<std::string, std::string>>> names_of(
-    Transaction& txn, const std::vector<std::string>& users);
+    sqlite::Transaction& txn, const std::vector<std::string>& users);
 
 }  // namespace muster::store::duty_rows

@@ -24,7 +24,8 @@ namespace {
 // after the deliveries of the events it appended).
 template <class T, class Body>
 auto job(Done<T> done, Body body) {
-    return [done = std::move(done), body = std::move(body)](Transaction& txn) mutable -> Status {
+    return [done = std::move(done),
+            body = std::move(body)](sqlite::Transaction& txn) mutable -> Status {
         Result<T> result = body(txn);
         if (!result) return result.status();
         txn.after_commit(
@@ -42,7 +43,8 @@ auto failed(Done<T> done) {
 
 }  // namespace
 
-SqliteDutyStore::SqliteDutyStore(SqliteDatabase& db, SqliteEventLog& log, SqlitePushOutbox& outbox)
+SqliteDutyStore::SqliteDutyStore(sqlite::Database& db, SqliteEventLog& log,
+                                 SqlitePushOutbox& outbox)
     : db_(db), log_(log), outbox_(outbox) {
     if (Status s = apply_feature_schema(db_, "duty_calls", migrations); !s)
         throw std::runtime_error(s.message());
@@ -50,7 +52,7 @@ SqliteDutyStore::SqliteDutyStore(SqliteDatabase& db, SqliteEventLog& log, Sqlite
 
 // ---- changes --------------------------------------------------------------------------------
 
-Result<DutyApplied> SqliteDutyStore::apply_in(Transaction& txn,
+Result<DutyApplied> SqliteDutyStore::apply_in(sqlite::Transaction& txn,
                                               std::optional<features::duty::StoredDutyCall> record,
                                               const std::vector<std::string>& targets,
                                               const DutyRule& rule) {
@@ -88,20 +90,21 @@ Result<DutyApplied> SqliteDutyStore::apply_in(Transaction& txn,
 
 void SqliteDutyStore::create(std::string call_id, std::vector<std::string> targets, DutyRule rule,
                              Done<DutyApplied> done) {
-    db_.write(job<DutyApplied>(done,
-                               [this, call_id = std::move(call_id), targets = std::move(targets),
-                                rule = std::move(rule)](Transaction& txn) -> Result<DutyApplied> {
-                                   auto loaded = load_record(txn, call_id);
-                                   if (!loaded) return loaded.status();
-                                   return apply_in(txn, std::move(*loaded), targets, rule);
-                               }),
-              failed(done));
+    db_.write(
+        job<DutyApplied>(done,
+                         [this, call_id = std::move(call_id), targets = std::move(targets),
+                          rule = std::move(rule)](sqlite::Transaction& txn) -> Result<DutyApplied> {
+                             auto loaded = load_record(txn, call_id);
+                             if (!loaded) return loaded.status();
+                             return apply_in(txn, std::move(*loaded), targets, rule);
+                         }),
+        failed(done));
 }
 
 void SqliteDutyStore::apply(std::string call_id, DutyRule rule, Done<DutyApplied> done) {
     db_.write(job<DutyApplied>(done,
-                               [this, call_id = std::move(call_id),
-                                rule = std::move(rule)](Transaction& txn) -> Result<DutyApplied> {
+                               [this, call_id = std::move(call_id), rule = std::move(rule)](
+                                   sqlite::Transaction& txn) -> Result<DutyApplied> {
                                    auto loaded = load_record(txn, call_id);
                                    if (!loaded) return loaded.status();
                                    if (!*loaded) return no_such_call(call_id);
@@ -114,7 +117,7 @@ void SqliteDutyStore::apply(std::string call_id, DutyRule rule, Done<DutyApplied
 
 namespace {
 
-Result<DutySnapshot> snapshot_of(Transaction& txn, const std::string& call_id, bool names) {
+Result<DutySnapshot> snapshot_of(sqlite::Transaction& txn, const std::string& call_id, bool names) {
     auto loaded = load_record(txn, call_id);
     if (!loaded) return loaded.status();
     if (!*loaded) return no_such_call(call_id);
@@ -138,32 +141,34 @@ Result<DutySnapshot> snapshot_of(Transaction& txn, const std::string& call_id, b
 }  // namespace
 
 void SqliteDutyStore::read(std::string call_id, Done<DutySnapshot> done) {
-    db_.read(
-        job<DutySnapshot>(done, [call_id = std::move(call_id)](
-                                    Transaction& txn) { return snapshot_of(txn, call_id, true); }),
-        failed(done));
+    db_.read(job<DutySnapshot>(done,
+                               [call_id = std::move(call_id)](sqlite::Transaction& txn) {
+                                   return snapshot_of(txn, call_id, true);
+                               }),
+             failed(done));
 }
 
 void SqliteDutyStore::find(std::string call_id, Done<v1::DutyCall> done) {
-    db_.read(
-        job<v1::DutyCall>(done,
-                          [call_id = std::move(call_id)](Transaction& txn) -> Result<v1::DutyCall> {
-                              auto loaded = load_record(txn, call_id, false);
-                              if (!loaded) return loaded.status();
-                              if (!*loaded) return no_such_call(call_id);
-                              return std::move(*(*loaded)->mutable_call());
-                          }),
-        failed(done));
+    db_.read(job<v1::DutyCall>(
+                 done,
+                 [call_id = std::move(call_id)](sqlite::Transaction& txn) -> Result<v1::DutyCall> {
+                     auto loaded = load_record(txn, call_id, false);
+                     if (!loaded) return loaded.status();
+                     if (!*loaded) return no_such_call(call_id);
+                     return std::move(*(*loaded)->mutable_call());
+                 }),
+             failed(done));
 }
 
 void SqliteDutyStore::list(DutyListQuery query, Done<std::vector<DutySnapshot>> done) {
     db_.read(
         job<std::vector<DutySnapshot>>(
             done,
-            [query = std::move(query)](Transaction& txn) -> Result<std::vector<DutySnapshot>> {
+            [query =
+                 std::move(query)](sqlite::Transaction& txn) -> Result<std::vector<DutySnapshot>> {
                 // (created_at_ms, call_id) of the newest `limit` calls of each group, merged.
                 std::vector<std::pair<std::int64_t, std::string>> found;
-                auto collect = [&](Statement& select) -> Status {
+                auto collect = [&](sqlite::Statement& select) -> Status {
                     for (;;) {
                         auto row = select.step();
                         if (!row) return row.status();
@@ -208,7 +213,7 @@ void SqliteDutyStore::list(DutyListQuery query, Done<std::vector<DutySnapshot>> 
 void SqliteDutyStore::list_active(Done<std::vector<DutyTimerState>> done) {
     db_.read(job<std::vector<DutyTimerState>>(
                  done,
-                 [](Transaction& txn) -> Result<std::vector<DutyTimerState>> {
+                 [](sqlite::Transaction& txn) -> Result<std::vector<DutyTimerState>> {
                      auto select = txn.prepare(
                          "SELECT call_id, state, deadline_ms, created_at_ms, reminders_sent, "
                          "last_reminder_ms FROM duty_calls WHERE timers_done = 0 "
@@ -237,7 +242,8 @@ void SqliteDutyStore::audience(std::vector<std::string> groups,
     db_.read(
         job<std::vector<std::string>>(
             done,
-            [groups = std::move(groups)](Transaction& txn) -> Result<std::vector<std::string>> {
+            [groups =
+                 std::move(groups)](sqlite::Transaction& txn) -> Result<std::vector<std::string>> {
                 google::protobuf::RepeatedPtrField<std::string> list(groups.begin(), groups.end());
                 auto audience = load_audience(txn, list);
                 if (!audience) return audience.status();

@@ -11,9 +11,9 @@
 // reader connection.
 
 #include "features/duty/duty_store.hpp"
+#include "sqlite/database.hpp"
 #include "store/sqlite/sqlite_event_log.hpp"
 #include "store/sqlite/sqlite_push_outbox.hpp"
-#include "store/sqlite_database.hpp"
 
 namespace muster::store {
 
@@ -21,7 +21,7 @@ class SqliteDutyStore final : public features::duty::DutyStore {
   public:
     // Creates or migrates the duty tables (blocking: start-up only); throws std::runtime_error
     // when it cannot. The database must be closed before this store is destroyed.
-    SqliteDutyStore(SqliteDatabase& db, SqliteEventLog& log, SqlitePushOutbox& outbox);
+    SqliteDutyStore(sqlite::Database& db, SqliteEventLog& log, SqlitePushOutbox& outbox);
 
     void create(std::string call_id, std::vector<std::string> targets,
                 features::duty::DutyRule rule, Done<features::duty::DutyApplied> done) override;
@@ -37,10 +37,10 @@ class SqliteDutyStore final : public features::duty::DutyStore {
   private:
     // The rule on `record` (empty: absent, with `targets` as the new call's), in `txn`.
     Result<features::duty::DutyApplied> apply_in(
-        Transaction& txn, std::optional<features::duty::StoredDutyCall> record,
+        sqlite::Transaction& txn, std::optional<features::duty::StoredDutyCall> record,
         const std::vector<std::string>& targets, const features::duty::DutyRule& rule);
 
-    SqliteDatabase& db_;
+    sqlite::Database& db_;
     SqliteEventLog& log_;
     SqlitePushOutbox& outbox_;
 };

@@ -26,7 +26,7 @@ Status no_such_group(const std::string& group) {
 }
 
 // One snapshot (the read job's transaction): the head, the oldest retained seq and a page.
-Result<LogRange> read_range(Transaction& txn, const std::string& group, std::uint64_t bound,
+Result<LogRange> read_range(sqlite::Transaction& txn, const std::string& group, std::uint64_t bound,
                             std::uint32_t limit, bool after) {
     LogRange range;
     {
@@ -68,17 +68,19 @@ Result<LogRange> read_range(Transaction& txn, const std::string& group, std::uin
 
 }  // namespace
 
-SqliteEventLog::SqliteEventLog(SqliteDatabase& db, bus::CommittedEvents& bus, LogConfig config,
+SqliteEventLog::SqliteEventLog(sqlite::Database& db, bus::CommittedEvents& bus, LogConfig config,
                                const Clock& clock, std::chrono::seconds trim_interval)
     : db_(db), bus_(bus), config_(config), clock_(clock) {
     appended_total();  // the counter is listed from the start, at 0
-    db_.every(trim_interval, "log retention", [this](Transaction& txn) { return trim(txn); });
+    db_.every(trim_interval, "log retention",
+              [this](sqlite::Transaction& txn) { return trim(txn); });
 }
 
 // ---- appending -------------------------------------------------------------------------------
 
 void SqliteEventLog::append(AppendRequest request, Done<Appended> done) {
-    auto job = [this, request = std::move(request), done](Transaction& txn) mutable -> Status {
+    auto job = [this, request = std::move(request),
+                done](sqlite::Transaction& txn) mutable -> Status {
         auto appended = append_in_transaction(txn, request);
         if (!appended) return appended.status();
         // Registered after the delivery: the appender hears back once the event is on its way.
@@ -88,7 +90,8 @@ void SqliteEventLog::append(AppendRequest request, Done<Appended> done) {
     db_.write(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
 }
 
-Result<Appended> SqliteEventLog::append_in_transaction(Transaction& txn, AppendRequest& request) {
+Result<Appended> SqliteEventLog::append_in_transaction(sqlite::Transaction& txn,
+                                                       AppendRequest& request) {
     if (!txn.writable() || !db_.on_writer_thread()) {
         return Status(errc::internal, "append_in_transaction outside a write job");
     }
@@ -168,7 +171,7 @@ Result<Appended> SqliteEventLog::append_in_transaction(Transaction& txn, AppendR
     return Appended{seq, false, std::move(shared)};
 }
 
-Result<std::uint64_t> SqliteEventLog::head_of(Transaction& txn, const std::string& group) {
+Result<std::uint64_t> SqliteEventLog::head_of(sqlite::Transaction& txn, const std::string& group) {
     if (auto it = heads_.find(group); it != heads_.end()) return it->second;
     auto head = txn.prepare(head_sql);
     if (!head) return head.status();
@@ -184,7 +187,8 @@ Result<std::uint64_t> SqliteEventLog::head_of(Transaction& txn, const std::strin
 }
 
 // The seq of an unexpired earlier append with the same key, or 0.
-Result<std::uint64_t> SqliteEventLog::find_duplicate(Transaction& txn, const AppendRequest& request,
+Result<std::uint64_t> SqliteEventLog::find_duplicate(sqlite::Transaction& txn,
+                                                     const AppendRequest& request,
                                                      std::int64_t now_ms) {
     auto find = txn.prepare(
         "SELECT seq FROM idempotency WHERE group_id = ?1 AND user_id = ?2 AND key = ?3 "
@@ -213,7 +217,8 @@ void SqliteEventLog::read_before(std::string group, std::uint64_t before_seq, st
 
 void SqliteEventLog::read(std::string group, std::uint64_t bound, std::uint32_t limit, bool after,
                           Done<LogRange> done) {
-    auto job = [group = std::move(group), bound, limit, after, done](Transaction& txn) -> Status {
+    auto job = [group = std::move(group), bound, limit, after,
+                done](sqlite::Transaction& txn) -> Status {
         auto range = read_range(txn, group, bound, limit, after);
         if (!range) return range.status();
         txn.after_commit(
@@ -226,7 +231,7 @@ void SqliteEventLog::read(std::string group, std::uint64_t bound, std::uint32_t 
 // ---- retention -------------------------------------------------------------------------------
 
 void SqliteEventLog::trim_now(Done<Unit> done) {
-    auto job = [this, done](Transaction& txn) -> Status {
+    auto job = [this, done](sqlite::Transaction& txn) -> Status {
         if (auto status = trim(txn); !status) return status;
         txn.after_commit([done] { done(Unit{}); });
         return ok_status();
@@ -236,7 +241,7 @@ void SqliteEventLog::trim_now(Done<Unit> done) {
 
 // Cost: one indexed probe per group with events, plus the rows deleted (all in the writer's
 // transaction, so a first trim after lowering the retention a lot delays that batch).
-Status SqliteEventLog::trim(Transaction& txn) {
+Status SqliteEventLog::trim(sqlite::Transaction& txn) {
     const std::int64_t now = clock_.now_ms();
     std::vector<std::pair<std::string, std::uint64_t>> heads;
     {
@@ -270,7 +275,7 @@ Status SqliteEventLog::trim(Transaction& txn) {
 }
 
 // Deletes a prefix of the group's log; returns how many events went.
-Result<std::uint64_t> SqliteEventLog::trim_group(Transaction& txn, const std::string& group,
+Result<std::uint64_t> SqliteEventLog::trim_group(sqlite::Transaction& txn, const std::string& group,
                                                  std::uint64_t head, std::int64_t now_ms) {
     std::uint64_t cut = 0;  // every seq <= cut goes
     if (config_.retention_events > 0 && head > config_.retention_events) {

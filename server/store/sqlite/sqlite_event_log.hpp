@@ -23,8 +23,8 @@
 #include "bus/bus.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "sqlite/database.hpp"
 #include "store/event_log.hpp"
-#include "store/sqlite_database.hpp"
 
 namespace muster::store {
 
@@ -32,7 +32,7 @@ class SqliteEventLog final : public EventLog {
   public:
     // Schedules retention on `db` every `trim_interval` (zero: only on trim_now()). The
     // database must be closed before this log is destroyed.
-    SqliteEventLog(SqliteDatabase& db, bus::CommittedEvents& bus, LogConfig config,
+    SqliteEventLog(sqlite::Database& db, bus::CommittedEvents& bus, LogConfig config,
                    const Clock& clock, std::chrono::seconds trim_interval);
 
     void append(AppendRequest request, Done<Appended> done) override;
@@ -48,22 +48,22 @@ class SqliteEventLog final : public EventLog {
     // it runs after the delivery. Writer thread only (a read job gets INTERNAL).
     // Errors: NOT_FOUND "no such group: X", INVALID_ARGUMENT for an empty group, or the
     // database's.
-    Result<Appended> append_in_transaction(Transaction& txn, AppendRequest& request);
+    Result<Appended> append_in_transaction(sqlite::Transaction& txn, AppendRequest& request);
 
     // Runs retention now (as a job on the writer thread); `done` once it has committed.
     void trim_now(Done<Unit> done);
 
   private:
-    Result<std::uint64_t> head_of(Transaction& txn, const std::string& group);
-    Result<std::uint64_t> find_duplicate(Transaction& txn, const AppendRequest& request,
+    Result<std::uint64_t> head_of(sqlite::Transaction& txn, const std::string& group);
+    Result<std::uint64_t> find_duplicate(sqlite::Transaction& txn, const AppendRequest& request,
                                          std::int64_t now_ms);
-    Status trim(Transaction& txn);
-    Result<std::uint64_t> trim_group(Transaction& txn, const std::string& group, std::uint64_t head,
-                                     std::int64_t now_ms);
+    Status trim(sqlite::Transaction& txn);
+    Result<std::uint64_t> trim_group(sqlite::Transaction& txn, const std::string& group,
+                                     std::uint64_t head, std::int64_t now_ms);
     void read(std::string group, std::uint64_t bound, std::uint32_t limit, bool after,
               Done<LogRange> done);
 
-    SqliteDatabase& db_;
+    sqlite::Database& db_;
     bus::CommittedEvents& bus_;
     const LogConfig config_;
     const Clock& clock_;

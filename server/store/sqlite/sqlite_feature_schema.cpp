@@ -7,12 +7,13 @@
 
 namespace muster::store {
 
-Status apply_feature_schema(SqliteDatabase& db, std::string_view feature,
+Status apply_feature_schema(sqlite::Database& db, std::string_view feature,
                             const std::vector<std::string_view>& migrations) {
     // Start-up, before any loop runs: waiting here is what makes a feature's tables exist
     // before its first command.
     auto migrate = [&](const Done<Unit>& done) {
-        auto job = [feature = std::string(feature), &migrations, done](Transaction& txn) -> Status {
+        auto job = [feature = std::string(feature), &migrations,
+                    done](sqlite::Transaction& txn) -> Status {
             if (auto status = txn.db().exec(
                     "CREATE TABLE IF NOT EXISTS feature_schema ("
                     " feature TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID");

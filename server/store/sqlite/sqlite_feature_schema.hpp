@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "core/status.hpp"
-#include "store/sqlite_database.hpp"
+#include "sqlite/database.hpp"
 
 namespace muster::store {
 
 // Brings `feature`'s tables to migrations.size() by running the migrations it has not run yet.
 // Blocks until committed: start-up only (a store's constructor), never on a loop or store
 // thread. INTERNAL when the database is newer than this build.
-Status apply_feature_schema(SqliteDatabase& db, std::string_view feature,
+Status apply_feature_schema(sqlite::Database& db, std::string_view feature,
                             const std::vector<std::string_view>& migrations);
 
 }  // namespace muster::store

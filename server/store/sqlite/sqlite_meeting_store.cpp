@@ -41,7 +41,7 @@ CREATE INDEX IF NOT EXISTS meeting_attendance_by_meeting ON meeting_attendance(m
 constexpr const char* scheduled_seq_sql =
     "ALTER TABLE meetings ADD COLUMN scheduled_seq INTEGER NOT NULL DEFAULT 0";
 
-Status add_scheduled_seq(Transaction& txn) {
+Status add_scheduled_seq(sqlite::Transaction& txn) {
     auto column =
         txn.prepare("SELECT 1 FROM pragma_table_info('meetings') WHERE name = 'scheduled_seq'");
     if (!column) return column.status();
@@ -53,7 +53,7 @@ Status add_scheduled_seq(Transaction& txn) {
 
 // The meeting with this id as a retry of `record`'s schedule sees it: nullopt when there is
 // none, CONFLICT when it is not the same host's in the same group.
-Result<std::optional<MeetingApplied>> earlier_schedule(Transaction& txn,
+Result<std::optional<MeetingApplied>> earlier_schedule(sqlite::Transaction& txn,
                                                        const v1::MeetingRecord& record) {
     const auto& state = record.state();
     auto select = txn.prepare("SELECT record, scheduled_seq FROM meetings WHERE id = ?1");
@@ -80,7 +80,7 @@ Status no_such_meeting(const std::string& id) {
     return {errc::not_found, "no such meeting: " + id};
 }
 
-Result<v1::MeetingRecord> read_record(Transaction& txn, const std::string& id) {
+Result<v1::MeetingRecord> read_record(sqlite::Transaction& txn, const std::string& id) {
     auto select = txn.prepare("SELECT record FROM meetings WHERE id = ?1");
     if (!select) return select.status();
     select->bind_text(1, id);
@@ -96,8 +96,8 @@ Result<v1::MeetingRecord> read_record(Transaction& txn, const std::string& id) {
 
 // The common shape of a lookup: `body` fills a T in a read job, handed to `done` afterwards.
 template <class T, class Body>
-void read_value(SqliteDatabase& db, Done<T> done, Body body) {
-    auto job = [done, body = std::move(body)](Transaction& txn) -> Status {
+void read_value(sqlite::Database& db, Done<T> done, Body body) {
+    auto job = [done, body = std::move(body)](sqlite::Transaction& txn) -> Status {
         T value{};
         if (auto status = body(txn, value); !status) return status;
         txn.after_commit([done, value = std::move(value)]() mutable { done(std::move(value)); });
@@ -117,11 +117,12 @@ std::string new_process_id() {
 
 }  // namespace
 
-SqliteMeetingStore::SqliteMeetingStore(SqliteDatabase& db, SqliteEventLog& log, const Clock& clock)
+SqliteMeetingStore::SqliteMeetingStore(sqlite::Database& db, SqliteEventLog& log,
+                                       const Clock& clock)
     : db_(db), log_(log), clock_(clock), process_(new_process_id()) {
     auto create = [this](const Done<Unit>& done) {
         db_.write(
-            [done](Transaction& txn) -> Status {
+            [done](sqlite::Transaction& txn) -> Status {
                 Status status = txn.db().exec(schema_sql);
                 if (status) status = add_scheduled_seq(txn);
                 if (status) txn.after_commit([done] { done(Unit{}); });
@@ -134,7 +135,7 @@ SqliteMeetingStore::SqliteMeetingStore(SqliteDatabase& db, SqliteEventLog& log, 
     }
 }
 
-Result<std::uint64_t> SqliteMeetingStore::commit_change(Transaction& txn,
+Result<std::uint64_t> SqliteMeetingStore::commit_change(sqlite::Transaction& txn,
                                                         const v1::MeetingRecord& record,
                                                         const MeetingChange& change,
                                                         std::int64_t now_ms, bool insert) {
@@ -179,7 +180,7 @@ Result<std::uint64_t> SqliteMeetingStore::commit_change(Transaction& txn,
 void SqliteMeetingStore::create(v1::MeetingRecord record, MeetingChange first,
                                 Done<MeetingApplied> done) {
     auto job = [this, record = std::move(record), first = std::move(first),
-                done](Transaction& txn) mutable -> Status {
+                done](sqlite::Transaction& txn) mutable -> Status {
         auto earlier = earlier_schedule(txn, record);
         if (!earlier) return earlier.status();
         if (*earlier) {
@@ -207,7 +208,7 @@ void SqliteMeetingStore::create(v1::MeetingRecord record, MeetingChange first,
 void SqliteMeetingStore::apply(std::string meeting_id, MeetingRule rule,
                                Done<MeetingApplied> done) {
     auto job = [this, meeting_id = std::move(meeting_id), rule = std::move(rule),
-                done](Transaction& txn) -> Status {
+                done](sqlite::Transaction& txn) -> Status {
         auto record = read_record(txn, meeting_id);
         if (!record) return record.status();
         const std::int64_t now = clock_.now_ms();
@@ -229,20 +230,20 @@ void SqliteMeetingStore::apply(std::string meeting_id, MeetingRule rule,
 }
 
 void SqliteMeetingStore::get(std::string meeting_id, Done<v1::MeetingRecord> done) {
-    read_value<v1::MeetingRecord>(
-        db_, std::move(done),
-        [meeting_id = std::move(meeting_id)](Transaction& txn, v1::MeetingRecord& out) -> Status {
-            auto record = read_record(txn, meeting_id);
-            if (!record) return record.status();
-            out = std::move(*record);
-            return ok_status();
-        });
+    read_value<v1::MeetingRecord>(db_, std::move(done),
+                                  [meeting_id = std::move(meeting_id)](
+                                      sqlite::Transaction& txn, v1::MeetingRecord& out) -> Status {
+                                      auto record = read_record(txn, meeting_id);
+                                      if (!record) return record.status();
+                                      out = std::move(*record);
+                                      return ok_status();
+                                  });
 }
 
 void SqliteMeetingStore::attendance(std::string meeting_id, Done<AttendanceSnapshot> done) {
     read_value<AttendanceSnapshot>(
         db_, std::move(done),
-        [this, meeting_id = std::move(meeting_id)](Transaction& txn,
+        [this, meeting_id = std::move(meeting_id)](sqlite::Transaction& txn,
                                                    AttendanceSnapshot& out) -> Status {
             auto record = read_record(txn, meeting_id);
             if (!record) return record.status();
@@ -265,7 +266,8 @@ void SqliteMeetingStore::attendance(std::string meeting_id, Done<AttendanceSnaps
 
 void SqliteMeetingStore::unfinished(Done<std::vector<v1::MeetingRecord>> done) {
     read_value<std::vector<v1::MeetingRecord>>(
-        db_, std::move(done), [](Transaction& txn, std::vector<v1::MeetingRecord>& out) -> Status {
+        db_, std::move(done),
+        [](sqlite::Transaction& txn, std::vector<v1::MeetingRecord>& out) -> Status {
             auto select = txn.prepare("SELECT id, record FROM meetings WHERE phase IN (?1, ?2)");
             if (!select) return select.status();
             select->bind_int(1, v1::MeetingState::SCHEDULED).bind_int(2, v1::MeetingState::LIVE);

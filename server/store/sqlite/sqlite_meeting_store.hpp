@@ -10,9 +10,9 @@
 // and the event is delivered to the bus before `done` is called.
 
 #include "core/clock.hpp"
+#include "sqlite/database.hpp"
 #include "store/meeting_store.hpp"
 #include "store/sqlite/sqlite_event_log.hpp"
-#include "store/sqlite_database.hpp"
 
 namespace muster::store {
 
@@ -21,7 +21,7 @@ class SqliteMeetingStore final : public MeetingStore {
     // Creates the tables if needed, blocking until they exist: start-up only. Throws
     // std::runtime_error when it cannot. `db`, `log` and `clock` must outlive this store, and
     // the database must be closed before it is destroyed (jobs capture it).
-    SqliteMeetingStore(SqliteDatabase& db, SqliteEventLog& log, const Clock& clock);
+    SqliteMeetingStore(sqlite::Database& db, SqliteEventLog& log, const Clock& clock);
 
     void create(muster::v1::MeetingRecord record, MeetingChange first,
                 Done<MeetingApplied> done) override;
@@ -37,11 +37,12 @@ class SqliteMeetingStore final : public MeetingStore {
   private:
     // Stores the record and the closed intervals, appends the update: the common tail of
     // create() and apply(). `insert` for a new meeting.
-    Result<std::uint64_t> commit_change(Transaction& txn, const muster::v1::MeetingRecord& record,
+    Result<std::uint64_t> commit_change(sqlite::Transaction& txn,
+                                        const muster::v1::MeetingRecord& record,
                                         const MeetingChange& change, std::int64_t now_ms,
                                         bool insert);
 
-    SqliteDatabase& db_;
+    sqlite::Database& db_;
     SqliteEventLog& log_;
     const Clock& clock_;
     const std::string process_;

@@ -52,8 +52,8 @@ CREATE INDEX push_outbox_spill_by_time ON push_outbox_spill(created_ms);
 )sql",
 };
 
-Status insert_intent(Transaction& txn, const std::string& user, const push::PushIntent& intent,
-                     std::int64_t created_ms) {
+Status insert_intent(sqlite::Transaction& txn, const std::string& user,
+                     const push::PushIntent& intent, std::int64_t created_ms) {
     auto insert = txn.prepare(
         "INSERT INTO push_outbox (user_id, title, body, data, created_ms) "
         "VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -72,7 +72,7 @@ bool same_notification(const push::PushIntent& a, const push::PushIntent& b, std
 }
 
 // One spill row: `notification` to `users`.
-Status spill_row(Transaction& txn, const push::PushIntent& notification,
+Status spill_row(sqlite::Transaction& txn, const push::PushIntent& notification,
                  const boost::json::array& users, std::int64_t now) {
     auto insert = txn.prepare(
         "INSERT INTO push_outbox_spill (title, body, data, created_ms, users) "
@@ -88,8 +88,8 @@ Status spill_row(Transaction& txn, const push::PushIntent& notification,
 
 // intents[from..] as spill rows: consecutive intents of the same notification share a row,
 // at most `chunk` users each.
-Status spill(Transaction& txn, const std::vector<push::PushIntent>& intents, std::size_t from,
-             std::size_t chunk, std::int64_t now) {
+Status spill(sqlite::Transaction& txn, const std::vector<push::PushIntent>& intents,
+             std::size_t from, std::size_t chunk, std::int64_t now) {
     std::size_t i = from;
     while (i < intents.size()) {
         const push::PushIntent& first = intents[i];
@@ -106,7 +106,7 @@ Status spill(Transaction& txn, const std::vector<push::PushIntent>& intents, std
 
 constexpr std::string_view columns = "SELECT id, user_id, title, body, data, created_ms, state ";
 
-push::PushIntent intent_of(const Statement& row) {
+push::PushIntent intent_of(const sqlite::Statement& row) {
     push::PushIntent intent;
     intent.id = row.seq(0);
     intent.user = row.text(1);
@@ -118,7 +118,8 @@ push::PushIntent intent_of(const Statement& row) {
     return intent;
 }
 
-Result<std::vector<push::PushIntent>> select_page(Transaction& txn, const push::PushQuery& query) {
+Result<std::vector<push::PushIntent>> select_page(sqlite::Transaction& txn,
+                                                  const push::PushQuery& query) {
     auto select =
         txn.prepare(std::string(columns) +
                     (query.user.empty() ? "FROM push_outbox WHERE id > ?1 ORDER BY id LIMIT ?2"
@@ -137,7 +138,7 @@ Result<std::vector<push::PushIntent>> select_page(Transaction& txn, const push::
     return out;
 }
 
-Result<std::vector<push::PushIntent>> select_ids(Transaction& txn,
+Result<std::vector<push::PushIntent>> select_ids(sqlite::Transaction& txn,
                                                  const std::vector<std::uint64_t>& ids) {
     std::vector<push::PushIntent> out;
     for (const auto id : ids) {
@@ -153,7 +154,7 @@ Result<std::vector<push::PushIntent>> select_ids(Transaction& txn,
 
 // Runs the rule on each intent and writes the states it returns (inside the transaction: no
 // other writer can come between the read and the write).
-Result<std::vector<push::PushIntent>> apply_rule(Transaction& txn,
+Result<std::vector<push::PushIntent>> apply_rule(sqlite::Transaction& txn,
                                                  std::vector<push::PushIntent> intents,
                                                  const push::PushStateRule& rule,
                                                  std::int64_t now_ms) {
@@ -173,14 +174,15 @@ Result<std::vector<push::PushIntent>> apply_rule(Transaction& txn,
 
 }  // namespace
 
-SqlitePushOutbox::SqlitePushOutbox(SqliteDatabase& db, const Clock& clock, PushOutboxLimits limits)
+SqlitePushOutbox::SqlitePushOutbox(sqlite::Database& db, const Clock& clock,
+                                   PushOutboxLimits limits)
     : db_(db), clock_(clock), limits_(limits) {
     if (Status s = apply_feature_schema(db_, "push_outbox", migrations); !s)
         throw std::runtime_error(s.message());
     enqueued_total();
     dropped_total();
     db_.every(std::chrono::duration_cast<std::chrono::milliseconds>(limits_.sweep_interval),
-              "push outbox retention", [this](Transaction& txn) { return sweep(txn); });
+              "push outbox retention", [this](sqlite::Transaction& txn) { return sweep(txn); });
     // What a previous run spilled and did not expand before it stopped.
     expand();
 }
@@ -188,17 +190,17 @@ SqlitePushOutbox::SqlitePushOutbox(SqliteDatabase& db, const Clock& clock, PushO
 void SqlitePushOutbox::expand() {
     if (expanding_.exchange(true)) return;
     // Relaxed: lost on a power failure, the spill row is simply still there to expand.
-    db_.write([this](Transaction& txn) { return expand_one(txn); },
+    db_.write([this](sqlite::Transaction& txn) { return expand_one(txn); },
               [this](const Status& status) {
                   // Queue full or closing: the worker's next claim() (or the next start) asks
                   // again; nothing is lost, the spill row stays.
                   expanding_ = false;
                   MUSTER_LOG_DEBUG("push") << "outbox expansion deferred: " << status.message();
               },
-              SqliteDatabase::Durability::relaxed);
+              sqlite::Database::Durability::relaxed);
 }
 
-Status SqlitePushOutbox::expand_one(Transaction& txn) {
+Status SqlitePushOutbox::expand_one(sqlite::Transaction& txn) {
     std::uint64_t spill_id = 0;
     push::PushIntent intent;
     std::int64_t created_ms = 0;
@@ -252,7 +254,7 @@ Status SqlitePushOutbox::expand_one(Transaction& txn) {
 }
 
 void SqlitePushOutbox::enqueue(std::vector<push::PushIntent> intents, Done<Unit> done) {
-    auto job = [this, intents = std::move(intents), done](Transaction& txn) -> Status {
+    auto job = [this, intents = std::move(intents), done](sqlite::Transaction& txn) -> Status {
         if (auto status = enqueue_in_transaction(txn, intents); !status) return status;
         txn.after_commit([done] { done(Unit{}); });
         return ok_status();
@@ -260,7 +262,7 @@ void SqlitePushOutbox::enqueue(std::vector<push::PushIntent> intents, Done<Unit>
     db_.write(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
 }
 
-Status SqlitePushOutbox::enqueue_in_transaction(Transaction& txn,
+Status SqlitePushOutbox::enqueue_in_transaction(sqlite::Transaction& txn,
                                                 const std::vector<push::PushIntent>& intents) {
     if (!txn.writable()) return {errc::internal, "enqueue_in_transaction outside a write job"};
     const std::int64_t now = clock_.now_ms();
@@ -285,7 +287,8 @@ Status SqlitePushOutbox::enqueue_in_transaction(Transaction& txn,
     return ok_status();
 }
 
-Status SqlitePushOutbox::enqueue_in_transaction(Transaction& txn, const push::PushFanout& fanout) {
+Status SqlitePushOutbox::enqueue_in_transaction(sqlite::Transaction& txn,
+                                                const push::PushFanout& fanout) {
     if (!txn.writable()) return {errc::internal, "enqueue_in_transaction outside a write job"};
     const std::int64_t now = clock_.now_ms();
     const push::PushIntent& notification = fanout.notification;
@@ -313,7 +316,7 @@ Status SqlitePushOutbox::enqueue_in_transaction(Transaction& txn, const push::Pu
 }
 
 void SqlitePushOutbox::list(push::PushQuery query, Done<std::vector<push::PushIntent>> done) {
-    auto job = [query = std::move(query), done](Transaction& txn) -> Status {
+    auto job = [query = std::move(query), done](sqlite::Transaction& txn) -> Status {
         auto page = select_page(txn, query);
         if (!page) return page.status();
         txn.after_commit([done, out = std::move(*page)]() mutable { done(std::move(out)); });
@@ -326,7 +329,7 @@ void SqlitePushOutbox::claim(push::PushQuery query, push::PushStateRule rule,
                              Done<std::vector<push::PushIntent>> done) {
     if (spill_pending_ && !expanding_) expand();  // an expansion that was deferred
     auto job = [this, query = std::move(query), rule = std::move(rule),
-                done](Transaction& txn) -> Status {
+                done](sqlite::Transaction& txn) -> Status {
         auto page = select_page(txn, query);
         if (!page) return page.status();
         auto written = apply_rule(txn, std::move(*page), rule, clock_.now_ms());
@@ -336,13 +339,13 @@ void SqlitePushOutbox::claim(push::PushQuery query, push::PushStateRule rule,
     };
     db_.write(
         std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); },
-        SqliteDatabase::Durability::relaxed);
+        sqlite::Database::Durability::relaxed);
 }
 
 void SqlitePushOutbox::update(std::vector<std::uint64_t> ids, push::PushStateRule rule,
                               Done<std::vector<push::PushIntent>> done) {
     auto job = [this, ids = std::move(ids), rule = std::move(rule),
-                done](Transaction& txn) -> Status {
+                done](sqlite::Transaction& txn) -> Status {
         auto found = select_ids(txn, ids);
         if (!found) return found.status();
         auto written = apply_rule(txn, std::move(*found), rule, clock_.now_ms());
@@ -352,11 +355,11 @@ void SqlitePushOutbox::update(std::vector<std::uint64_t> ids, push::PushStateRul
     };
     db_.write(
         std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); },
-        SqliteDatabase::Durability::relaxed);
+        sqlite::Database::Durability::relaxed);
 }
 
 void SqlitePushOutbox::remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) {
-    auto job = [ids = std::move(ids), done](Transaction& txn) -> Status {
+    auto job = [ids = std::move(ids), done](sqlite::Transaction& txn) -> Status {
         std::uint64_t removed = 0;
         for (const auto id : ids) {
             auto erase = txn.prepare("DELETE FROM push_outbox WHERE id = ?1");
@@ -370,11 +373,11 @@ void SqlitePushOutbox::remove(std::vector<std::uint64_t> ids, Done<std::uint64_t
     };
     db_.write(
         std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); },
-        SqliteDatabase::Durability::relaxed);
+        sqlite::Database::Durability::relaxed);
 }
 
 // Cost: two indexed deletes; a first sweep after a long outage deletes many rows in the batch.
-Status SqlitePushOutbox::sweep(Transaction& txn) {
+Status SqlitePushOutbox::sweep(sqlite::Transaction& txn) {
     std::int64_t dropped = 0;
     {
         auto old = txn.prepare("DELETE FROM push_outbox WHERE created_ms < ?1");

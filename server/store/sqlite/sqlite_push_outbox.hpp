@@ -27,8 +27,8 @@
 
 #include "core/clock.hpp"
 #include "push/push_outbox.hpp"
+#include "sqlite/database.hpp"
 #include "store/push_outbox_limits.hpp"
-#include "store/sqlite_database.hpp"
 
 namespace muster::store {
 
@@ -36,7 +36,7 @@ class SqlitePushOutbox final : public push::PushOutbox {
   public:
     // Creates its table if needed (blocking: start-up only). Throws std::runtime_error when
     // it cannot. The database must be closed before this outbox is destroyed.
-    SqlitePushOutbox(SqliteDatabase& db, const Clock& clock, PushOutboxLimits limits = {});
+    SqlitePushOutbox(sqlite::Database& db, const Clock& clock, PushOutboxLimits limits = {});
 
     void enqueue(std::vector<push::PushIntent> intents, Done<Unit> done) override;
     void list(push::PushQuery query, Done<std::vector<push::PushIntent>> done) override;
@@ -47,19 +47,20 @@ class SqlitePushOutbox final : public push::PushOutbox {
                 Done<std::vector<push::PushIntent>> done) override;
 
     // Records intents inside a write job of another SQLite store (writer thread only).
-    Status enqueue_in_transaction(Transaction& txn, const std::vector<push::PushIntent>& intents);
+    Status enqueue_in_transaction(sqlite::Transaction& txn,
+                                  const std::vector<push::PushIntent>& intents);
     // The same for one notification to many users: the first chunk as rows, the rest spilled
     // straight from the list of users (no intent per user is built).
-    Status enqueue_in_transaction(Transaction& txn, const push::PushFanout& fanout);
+    Status enqueue_in_transaction(sqlite::Transaction& txn, const push::PushFanout& fanout);
 
   private:
-    Status sweep(Transaction& txn);
+    Status sweep(sqlite::Transaction& txn);
     // Queues the expansion of the oldest spill row unless one is queued already. Any thread.
     void expand();
     // Writer thread: one spill row into outbox rows; on commit, queues the next.
-    Status expand_one(Transaction& txn);
+    Status expand_one(sqlite::Transaction& txn);
 
-    SqliteDatabase& db_;
+    sqlite::Database& db_;
     const Clock& clock_;
     const PushOutboxLimits limits_;
     std::atomic<bool> expanding_{false};     // an expansion job is queued or running

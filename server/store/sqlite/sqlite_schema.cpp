@@ -63,7 +63,7 @@ CREATE INDEX idempotency_by_expiry ON idempotency(expires_ms);
 )sql",
 };
 
-Result<int> user_version(Connection& db) {
+Result<int> user_version(sqlite::Connection& db) {
     auto stmt = db.prepare("PRAGMA user_version");
     if (!stmt) return stmt.status();
     auto row = stmt->step();
@@ -77,7 +77,7 @@ int sqlite_schema_version() {
     return static_cast<int>(migrations.size());
 }
 
-Status migrate_sqlite_schema(Connection& db) {
+Status migrate_sqlite_schema(sqlite::Connection& db) {
     auto current = user_version(db);
     if (!current) return current.status();
     if (*current > sqlite_schema_version()) {

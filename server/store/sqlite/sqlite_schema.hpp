@@ -7,7 +7,7 @@
 // the list in sqlite_schema.cpp; never edit one that has shipped.
 
 #include "core/status.hpp"
-#include "store/sqlite_connection.hpp"
+#include "sqlite/connection.hpp"
 
 namespace muster::store {
 
@@ -16,6 +16,6 @@ int sqlite_schema_version();
 
 // Brings the database up to sqlite_schema_version(). INTERNAL when the file is newer than this
 // build (a downgrade is not supported). Start-up only, on the writing connection.
-Status migrate_sqlite_schema(Connection& db);
+Status migrate_sqlite_schema(sqlite::Connection& db);
 
 }  // namespace muster::store

@@ -46,7 +46,7 @@ Result<DeviceSession> decode<DeviceSession>(const std::string& json) {
 
 // The record of the one row `sql` (with ?1 = key) selects; NOT_FOUND when none.
 template <class T>
-Result<T> read_one(Transaction& txn, std::string_view sql, const std::string& key,
+Result<T> read_one(sqlite::Transaction& txn, std::string_view sql, const std::string& key,
                    const char* what) {
     auto select = txn.prepare(sql);
     if (!select) return select.status();
@@ -58,7 +58,7 @@ Result<T> read_one(Transaction& txn, std::string_view sql, const std::string& ke
 }
 
 template <class T>
-Status read_all(Transaction& txn, std::string_view sql, const std::string& key,
+Status read_all(sqlite::Transaction& txn, std::string_view sql, const std::string& key,
                 std::vector<T>& out) {
     auto select = txn.prepare(sql);
     if (!select) return select.status();
@@ -73,14 +73,14 @@ Status read_all(Transaction& txn, std::string_view sql, const std::string& key,
     }
 }
 
-Status write_invitation(Transaction& txn, const Invitation& invitation) {
+Status write_invitation(sqlite::Transaction& txn, const Invitation& invitation) {
     auto update = txn.prepare("UPDATE signin_invitations SET record = ?2 WHERE id = ?1");
     if (!update) return update.status();
     update->bind_text(1, invitation.id).bind_text(2, signin::encode(invitation));
     return update->run();
 }
 
-Status insert_session(Transaction& txn, const DeviceSession& session) {
+Status insert_session(sqlite::Transaction& txn, const DeviceSession& session) {
     auto insert = txn.prepare(
         "INSERT INTO signin_sessions (id, user_id, created_ms, record) VALUES (?1, ?2, ?3, ?4)");
     if (!insert) return insert.status();
@@ -98,8 +98,8 @@ constexpr std::string_view session_by_id = "SELECT record FROM signin_sessions W
 
 // A write job whose result (a T) is handed to `done` after the commit.
 template <class T, class Body>
-void write_value(SqliteDatabase& db, Done<T> done, Body body) {
-    auto job = [done, body = std::move(body)](Transaction& txn) mutable -> Status {
+void write_value(sqlite::Database& db, Done<T> done, Body body) {
+    auto job = [done, body = std::move(body)](sqlite::Transaction& txn) mutable -> Status {
         Result<T> value = body(txn);
         if (!value) return value.status();
         txn.after_commit([done, value = std::move(*value)]() mutable { done(std::move(value)); });
@@ -109,8 +109,8 @@ void write_value(SqliteDatabase& db, Done<T> done, Body body) {
 }
 
 template <class T, class Body>
-void read_value(SqliteDatabase& db, Done<T> done, Body body) {
-    auto job = [done, body = std::move(body)](Transaction& txn) -> Status {
+void read_value(sqlite::Database& db, Done<T> done, Body body) {
+    auto job = [done, body = std::move(body)](sqlite::Transaction& txn) -> Status {
         Result<T> value = body(txn);
         if (!value) return value.status();
         txn.after_commit([done, value = std::move(*value)]() mutable { done(std::move(value)); });
@@ -121,7 +121,7 @@ void read_value(SqliteDatabase& db, Done<T> done, Body body) {
 
 }  // namespace
 
-SqliteSigninStore::SqliteSigninStore(SqliteDatabase& db, const Clock& clock)
+SqliteSigninStore::SqliteSigninStore(sqlite::Database& db, const Clock& clock)
     : db_(db), clock_(clock) {
     static const std::vector<std::string_view> migrations{create_tables};
     if (Status status = apply_feature_schema(db_, "signin", migrations); !status) {
@@ -130,25 +130,26 @@ SqliteSigninStore::SqliteSigninStore(SqliteDatabase& db, const Clock& clock)
 }
 
 void SqliteSigninStore::add_invitation(Invitation invitation, Done<Unit> done) {
-    write_value<Unit>(db_, std::move(done),
-                      [invitation = std::move(invitation)](Transaction& txn) -> Result<Unit> {
-                          auto insert = txn.prepare(
-                              "INSERT INTO signin_invitations "
-                              "(id, code_hash, group_id, created_ms, record) "
-                              "VALUES (?1, ?2, ?3, ?4, ?5)");
-                          if (!insert) return insert.status();
-                          insert->bind_text(1, invitation.id)
-                              .bind_text(2, sha256_hex(invitation.code))
-                              .bind_text(3, invitation.group)
-                              .bind_int(4, invitation.created_ms)
-                              .bind_text(5, signin::encode(invitation));
-                          if (Status s = insert->run(); !s) return s;
-                          return Unit{};
-                      });
+    write_value<Unit>(
+        db_, std::move(done),
+        [invitation = std::move(invitation)](sqlite::Transaction& txn) -> Result<Unit> {
+            auto insert = txn.prepare(
+                "INSERT INTO signin_invitations "
+                "(id, code_hash, group_id, created_ms, record) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)");
+            if (!insert) return insert.status();
+            insert->bind_text(1, invitation.id)
+                .bind_text(2, sha256_hex(invitation.code))
+                .bind_text(3, invitation.group)
+                .bind_int(4, invitation.created_ms)
+                .bind_text(5, signin::encode(invitation));
+            if (Status s = insert->run(); !s) return s;
+            return Unit{};
+        });
 }
 
 void SqliteSigninStore::invitation(std::string id, Done<Invitation> done) {
-    read_value<Invitation>(db_, std::move(done), [id = std::move(id)](Transaction& txn) {
+    read_value<Invitation>(db_, std::move(done), [id = std::move(id)](sqlite::Transaction& txn) {
         return read_one<Invitation>(txn, invitation_by_id, id, "invitation");
     });
 }
@@ -156,7 +157,7 @@ void SqliteSigninStore::invitation(std::string id, Done<Invitation> done) {
 void SqliteSigninStore::invitations_of(std::string group, Done<std::vector<Invitation>> done) {
     read_value<std::vector<Invitation>>(
         db_, std::move(done),
-        [group = std::move(group)](Transaction& txn) -> Result<std::vector<Invitation>> {
+        [group = std::move(group)](sqlite::Transaction& txn) -> Result<std::vector<Invitation>> {
             std::vector<Invitation> out;
             if (Status s = read_all(txn,
                                     "SELECT record FROM signin_invitations WHERE group_id = ?1 "
@@ -171,34 +172,36 @@ void SqliteSigninStore::invitations_of(std::string group, Done<std::vector<Invit
 
 void SqliteSigninStore::change_invitation(std::string id, signin::InvitationRule rule,
                                           Done<Invitation> done) {
-    write_value<Invitation>(
-        db_, std::move(done),
-        [this, id = std::move(id), rule = std::move(rule)](Transaction& txn) -> Result<Invitation> {
-            auto invitation = read_one<Invitation>(txn, invitation_by_id, id, "invitation");
-            if (!invitation) return invitation.status();
-            if (Status s = rule(*invitation, clock_.now_ms()); !s) return s;
-            if (Status s = write_invitation(txn, *invitation); !s) return s;
-            return invitation;
-        });
-}
-
-void SqliteSigninStore::redeem(std::string code, signin::InvitationRule rule, DeviceSession session,
-                               Done<Invitation> done) {
     write_value<Invitation>(db_, std::move(done),
-                            [this, code = std::move(code), rule = std::move(rule),
-                             session = std::move(session)](Transaction& txn) -> Result<Invitation> {
-                                auto invitation = read_one<Invitation>(
-                                    txn, invitation_by_code, sha256_hex(code), "invitation");
+                            [this, id = std::move(id), rule = std::move(rule)](
+                                sqlite::Transaction& txn) -> Result<Invitation> {
+                                auto invitation =
+                                    read_one<Invitation>(txn, invitation_by_id, id, "invitation");
                                 if (!invitation) return invitation.status();
                                 if (Status s = rule(*invitation, clock_.now_ms()); !s) return s;
                                 if (Status s = write_invitation(txn, *invitation); !s) return s;
-                                if (Status s = insert_session(txn, session); !s) return s;
                                 return invitation;
                             });
 }
 
+void SqliteSigninStore::redeem(std::string code, signin::InvitationRule rule, DeviceSession session,
+                               Done<Invitation> done) {
+    write_value<Invitation>(
+        db_, std::move(done),
+        [this, code = std::move(code), rule = std::move(rule),
+         session = std::move(session)](sqlite::Transaction& txn) -> Result<Invitation> {
+            auto invitation =
+                read_one<Invitation>(txn, invitation_by_code, sha256_hex(code), "invitation");
+            if (!invitation) return invitation.status();
+            if (Status s = rule(*invitation, clock_.now_ms()); !s) return s;
+            if (Status s = write_invitation(txn, *invitation); !s) return s;
+            if (Status s = insert_session(txn, session); !s) return s;
+            return invitation;
+        });
+}
+
 void SqliteSigninStore::session(std::string id, Done<DeviceSession> done) {
-    read_value<DeviceSession>(db_, std::move(done), [id = std::move(id)](Transaction& txn) {
+    read_value<DeviceSession>(db_, std::move(done), [id = std::move(id)](sqlite::Transaction& txn) {
         return read_one<DeviceSession>(txn, session_by_id, id, "session");
     });
 }
@@ -206,7 +209,7 @@ void SqliteSigninStore::session(std::string id, Done<DeviceSession> done) {
 void SqliteSigninStore::sessions_of(std::string user, Done<std::vector<DeviceSession>> done) {
     read_value<std::vector<DeviceSession>>(
         db_, std::move(done),
-        [user = std::move(user)](Transaction& txn) -> Result<std::vector<DeviceSession>> {
+        [user = std::move(user)](sqlite::Transaction& txn) -> Result<std::vector<DeviceSession>> {
             std::vector<DeviceSession> out;
             if (Status s = read_all(txn,
                                     "SELECT record FROM signin_sessions WHERE user_id = ?1 "
@@ -224,7 +227,7 @@ void SqliteSigninStore::change_session(std::string id, signin::SessionRule rule,
     write_value<DeviceSession>(
         db_, std::move(done),
         [this, id = std::move(id),
-         rule = std::move(rule)](Transaction& txn) -> Result<DeviceSession> {
+         rule = std::move(rule)](sqlite::Transaction& txn) -> Result<DeviceSession> {
             auto session = read_one<DeviceSession>(txn, session_by_id, id, "session");
             if (!session) return session.status();
             Result<bool> changed = rule(*session, clock_.now_ms());

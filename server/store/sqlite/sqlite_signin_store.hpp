@@ -12,7 +12,7 @@
 
 #include "core/clock.hpp"
 #include "features/signin/signin_store.hpp"
-#include "store/sqlite_database.hpp"
+#include "sqlite/database.hpp"
 
 namespace muster::store {
 
@@ -20,7 +20,7 @@ class SqliteSigninStore final : public features::signin::SigninStore {
   public:
     // Creates or migrates the tables, blocking: start-up only. Throws std::runtime_error when it
     // cannot. `db` and `clock` must outlive this; close the database before destroying it.
-    SqliteSigninStore(SqliteDatabase& db, const Clock& clock);
+    SqliteSigninStore(sqlite::Database& db, const Clock& clock);
 
     void add_invitation(features::signin::Invitation invitation, Done<Unit> done) override;
     void invitation(std::string id, Done<features::signin::Invitation> done) override;
@@ -38,7 +38,7 @@ class SqliteSigninStore final : public features::signin::SigninStore {
                         Done<features::signin::DeviceSession> done) override;
 
   private:
-    SqliteDatabase& db_;
+    sqlite::Database& db_;
     const Clock& clock_;
 };
 

@@ -4,10 +4,13 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "core/log.hpp"
+#include "store/sqlite/sqlite_schema.hpp"
+
 namespace muster::store {
 namespace {
 
-std::unique_ptr<SqliteDatabase> open_database(const Config& config) {
+std::unique_ptr<sqlite::Database> open_database(const Config& config) {
     const std::string path = config.sqlite_path();
     const auto directory = std::filesystem::path(path).parent_path();
     if (!directory.empty()) {
@@ -18,12 +21,14 @@ std::unique_ptr<SqliteDatabase> open_database(const Config& config) {
                                      ": " + error.message());
         }
     }
-    auto options = SqliteOptions::from(path, config.store);
+    auto options = sqlite::Options::from(path, config.store);
     if (!options) throw std::runtime_error(options.status().message());
-    auto db = SqliteDatabase::open(std::move(options).value());
+    options->migrate = migrate_sqlite_schema;
+    auto db = sqlite::Database::open(std::move(options).value());
     if (!db) {
         throw std::runtime_error("cannot open the database " + path + ": " + db.status().message());
     }
+    MUSTER_LOG_INFO("store") << "schema v" << sqlite_schema_version() << " in " << path;
     return std::move(db).value();
 }
 
@@ -40,7 +45,7 @@ SqliteStore::~SqliteStore() {
 }
 
 void SqliteStore::ping(Done<Unit> done) {
-    auto job = [done](Transaction& txn) -> Status {
+    auto job = [done](sqlite::Transaction& txn) -> Status {
         auto one = txn.prepare("SELECT 1");
         if (!one) return one.status();
         if (auto row = one->step(); !row) return row.status();

@@ -11,10 +11,10 @@
 #include "bus/bus.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "sqlite/database.hpp"
 #include "store/memory_presence.hpp"
 #include "store/sqlite/sqlite_directory.hpp"
 #include "store/sqlite/sqlite_event_log.hpp"
-#include "store/sqlite_database.hpp"
 #include "store/store.hpp"
 
 namespace muster::store {
@@ -35,7 +35,7 @@ class SqliteStore final : public Store {
     PresenceStore& presence() override { return presence_; }
 
     // The concrete parts, for stores and tests that need more than the interfaces.
-    [[nodiscard]] SqliteDatabase& database() { return *db_; }
+    [[nodiscard]] sqlite::Database& database() { return *db_; }
     [[nodiscard]] SqliteEventLog& sqlite_log() { return *log_; }
     [[nodiscard]] SqliteDirectory& sqlite_directory() { return *directory_; }
 
@@ -46,7 +46,7 @@ class SqliteStore final : public Store {
 
   private:
     // Declared first: destroyed last, after everything that queues jobs on it.
-    std::unique_ptr<SqliteDatabase> db_;
+    std::unique_ptr<sqlite::Database> db_;
     std::unique_ptr<SqliteEventLog> log_;
     std::unique_ptr<SqliteDirectory> directory_;
     MemoryPresence presence_;

@@ -40,7 +40,7 @@ class SqliteEventLogTest : public ::testing::Test {
         open();
     }
 
-    SqliteDatabase& db() { return store_->database(); }
+    sqlite::Database& db() { return store_->database(); }
     SqliteEventLog& log() { return store_->sqlite_log(); }
 
     void put_group(const std::string& id) {
@@ -336,7 +336,7 @@ TEST_F(SqliteEventLogTest, append_undone_with_its_job_leaves_no_gap) {
     {
         WriterGate gate(db());
         db().write(
-            [&](Transaction& txn) -> Status {
+            [&](sqlite::Transaction& txn) -> Status {
                 auto request = chat("g", "doomed");
                 auto appended = log().append_in_transaction(txn, request);
                 if (!appended) return appended.status();
@@ -362,7 +362,7 @@ TEST_F(SqliteEventLogTest, failed_commit_loses_the_batch_and_the_sequence_resume
         WriterGate gate(db());
         log().append(chat("g", "two"), [&](Result<Appended> r) { lost.set_value(std::move(r)); });
         db().write(  // a foreign key violation deferred to COMMIT fails the whole batch
-            [](Transaction& txn) -> Status {
+            [](sqlite::Transaction& txn) -> Status {
                 if (auto s = txn.db().exec("PRAGMA defer_foreign_keys = ON"); !s) return s;
                 return txn.db().exec(
                     "INSERT INTO group_heads (group_id, last_seq) VALUES ('x', 1)");
@@ -382,7 +382,7 @@ TEST_F(SqliteEventLogTest, another_store_appends_in_its_transaction_and_complete
     put_group("g");
     std::promise<std::pair<std::uint64_t, std::uint64_t>> done;  // (seq, delivered by then)
     db().write(
-        [&](Transaction& txn) -> Status {
+        [&](sqlite::Transaction& txn) -> Status {
             if (auto s = txn.db().exec("INSERT INTO users (id, name) VALUES ('tally', 'x')"); !s) {
                 return s;
             }
@@ -408,7 +408,7 @@ TEST_F(SqliteEventLogTest, append_in_a_read_job_is_refused) {
     put_group("g");
     auto result = wait_for<Unit>([&](const Done<Unit>& d) {
         db().read(
-            [&](Transaction& txn) -> Status {
+            [&](sqlite::Transaction& txn) -> Status {
                 auto request = chat("g", "x");
                 return log().append_in_transaction(txn, request).status();
             },

@@ -101,7 +101,7 @@ class SqlitePushOutboxSpillTest : public testing::Test {
         std::atomic<bool> refused = false;
         const auto deadline = std::chrono::steady_clock::now() + test::wait_limit;
         while (!refused && std::chrono::steady_clock::now() < deadline) {
-            store_->database().write([](Transaction&) { return ok_status(); },
+            store_->database().write([](sqlite::Transaction&) { return ok_status(); },
                                      [&](const Status&) { refused = true; });
             std::this_thread::yield();
         }
@@ -128,7 +128,7 @@ TEST_F(SqlitePushOutboxSpillTest, a_large_fan_out_is_expanded_a_chunk_per_transa
     outbox_->enqueue(call_to_everyone(), [&, db](const Result<Unit>& enqueued) {
         ASSERT_TRUE(enqueued.ok()) << enqueued.status().message();
         db->write(
-            [&](Transaction& txn) -> Status {
+            [&](sqlite::Transaction& txn) -> Status {
                 auto count = txn.prepare("SELECT COUNT(*) FROM push_outbox");
                 if (!count) return count.status();
                 auto row = count->step();
@@ -153,7 +153,7 @@ TEST_F(SqlitePushOutboxSpillTest, one_notification_to_many_users_is_recorded_lik
     for (std::size_t i = 0; i < fan_out; ++i) fanout.users.push_back("u" + std::to_string(i));
     std::promise<std::pair<std::int64_t, std::int64_t>> written;  // rows, spill rows at commit
     store_->database().write(
-        [&](Transaction& txn) -> Status {
+        [&](sqlite::Transaction& txn) -> Status {
             if (Status s = outbox_->enqueue_in_transaction(txn, fanout); !s) return s;
             auto rows = test::count_in(txn, "SELECT COUNT(*) FROM push_outbox");
             auto spilled = test::count_in(txn, "SELECT COUNT(*) FROM push_outbox_spill");

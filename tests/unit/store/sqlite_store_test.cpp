@@ -87,7 +87,7 @@ TEST(SqliteStore, periodic_retention_runs_without_being_asked) {
     std::promise<void> trimmed;
     bool seen = false;  // writer thread only
     store.database().every(
-        std::chrono::milliseconds(5), "test watch", [&](Transaction& txn) -> Status {
+        std::chrono::milliseconds(5), "test watch", [&](sqlite::Transaction& txn) -> Status {
             auto oldest = txn.prepare("SELECT min(seq) FROM events WHERE group_id = 'g'");
             if (!oldest) return oldest.status();
             if (auto row = oldest->step(); !row) return row.status();

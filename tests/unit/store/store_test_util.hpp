@@ -18,8 +18,8 @@
 
 #include "bus/bus.hpp"
 #include "core/async.hpp"
+#include "sqlite/database.hpp"
 #include "store/event_log.hpp"
-#include "store/sqlite_database.hpp"
 
 namespace muster::store::test {
 
@@ -99,10 +99,10 @@ class RecordingHandler final : public bus::BusHandler {
 // taken together as the next batch. close_and_wait() returns once the writer is held.
 class WriterGate {
   public:
-    explicit WriterGate(SqliteDatabase& db) {
+    explicit WriterGate(sqlite::Database& db) {
         auto released = released_.get_future().share();
         db.write(
-            [this, released](Transaction&) -> Status {
+            [this, released](sqlite::Transaction&) -> Status {
                 held_.set_value();
                 released.wait();
                 return ok_status();
@@ -159,7 +159,7 @@ inline std::vector<std::uint64_t> iota_seqs(std::uint64_t first, std::uint64_t l
 }
 
 // A count from any SQL inside a job's transaction (-1 on an error).
-inline std::int64_t count_in(Transaction& txn, const std::string& sql) {
+inline std::int64_t count_in(sqlite::Transaction& txn, const std::string& sql) {
     auto stmt = txn.prepare(sql);
     if (!stmt) return -1;
     auto row = stmt->step();
@@ -167,10 +167,10 @@ inline std::int64_t count_in(Transaction& txn, const std::string& sql) {
 }
 
 // A count from any SQL, on the reader connection.
-inline std::int64_t count_rows(SqliteDatabase& db, const std::string& sql) {
+inline std::int64_t count_rows(sqlite::Database& db, const std::string& sql) {
     auto result = wait_for<std::int64_t>([&](const Done<std::int64_t>& done) {
         db.read(
-            [sql, done](Transaction& txn) -> Status {
+            [sql, done](sqlite::Transaction& txn) -> Status {
                 auto stmt = txn.prepare(sql);
                 if (!stmt) return stmt.status();
                 auto row = stmt->step();

@@ -1,4 +1,4 @@
-#include "store/sqlite_database.hpp"
+#include "sqlite/database.hpp"
 
 #include <atomic>
 #include <future>
@@ -12,19 +12,22 @@
 #include "store/sqlite/sqlite_schema.hpp"
 #include "unit/store/store_test_util.hpp"
 
-namespace muster::store {
+namespace muster::sqlite {
 namespace {
+
+namespace test = store::test;
 
 using test::count_rows;
 using test::TempDir;
 using test::wait_for;
 using test::WriterGate;
 
-std::unique_ptr<SqliteDatabase> open_db(const TempDir& dir, std::uint32_t queue_max = 1000) {
-    SqliteOptions options;
+std::unique_ptr<Database> open_db(const TempDir& dir, std::uint32_t queue_max = 1000) {
+    Options options;
     options.path = dir.file("test.db");
+    options.migrate = store::migrate_sqlite_schema;  // the jobs below write Muster's tables
     options.queue_max = queue_max;
-    auto db = SqliteDatabase::open(options);
+    auto db = Database::open(options);
     EXPECT_TRUE(db.ok()) << db.status().message();
     return std::move(db).value();
 }
@@ -101,7 +104,7 @@ Job read_synchronous(std::promise<std::int64_t>& seen) {
 TEST(SqliteDatabase, only_a_batch_of_relaxed_jobs_skips_the_sync_and_the_next_batch_syncs_again) {
     TempDir dir;
     auto db = open_db(dir);
-    using Durability = SqliteDatabase::Durability;
+    using Durability = Database::Durability;
     std::promise<std::int64_t> relaxed_alone, relaxed_mixed, synced_mixed, synced_after;
     {
         WriterGate gate(*db);  // the next batch: the relaxed job alone
@@ -259,9 +262,10 @@ TEST(SqliteDatabase, refuses_a_file_with_a_newer_schema) {
         ASSERT_TRUE(conn.ok());
         ASSERT_TRUE((*conn)->exec("PRAGMA user_version = 99").ok());
     }
-    SqliteOptions options;
+    Options options;
     options.path = dir.file("test.db");
-    auto db = SqliteDatabase::open(options);
+    options.migrate = store::migrate_sqlite_schema;
+    auto db = Database::open(options);
     ASSERT_FALSE(db.ok());
     EXPECT_NE(db.status().message().find("newer"), std::string::npos) << db.status().message();
 }
@@ -274,9 +278,36 @@ TEST(SqliteDatabase, schema_version_is_recorded_in_user_version) {
     auto version = (*conn)->prepare("PRAGMA user_version");
     ASSERT_TRUE(version.ok());
     ASSERT_TRUE(version->step().ok());
-    EXPECT_EQ(version->int64(0), sqlite_schema_version());
-    EXPECT_GE(sqlite_schema_version(), 1);
+    EXPECT_EQ(version->int64(0), store::sqlite_schema_version());
+    EXPECT_GE(store::sqlite_schema_version(), 1);
+}
+
+// The driver knows no schema: without a migration it neither creates tables nor stamps a
+// version, and a failing migration fails open() with its own status.
+TEST(SqliteDatabase, applies_only_the_migration_it_is_given) {
+    TempDir dir;
+    Options options;
+    options.path = dir.file("plain.db");
+    auto plain = Database::open(options);
+    ASSERT_TRUE(plain.ok()) << plain.status().message();
+    (*plain)->close();
+    auto conn = Connection::open(dir.file("plain.db"), Connection::Mode::read_only);
+    ASSERT_TRUE(conn.ok());
+    auto tables = (*conn)->prepare("SELECT count(*) FROM sqlite_master");
+    ASSERT_TRUE(tables.ok());
+    ASSERT_TRUE(tables->step().ok());
+    EXPECT_EQ(tables->int64(0), 0);
+    auto version = (*conn)->prepare("PRAGMA user_version");
+    ASSERT_TRUE(version.ok());
+    ASSERT_TRUE(version->step().ok());
+    EXPECT_EQ(version->int64(0), 0);
+
+    options.path = dir.file("failing.db");
+    options.migrate = [](Connection&) { return Status(errc::internal, "migration refused"); };
+    auto failing = Database::open(options);
+    ASSERT_FALSE(failing.ok());
+    EXPECT_EQ(failing.status().message(), "migration refused");
 }
 
 }  // namespace
-}  // namespace muster::store
+}  // namespace muster::sqlite

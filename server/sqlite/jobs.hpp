@@ -1,14 +1,14 @@
 #pragma once
-// Internals shared by the two halves of SqliteDatabase (sqlite_database.cpp: queues, reader,
-// lifetime; sqlite_batch.cpp: the writer). Not for other modules.
+// Internals shared by the two halves of Database (database.cpp: queues, reader,
+// lifetime; batch.cpp: the writer). Not for other modules.
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 
-#include "store/sqlite_database.hpp"
+#include "sqlite/database.hpp"
 
-namespace muster::store {
+namespace muster::sqlite {
 
 // Jobs waiting in the queues of every database of the process (one, except in tests). The
 // muster_store_queue_depth gauge reads this at scrape time, so it never points at a database
@@ -24,4 +24,4 @@ void register_store_metrics();
 Status run_job_guarded(Job& job, Transaction& txn);
 void run_guarded(const std::function<void()>& fn);
 
-}  // namespace muster::store
+}  // namespace muster::sqlite

@@ -1,4 +1,4 @@
-// The writer thread of SqliteDatabase (sqlite_database.hpp): batching, savepoints, group
+// The writer thread of Database (database.hpp): batching, savepoints, group
 // commit, completions in queue order.
 
 #include <algorithm>
@@ -8,10 +8,10 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
-#include "store/sqlite_database.hpp"
-#include "store/sqlite_jobs.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/jobs.hpp"
 
-namespace muster::store {
+namespace muster::sqlite {
 namespace {
 
 using steady = std::chrono::steady_clock;
@@ -68,14 +68,14 @@ void run_guarded(const std::function<void()>& fn) {
     }
 }
 
-struct SqliteDatabase::Outcome {
+struct Database::Outcome {
     bool ran = false;
     Status status;
     std::vector<std::function<void()>> after_commit;
     std::vector<std::function<void()>> on_rollback;
 };
 
-bool SqliteDatabase::next_batch(std::unique_lock<std::mutex>& lock, std::vector<Entry>& batch) {
+bool Database::next_batch(std::unique_lock<std::mutex>& lock, std::vector<Entry>& batch) {
     for (;;) {
         const auto now = steady::now();
         auto next_due = steady::time_point::max();
@@ -107,7 +107,7 @@ bool SqliteDatabase::next_batch(std::unique_lock<std::mutex>& lock, std::vector<
     }
 }
 
-void SqliteDatabase::writer_loop() {
+void Database::writer_loop() {
     std::vector<Entry> batch;
     std::unique_lock lock(mutex_);
     while (next_batch(lock, batch)) {
@@ -118,7 +118,7 @@ void SqliteDatabase::writer_loop() {
     }
 }
 
-void SqliteDatabase::run_batch(std::vector<Entry>& batch) {
+void Database::run_batch(std::vector<Entry>& batch) {
     Connection& db = *writer_db_;
     const auto started = steady::now();
     std::vector<Outcome> outcomes(batch.size());
@@ -178,7 +178,7 @@ void SqliteDatabase::run_batch(std::vector<Entry>& batch) {
     }
 }
 
-SqliteDatabase::Outcome SqliteDatabase::run_job(Entry& entry) {
+Database::Outcome Database::run_job(Entry& entry) {
     Connection& db = *writer_db_;
     Outcome outcome;
     outcome.ran = true;
@@ -203,10 +203,10 @@ SqliteDatabase::Outcome SqliteDatabase::run_job(Entry& entry) {
     return outcome;
 }
 
-Status SqliteDatabase::exec_cached(Connection& db, std::string_view sql) {
+Status Database::exec_cached(Connection& db, std::string_view sql) {
     auto stmt = db.prepare(sql);
     if (!stmt) return stmt.status();
     return stmt->run();
 }
 
-}  // namespace muster::store
+}  // namespace muster::sqlite

@@ -2,7 +2,7 @@
 // A thin layer over the sqlite3 C API: one connection with its cache of prepared statements,
 // and a statement handle that binds, steps and reads columns, reporting failures as Status.
 //
-// A Connection belongs to one thread at a time (SqliteDatabase gives each connection its own
+// A Connection belongs to one thread at a time (Database gives each connection its own
 // thread), so nothing here locks. Statements are prepared once per connection and reused: a
 // handle resets its statement when it goes out of scope, which also ends the implicit read
 // that an unfinished SELECT would otherwise keep open (and that would stop WAL checkpoints).
@@ -18,7 +18,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace muster::store {
+namespace muster::sqlite {
 
 // SQLite's result code as one of ours. BUSY, LOCKED, FULL, IOERR, CANTOPEN, READONLY and
 // NOMEM are UNAVAILABLE (the store cannot take the work now); CONSTRAINT is CONFLICT;
@@ -111,4 +111,4 @@ class Connection {
     std::unordered_map<std::string, std::unique_ptr<Cached>, Hash, std::equal_to<>> cache_;
 };
 
-}  // namespace muster::store
+}  // namespace muster::sqlite

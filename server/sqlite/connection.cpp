@@ -1,10 +1,10 @@
-#include "store/sqlite_connection.hpp"
+#include "sqlite/connection.hpp"
 
 #include <limits>
 #include <sqlite3.h>
 #include <utility>
 
-namespace muster::store {
+namespace muster::sqlite {
 
 Status sqlite_status(sqlite3* db, int rc, std::string_view what) {
     std::string message = "sqlite: " + std::string(what) + ": ";
@@ -202,4 +202,4 @@ bool Connection::in_transaction() const {
     return sqlite3_get_autocommit(db_) == 0;
 }
 
-}  // namespace muster::store
+}  // namespace muster::sqlite

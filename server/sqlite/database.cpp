@@ -1,22 +1,21 @@
-#include "store/sqlite_database.hpp"
+#include "sqlite/database.hpp"
 
 #include <algorithm>
 #include <utility>
 
 #include "core/async.hpp"
 #include "core/log.hpp"
-#include "store/sqlite/sqlite_schema.hpp"
-#include "store/sqlite_jobs.hpp"
+#include "sqlite/jobs.hpp"
 
-namespace muster::store {
+namespace muster::sqlite {
 namespace {
 
 using steady = std::chrono::steady_clock;
 
 }  // namespace
 
-Result<SqliteOptions> SqliteOptions::from(const std::string& path, const StoreConfig& config) {
-    SqliteOptions options;
+Result<Options> Options::from(const std::string& path, const StoreConfig& config) {
+    Options options;
     options.path = path;
     if (config.synchronous == "full") {
         options.synchronous_full = true;
@@ -31,7 +30,7 @@ Result<SqliteOptions> SqliteOptions::from(const std::string& path, const StoreCo
     return options;
 }
 
-Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(SqliteOptions options) {
+Result<std::unique_ptr<Database>> Database::open(Options options) {
     const std::string common =
         "PRAGMA busy_timeout=" + std::to_string(options.busy_timeout.count()) +
         ";PRAGMA foreign_keys=ON;";
@@ -56,21 +55,23 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(SqliteOptions optio
         !status) {
         return status;
     }
-    if (auto status = migrate_sqlite_schema(**writer); !status) return status;
+    if (options.migrate) {
+        if (auto status = options.migrate(**writer); !status) return status;
+    }
 
     auto reader = Connection::open(options.path, Connection::Mode::read_write);
     if (!reader) return reader.status();
     // query_only: the reader thread is for reads; a write there would race the writer's cache.
     if (auto status = (*reader)->exec(common + "PRAGMA query_only=ON;"); !status) return status;
 
-    MUSTER_LOG_INFO("store") << "opened " << options.path << " (schema v" << sqlite_schema_version()
-                             << ", WAL, synchronous=" << synchronous << ")";
-    return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(
-        std::move(options), std::move(writer).value(), std::move(reader).value()));
+    MUSTER_LOG_INFO("store") << "opened " << options.path << " (WAL, synchronous=" << synchronous
+                             << ")";
+    return std::unique_ptr<Database>(
+        new Database(std::move(options), std::move(writer).value(), std::move(reader).value()));
 }
 
-SqliteDatabase::SqliteDatabase(SqliteOptions options, std::unique_ptr<Connection> writer,
-                               std::unique_ptr<Connection> reader)
+Database::Database(Options options, std::unique_ptr<Connection> writer,
+                   std::unique_ptr<Connection> reader)
     : options_(std::move(options)), writer_db_(std::move(writer)), reader_db_(std::move(reader)) {
     register_store_metrics();  // listed by /metrics (at 0) before the first write
     writer_ = std::thread([this] {
@@ -85,23 +86,23 @@ SqliteDatabase::SqliteDatabase(SqliteOptions options, std::unique_ptr<Connection
     reader_id_ = reader_.get_id();
 }
 
-SqliteDatabase::~SqliteDatabase() {
+Database::~Database() {
     close();
 }
 
-bool SqliteDatabase::on_writer_thread() const {
+bool Database::on_writer_thread() const {
     return std::this_thread::get_id() == writer_id_;
 }
 
-void SqliteDatabase::write(Job job, Failed failed, Durability durability) {
+void Database::write(Job job, Failed failed, Durability durability) {
     enqueue(writes_, write_ready_, Entry{std::move(job), std::move(failed), durability});
 }
 
-void SqliteDatabase::read(Job job, Failed failed) {
+void Database::read(Job job, Failed failed) {
     enqueue(reads_, read_ready_, Entry{std::move(job), std::move(failed)});
 }
 
-void SqliteDatabase::enqueue(std::deque<Entry>& queue, std::condition_variable& ready,
+void Database::enqueue(std::deque<Entry>& queue, std::condition_variable& ready,
                              Entry entry) {
     const char* refused = nullptr;
     {
@@ -118,7 +119,7 @@ void SqliteDatabase::enqueue(std::deque<Entry>& queue, std::condition_variable& 
     if (entry.failed) entry.failed(Status(errc::unavailable, refused));
 }
 
-void SqliteDatabase::every(std::chrono::milliseconds interval, std::string name, Job job) {
+void Database::every(std::chrono::milliseconds interval, std::string name, Job job) {
     if (interval.count() <= 0) return;
     {
         std::lock_guard lock(mutex_);
@@ -128,10 +129,10 @@ void SqliteDatabase::every(std::chrono::milliseconds interval, std::string name,
     write_ready_.notify_one();
 }
 
-void SqliteDatabase::close() {
+void Database::close() {
     if (std::this_thread::get_id() == writer_id_ || std::this_thread::get_id() == reader_id_) {
         // Joining our own thread would deadlock; the owner closes at shutdown anyway.
-        MUSTER_LOG_ERROR("store") << "SqliteDatabase::close() called from a store thread: ignored";
+        MUSTER_LOG_ERROR("store") << "Database::close() called from a store thread: ignored";
         return;
     }
     std::lock_guard serial(close_mutex_);
@@ -153,7 +154,7 @@ void SqliteDatabase::close() {
 
 // ---- the reader ------------------------------------------------------------------------------
 
-void SqliteDatabase::reader_loop() {
+void Database::reader_loop() {
     std::unique_lock lock(mutex_);
     for (;;) {
         read_ready_.wait(lock, [this] { return !reads_.empty() || closing_; });
@@ -169,7 +170,7 @@ void SqliteDatabase::reader_loop() {
     }
 }
 
-void SqliteDatabase::run_read(Entry& entry) {
+void Database::run_read(Entry& entry) {
     Connection& db = *reader_db_;
     Transaction txn(db, false);
     Status status = exec_cached(db, "BEGIN");
@@ -190,4 +191,4 @@ void SqliteDatabase::run_read(Entry& entry) {
     }
 }
 
-}  // namespace muster::store
+}  // namespace muster::sqlite

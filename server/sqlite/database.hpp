@@ -1,8 +1,9 @@
 #pragma once
 // The embedded database: one SQLite file, one writer thread and one reader thread, each with
-// its own connection. Every SQLite store (event log, directory, and later duty calls,
-// meetings, devices) runs its statements here as jobs; no SQLite call ever runs on a caller's
-// thread, so the Asio threads that queue jobs never block on the disk.
+// its own connection. Every SQLite store (store/sqlite/: event log, directory, feature stores,
+// push outbox) runs its statements here as jobs; no SQLite call ever runs on a caller's
+// thread, so the Asio threads that queue jobs never block on the disk. The driver knows no
+// schema: the application's migration is given in Options and run once at open().
 //
 // Writes: group commit. The writer takes everything queued (up to max_batch jobs) and runs it
 // in ONE transaction, each job inside its own SAVEPOINT so that a failing job rolls back alone;
@@ -34,19 +35,23 @@
 
 #include "core/config.hpp"
 #include "core/status.hpp"
-#include "store/sqlite_connection.hpp"
+#include "sqlite/connection.hpp"
 
-namespace muster::store {
+namespace muster::sqlite {
 
-struct SqliteOptions {
+struct Options {
     std::string path;
     bool synchronous_full = true;                  // PRAGMA synchronous=FULL (power-safe) or NORMAL
     std::uint32_t max_batch = 1024;                // write jobs per transaction
     std::uint32_t queue_max = 100000;              // per queue (writes, reads)
     std::chrono::milliseconds busy_timeout{5000};  // only another process can make us wait
+    // The application's schema: run by open() on the writer connection, before the reader
+    // opens and before any job (start-up, the calling thread). Empty: the file is used as it
+    // is. A failure fails open().
+    std::function<Status(Connection&)> migrate;
 
     // From the configuration: INVALID_ARGUMENT for an unknown `synchronous`.
-    static Result<SqliteOptions> from(const std::string& path, const StoreConfig& config);
+    static Result<Options> from(const std::string& path, const StoreConfig& config);
 };
 
 // What a job sees: the connection inside the open transaction, and hooks on its outcome.
@@ -75,7 +80,7 @@ class Transaction {
     void on_rollback(std::function<void()> undo) { on_rollback_.push_back(std::move(undo)); }
 
   private:
-    friend class SqliteDatabase;
+    friend class Database;
     Transaction(Connection& db, bool writable) : db_(db), writable_(writable) {}
 
     Connection& db_;
@@ -90,15 +95,15 @@ using Job = std::function<Status(Transaction& txn)>;
 // Called once, instead of the after-commit actions, when a job does not succeed. May be empty.
 using Failed = std::function<void(Status)>;
 
-class SqliteDatabase {
+class Database {
   public:
     // Opens the file (created if missing) with a writer and a reader connection, applies the
-    // PRAGMAs, migrates the schema and starts the threads. Start-up only: it runs SQLite on the
+    // PRAGMAs, runs options.migrate and starts the threads. Start-up only: it runs SQLite on the
     // calling thread.
-    static Result<std::unique_ptr<SqliteDatabase>> open(SqliteOptions options);
-    ~SqliteDatabase();
-    SqliteDatabase(const SqliteDatabase&) = delete;
-    SqliteDatabase& operator=(const SqliteDatabase&) = delete;
+    static Result<std::unique_ptr<Database>> open(Options options);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
 
     // Queues a job for the writer thread. Thread-safe; never blocks on SQLite (it takes a
     // mutex to push). Over queue_max, or after close(), `failed` runs at once on this thread.
@@ -138,8 +143,8 @@ class SqliteDatabase {
     };
     struct Outcome;
 
-    SqliteDatabase(SqliteOptions options, std::unique_ptr<Connection> writer,
-                   std::unique_ptr<Connection> reader);
+    Database(Options options, std::unique_ptr<Connection> writer,
+             std::unique_ptr<Connection> reader);
 
     void enqueue(std::deque<Entry>& queue, std::condition_variable& ready, Entry entry);
     void writer_loop();
@@ -151,7 +156,7 @@ class SqliteDatabase {
     void run_read(Entry& entry);
     Status exec_cached(Connection& db, std::string_view sql);
 
-    const SqliteOptions options_;
+    const Options options_;
     std::unique_ptr<Connection> writer_db_;
     std::unique_ptr<Connection> reader_db_;
 
@@ -170,4 +175,4 @@ class SqliteDatabase {
     std::thread::id reader_id_;
 };
 
-}  // namespace muster::store
+}  // namespace muster::sqlite
