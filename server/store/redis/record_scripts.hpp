@@ -15,15 +15,9 @@
 //   - events appended to group logs with the chat append's own Lua (muster_append: seq,
 //     stream entry, PUBLISH), each group's existence checked first; an event's seq may also be
 //     kept in a field of the first record's hash (the rule cannot know it);
-//   - push intents recorded in the outbox (redis_lua::outbox(): add, then the bound).
-// Build it with RecordSwap::command() (the layout is private to record_scripts.cpp).
-//
-// hashes_read (no writes): KEYS hashes; ARGV[1] how many of the first are read whole
-//   (HGETALL), the rest as field names (HKEYS). Returns one array per key, in one snapshot.
-// records_read (no writes): KEYS records. Returns record, version for each ('' when absent).
-// index_newest (no writes): KEYS[1] a hash (member -> value), KEYS[2..] sorted sets;
-//   ARGV[1] the value wanted ('' = any), ARGV[2] how many per set. Returns member, score, ...
-//   each set's highest scores first. Cost: the members scanned, 100 at a time, until enough.
+//   - push intents recorded in the outbox (lua/lib/outbox.lua: add, then the bound).
+// Build it with RecordSwap and run() (the script, lua/record_swap.lua, says its layout).
+// The reads are lua/hashes_read.lua, lua/records_read.lua and lua/index_newest.lua.
 
 #include <cstdint>
 #include <string>
@@ -33,15 +27,6 @@
 #include "redis/client.hpp"
 #include "redis/keys.hpp"
 #include "redis/script.hpp"
-
-namespace muster::store::redis_scripts {
-
-const redis::Script& record_swap();
-const redis::Script& hashes_read();
-const redis::Script& records_read();
-const redis::Script& index_newest();
-
-}  // namespace muster::store::redis_scripts
 
 namespace muster::store {
 

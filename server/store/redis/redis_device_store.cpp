@@ -1,7 +1,7 @@
 #include "store/redis/redis_device_store.hpp"
 
 #include "store/device_extra.hpp"
-#include "store/redis/redis_scripts.hpp"
+#include "store/redis/lua_call.hpp"
 
 namespace muster::store {
 namespace {
@@ -14,17 +14,18 @@ Status malformed(const char* what) {
 
 void RedisDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
     DeviceInfo& device = request.device;
-    std::vector<std::string> keys{keys_.devices(device.user), keys_.device(device.user, device.id)};
-    std::vector<std::string> args{device.id,
-                                  device.kind,
-                                  device.endpoint,
-                                  device.p256dh,
-                                  device.auth,
-                                  std::to_string(device.created_ms),
-                                  std::to_string(request.max_per_user),
-                                  encode_device_extra(device)};
-    client_.run(
-        redis_scripts::device_put(), std::move(keys), std::move(args),
+    lua::DevicePut::Keys keys{.devices_key = keys_.devices(device.user),
+                              .device_key = keys_.device(device.user, device.id)};
+    lua::DevicePut::Args args{.id = device.id,
+                              .kind = device.kind,
+                              .endpoint = device.endpoint,
+                              .p256dh = device.p256dh,
+                              .auth = device.auth,
+                              .created_ms = device.created_ms,
+                              .max_per_user = request.max_per_user,
+                              .extra = encode_device_extra(device)};
+    lua::run<lua::DevicePut>(
+        client_, std::move(keys), std::move(args),
         [device = std::move(device), max = request.max_per_user,
          done = std::move(done)](Result<redis::Reply> reply) mutable {
             if (!reply) {
@@ -56,25 +57,26 @@ void RedisDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
 }
 
 void RedisDeviceStore::remove(std::string user, std::string id, Done<Unit> done) {
-    std::vector<std::string> keys{keys_.devices(user), keys_.device(user, id)};
-    client_.run(redis_scripts::device_remove(), std::move(keys), {id},
-                [id, done = std::move(done)](Result<redis::Reply> reply) {
-                    std::int64_t removed = 0;
-                    if (!reply) {
-                        done(reply.status());
-                    } else if (!redis::as_integer(*reply, removed)) {
-                        done(malformed("device remove"));
-                    } else if (removed == 0) {
-                        done(Status(errc::not_found, "no such device: " + id));
-                    } else {
-                        done(Unit{});
-                    }
-                });
+    lua::DeviceRemove::Keys keys{.devices_key = keys_.devices(user),
+                                 .device_key = keys_.device(user, id)};
+    lua::run<lua::DeviceRemove>(client_, std::move(keys), {.id = id},
+                                [id, done = std::move(done)](Result<redis::Reply> reply) {
+                                    std::int64_t removed = 0;
+                                    if (!reply) {
+                                        done(reply.status());
+                                    } else if (!redis::as_integer(*reply, removed)) {
+                                        done(malformed("device remove"));
+                                    } else if (removed == 0) {
+                                        done(Status(errc::not_found, "no such device: " + id));
+                                    } else {
+                                        done(Unit{});
+                                    }
+                                });
 }
 
 void RedisDeviceStore::devices_of(std::string user, Done<std::vector<DeviceInfo>> done) {
-    client_.run(
-        redis_scripts::devices_list(), {keys_.devices(user)}, {keys_.device(user, "")},
+    lua::run<lua::DevicesList>(
+        client_, {.devices_key = keys_.devices(user)}, {.device_prefix = keys_.device(user, "")},
         [user, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());

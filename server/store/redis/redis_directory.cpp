@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "core/log.hpp"
-#include "store/redis/redis_scripts.hpp"
+#include "store/redis/lua_call.hpp"
 
 namespace muster::store {
 namespace {
@@ -44,29 +44,30 @@ void RedisDirectory::put_group(GroupInfo group, Done<Unit> done) {
         done(Status(errc::invalid_argument, "group id is empty"));
         return;
     }
-    std::vector<std::string> keys{keys_.groups(), keys_.parents()};
-    std::vector<std::string> args{group.id, group.name, group.parent};
-    client_.run(redis_scripts::put_group(), std::move(keys), std::move(args),
-                [this, id = group.id, done = std::move(done)](const Result<redis::Reply>& reply) {
-                    if (Status status = script_status(reply, "put_group"); !status) {
-                        done(std::move(status));
-                        return;
-                    }
-                    // On the loop thread: straight to the connection, behind the script.
-                    client_.connection().command({"SET", keys_.seq(id), "0", "NX"},
-                                                 [done](const Result<redis::Reply>& set) {
-                                                     if (!set) {
-                                                         done(set.status());
-                                                     } else {
-                                                         done(Unit{});
-                                                     }
-                                                 });
-                });
+    lua::PutGroup::Keys keys{.groups_key = keys_.groups(), .parents_key = keys_.parents()};
+    lua::PutGroup::Args args{.id = group.id, .name = group.name, .parent = group.parent};
+    lua::run<lua::PutGroup>(
+        client_, std::move(keys), std::move(args),
+        [this, id = group.id, done = std::move(done)](const Result<redis::Reply>& reply) {
+            if (Status status = script_status(reply, "put_group"); !status) {
+                done(std::move(status));
+                return;
+            }
+            // On the loop thread: straight to the connection, behind the script.
+            client_.connection().command({"SET", keys_.seq(id), "0", "NX"},
+                                         [done](const Result<redis::Reply>& set) {
+                                             if (!set) {
+                                                 done(set.status());
+                                             } else {
+                                                 done(Unit{});
+                                             }
+                                         });
+        });
 }
 
 void RedisDirectory::list_groups(Done<std::vector<GroupInfo>> done) {
-    client_.run(
-        redis_scripts::list_groups(), {keys_.groups(), keys_.parents()}, {},
+    lua::run<lua::ListGroups>(
+        client_, {.groups_key = keys_.groups(), .parents_key = keys_.parents()}, {},
         [done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
@@ -107,32 +108,38 @@ void RedisDirectory::put_member(std::string group, std::string user, Role role, 
         done(Status(errc::invalid_argument, "role must be member or coordinator"));
         return;
     }
-    std::vector<std::string> keys{keys_.groups(), keys_.members(group), keys_.member_names(group),
-                                  keys_.memberships(user)};
-    std::vector<std::string> args{std::move(group), std::move(user), std::string(role_name(role)),
-                                  std::move(name)};
-    client_.run(redis_scripts::put_member(), std::move(keys), std::move(args),
-                [done = std::move(done)](const Result<redis::Reply>& reply) {
-                    if (Status status = script_status(reply, "put_member"); !status) {
-                        done(std::move(status));
-                    } else {
-                        done(Unit{});
-                    }
-                });
+    lua::PutMember::Keys keys{.groups_key = keys_.groups(),
+                              .members_key = keys_.members(group),
+                              .member_names_key = keys_.member_names(group),
+                              .memberships_key = keys_.memberships(user)};
+    lua::PutMember::Args args{.group = std::move(group),
+                              .user = std::move(user),
+                              .role = role_name(role),
+                              .name = std::move(name)};
+    lua::run<lua::PutMember>(client_, std::move(keys), std::move(args),
+                             [done = std::move(done)](const Result<redis::Reply>& reply) {
+                                 if (Status status = script_status(reply, "put_member"); !status) {
+                                     done(std::move(status));
+                                 } else {
+                                     done(Unit{});
+                                 }
+                             });
 }
 
 void RedisDirectory::remove_member(std::string group, std::string user, Done<Unit> done) {
-    std::vector<std::string> keys{keys_.members(group), keys_.member_names(group),
-                                  keys_.memberships(user)};
-    std::vector<std::string> args{std::move(group), std::move(user)};
-    client_.run(redis_scripts::remove_member(), std::move(keys), std::move(args),
-                [done = std::move(done)](const Result<redis::Reply>& reply) {
-                    if (Status status = script_status(reply, "remove_member"); !status) {
-                        done(std::move(status));
-                    } else {
-                        done(Unit{});
-                    }
-                });
+    lua::RemoveMember::Keys keys{.members_key = keys_.members(group),
+                                 .member_names_key = keys_.member_names(group),
+                                 .memberships_key = keys_.memberships(user)};
+    lua::RemoveMember::Args args{.group = std::move(group), .user = std::move(user)};
+    lua::run<lua::RemoveMember>(client_, std::move(keys), std::move(args),
+                                [done = std::move(done)](const Result<redis::Reply>& reply) {
+                                    if (Status status = script_status(reply, "remove_member");
+                                        !status) {
+                                        done(std::move(status));
+                                    } else {
+                                        done(Unit{});
+                                    }
+                                });
 }
 
 void RedisDirectory::memberships_of(std::string user, Done<std::vector<Membership>> done) {
@@ -171,11 +178,11 @@ void RedisDirectory::profile_of(std::string user, Done<UserProfile> done) {
         }
         // The names given with the memberships, in group order: one HGET each, pipelined in
         // one script.
-        std::vector<std::string> keys;
-        keys.reserve(profile.memberships.size());
-        for (const auto& m : profile.memberships) keys.push_back(keys_.member_names(m.group));
-        client_.run(
-            redis_scripts::first_member_name(), std::move(keys), {user},
+        lua::FirstMemberName::Keys keys;
+        keys.more.reserve(profile.memberships.size());
+        for (const auto& m : profile.memberships) keys.more.push_back(keys_.member_names(m.group));
+        lua::run<lua::FirstMemberName>(
+            client_, std::move(keys), {.user = user},
             [profile = std::move(profile),
              done = std::move(done)](Result<redis::Reply> reply) mutable {
                 if (!reply) {
@@ -190,10 +197,12 @@ void RedisDirectory::profile_of(std::string user, Done<UserProfile> done) {
 }
 
 void RedisDirectory::members_of(std::string group, Done<std::vector<MemberInfo>> done) {
-    std::vector<std::string> keys{keys_.groups(), keys_.members(group), keys_.member_names(group),
-                                  keys_.users()};
-    client_.run(
-        redis_scripts::members_of(), std::move(keys), {group},
+    lua::MembersOf::Keys keys{.groups_key = keys_.groups(),
+                              .members_key = keys_.members(group),
+                              .member_names_key = keys_.member_names(group),
+                              .users_key = keys_.users()};
+    lua::run<lua::MembersOf>(
+        client_, std::move(keys), {.group = group},
         [group, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());

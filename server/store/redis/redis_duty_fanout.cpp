@@ -6,7 +6,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "store/push_outbox_metrics.hpp"
-#include "store/redis/duty_fanout_scripts.hpp"
+#include "store/redis/lua_call.hpp"
 #include "store/redis/redis_gather.hpp"
 
 namespace muster::store {
@@ -117,21 +117,25 @@ void RedisDutyFanout::move_pushes(const std::shared_ptr<Run>& run, Done<bool> do
         done(false);
         return;
     }
-    std::vector<std::string> keys{keys_.duty_pushed(), keys_.push_next(), keys_.push_ids(),
-                                  keys_.push_data(), keys_.push_by_user()};
+    lua::DutyPushMove::Keys keys{.pushed_key = keys_.duty_pushed(),
+                                 .next_key = keys_.push_next(),
+                                 .ids_key = keys_.push_ids(),
+                                 .data_key = keys_.push_data(),
+                                 .by_user_key = keys_.push_by_user()};
     const auto& notification = update.push();
-    std::vector<std::string> args{
-        run->call_id,
-        std::to_string(update.push_number()),
-        std::to_string(push_.max_intents),
-        notification.title(),
-        notification.body(),
-        notification.data_json().empty() ? std::string("{}") : notification.data_json(),
-        std::to_string(notification.created_ms())};
-    args.insert(args.end(), update.push_users().begin(), update.push_users().end());
+    lua::DutyPushMove::Args args{
+        .id = run->call_id,
+        .push = update.push_number(),
+        .bound = push_.max_intents,
+        .title = notification.title(),
+        .body = notification.body(),
+        .data = notification.data_json().empty() ? std::string("{}") : notification.data_json(),
+        .created_ms = notification.created_ms(),
+        .more = std::vector<std::string>(update.push_users().begin(),  // the users
+                                         update.push_users().end())};
     const std::size_t intents = static_cast<std::size_t>(update.push_users_size());
-    client_.run(
-        redis_scripts::duty_push_move(), std::move(keys), std::move(args),
+    lua::run<lua::DutyPushMove>(
+        client_, std::move(keys), std::move(args),
         [run, intents, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
@@ -170,23 +174,26 @@ void RedisDutyFanout::carry(const std::shared_ptr<Run>& run,
         [this, run, groups](std::size_t i, const Done<std::vector<std::uint64_t>>& one) {
             const std::string& group = (*groups)[i];
             const v1::StoredDutyFanout& update = run->updates[run->at];
-            std::vector<std::string> keys{keys_.seq(group), keys_.log(group),
-                                          keys_.duty_fanned_in(group), keys_.duty_calls_in(group),
-                                          keys_.duty_states_in(group)};
-            std::vector<std::string> args{run->call_id, std::to_string(update.number()),
-                                          std::to_string(update.created_at_ms()),
-                                          std::to_string(static_cast<int>(update.state())),
-                                          std::to_string(log_.retention_events)};
+            lua::DutyFanout::Keys keys{.seq_key = keys_.seq(group),
+                                       .log_key = keys_.log(group),
+                                       .fanned_key = keys_.duty_fanned_in(group),
+                                       .calls_key = keys_.duty_calls_in(group),
+                                       .states_key = keys_.duty_states_in(group)};
+            lua::DutyFanout::Args args{.id = run->call_id,
+                                       .update = update.number(),
+                                       .created_at_ms = update.created_at_ms(),
+                                       .state = static_cast<int>(update.state()),
+                                       .retention = log_.retention_events};
             std::size_t events = 0;
             for (const auto& event : update.events()) {
                 if (event.group() != group) continue;
-                args.push_back(keys_.group_channel(group));
-                args.push_back(event.SerializeAsString());
-                args.push_back(std::to_string(event.time_ms()));
+                args.more.push_back(keys_.group_channel(group));
+                args.more.push_back(event.SerializeAsString());
+                args.more.push_back(std::to_string(event.time_ms()));
                 ++events;
             }
-            client_.run(
-                redis_scripts::duty_fanout(), std::move(keys), std::move(args),
+            lua::run<lua::DutyFanout>(
+                client_, std::move(keys), std::move(args),
                 [run, group, events, one](Result<redis::Reply> reply) {
                     if (!reply) {
                         one(reply.status());
@@ -243,10 +250,11 @@ void RedisDutyFanout::carry(const std::shared_ptr<Run>& run,
 void RedisDutyFanout::forget(const std::shared_ptr<Run>& run) {
     const v1::StoredDutyFanout& update = run->updates[run->at];
     const std::string& group = run->targets->front();
-    client_.run(
-        redis_scripts::duty_fanned(),
-        {keys_.duty_out(group, run->call_id), keys_.duty_pending_in(group)},
-        {std::to_string(update.number()), run->call_id},
+    lua::run<lua::DutyFanned>(
+        client_,
+        {.out_key = keys_.duty_out(group, run->call_id),
+         .pending_key = keys_.duty_pending_in(group)},
+        {.update = update.number(), .id = run->call_id},
         [this, run](Result<redis::Reply> reply) {
             if (!reply) {
                 fail(run, reply.status());

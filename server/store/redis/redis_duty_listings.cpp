@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "core/log.hpp"
-#include "store/redis/record_scripts.hpp"
+#include "store/redis/lua_call.hpp"
 #include "store/redis/redis_duty_store.hpp"
 #include "store/redis/redis_gather.hpp"
 
@@ -70,10 +70,10 @@ void RedisDutyStore::list(DutyListQuery query, Done<std::vector<DutySnapshot>> d
         groups->size(),
         [this, groups, state, limit](std::size_t i, const Done<Newest>& one) {
             const std::string& group = (*groups)[i];
-            client_.run(
-                redis_scripts::index_newest(),
-                {keys_.duty_states_in(group), keys_.duty_calls_in(group)},
-                {state, std::to_string(limit)},
+            lua::run<lua::IndexNewest>(
+                client_,
+                {.values_key = keys_.duty_states_in(group), .more = {keys_.duty_calls_in(group)}},
+                {.want = state, .per_set = limit},
                 [one](Result<redis::Reply> reply) {
                     if (!reply) {
                         one(reply.status());

@@ -8,7 +8,7 @@
 
 #include "core/log.hpp"
 #include "store/push_outbox_metrics.hpp"
-#include "store/redis/duty_fanout_scripts.hpp"
+#include "store/redis/lua_call.hpp"
 #include "store/redis/record_scripts.hpp"
 #include "store/redis/redis_gather.hpp"
 
@@ -163,9 +163,9 @@ void RedisDutyStore::locate(const std::string& call_id, Done<Targets> done) {
 void RedisDutyStore::read_call(const std::string& call_id, const Targets& targets, bool audience,
                                Done<Read> done) {
     const std::string& group = targets->front();
-    client_.run(
-        redis_scripts::hashes_read(),
-        {keys_.duty_call(group, call_id), keys_.duty_out(group, call_id)}, {"1"},
+    lua::run<lua::HashesRead>(
+        client_, {.more = {keys_.duty_call(group, call_id), keys_.duty_out(group, call_id)}},
+        {.whole_text = 1},
         [this, call_id, targets, audience, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
@@ -200,10 +200,10 @@ void RedisDutyStore::read_call(const std::string& call_id, const Targets& target
 }
 
 void RedisDutyStore::read_audience(const Targets& targets, Done<Audience> done) {
-    std::vector<std::string> keys;
-    for (const auto& group : *targets) keys.push_back(keys_.members(group));
-    client_.run(
-        redis_scripts::hashes_read(), std::move(keys), {"0"},
+    lua::HashesRead::Keys keys;  // the groups' members, read as field names
+    for (const auto& group : *targets) keys.more.push_back(keys_.members(group));
+    lua::run<lua::HashesRead>(
+        client_, std::move(keys), {.whole_text = 0},
         [targets, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
@@ -359,9 +359,9 @@ void RedisDutyStore::claim(const std::string& call_id, const Targets& targets, D
                     return;
                 }
             }
-            client_.run(
-                redis_scripts::duty_claim(), {keys_.duty_index(), keys_.duty_groups()},
-                {call_id, join_lines(*targets), targets->front()},
+            lua::run<lua::DutyClaim>(
+                client_, {.calls_key = keys_.duty_index(), .groups_key = keys_.duty_groups()},
+                {.id = call_id, .targets = join_lines(*targets), .group = targets->front()},
                 [done](Result<redis::Reply> reply) {
                     if (!reply) {
                         done(reply.status());
@@ -585,11 +585,11 @@ void RedisDutyStore::audience(std::vector<std::string> groups,
         done(std::vector<std::string>{});
         return;
     }
-    std::vector<std::string> keys;
-    keys.reserve(groups.size());
-    for (const auto& group : groups) keys.push_back(keys_.members(group));
-    client_.run(
-        redis_scripts::hashes_read(), std::move(keys), {"0"},
+    lua::HashesRead::Keys keys;  // the groups' members, read as field names
+    keys.more.reserve(groups.size());
+    for (const auto& group : groups) keys.more.push_back(keys_.members(group));
+    lua::run<lua::HashesRead>(
+        client_, std::move(keys), {.whole_text = 0},
         [done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());

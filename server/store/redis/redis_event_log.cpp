@@ -7,7 +7,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "protocol/event_bytes.hpp"
-#include "store/redis/redis_scripts.hpp"
+#include "store/redis/lua_call.hpp"
 
 namespace muster::store {
 namespace {
@@ -67,17 +67,20 @@ void RedisEventLog::append(AppendRequest request, Done<Appended> done) {
     const std::uint64_t ttl_s =
         std::min<std::uint64_t>(config_.idempotency_ttl_s, 100ULL * 365 * 86400);
 
-    std::vector<std::string> keys{
-        keys_.seq(group), keys_.log(group),
-        keyed ? keys_.idempotency(group, request.idempotency_user, request.idempotency_key)
-              : keys_.seq(group)};
     auto shared = std::make_shared<std::string>(bytes);  // the node's copy, seq appended later
-    std::vector<std::string> args{
-        std::move(bytes),           keyed ? std::to_string(ttl_s) : "0",
-        std::to_string(now),        std::to_string(config_.retention_events),
-        keys_.group_channel(group), std::to_string(event.time_ms())};
-    client_.run(
-        redis_scripts::append(), std::move(keys), std::move(args),
+    lua::run<lua::Append>(
+        client_,
+        {.seq_key = keys_.seq(group),
+         .log_key = keys_.log(group),
+         .idempotency_key =
+             keyed ? keys_.idempotency(group, request.idempotency_user, request.idempotency_key)
+                   : keys_.seq(group)},
+        {.event = std::move(bytes),
+         .ttl_s = keyed ? ttl_s : 0,
+         .now_ms = now,
+         .retention = config_.retention_events,
+         .channel = keys_.group_channel(group),
+         .time_ms = event.time_ms()},
         [this, group, shared, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
@@ -139,11 +142,11 @@ void RedisEventLog::read(std::string group, bool after, std::uint64_t bound, std
         if (bound <= 1) limit = 0;
         start = stream_id(bound > 1 ? bound - 1 : 0);
     }
-    std::vector<std::string> keys{keys_.seq(group), keys_.log(group)};
-    std::vector<std::string> args{after ? "after" : "before", std::move(start),
-                                  std::to_string(limit)};
-    client_.run(
-        redis_scripts::read_range(), std::move(keys), std::move(args),
+    // Built before the call: the callback takes `group` (arguments have no order).
+    lua::ReadRange::Keys keys{.seq_key = keys_.seq(group), .log_key = keys_.log(group)};
+    lua::run<lua::ReadRange>(
+        client_, std::move(keys),
+        {.direction = after ? "after" : "before", .first = std::move(start), .limit = limit},
         [group = std::move(group), after, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
@@ -210,9 +213,9 @@ void RedisEventLog::trim_now(Done<Unit> done) {
                         for (const auto& group : groups->elements) {
                             // On the loop thread already (this is a reply callback): straight to
                             // the connection.
-                            redis_scripts::trim_by_age().run(
-                                client_.connection(), {keys_.log(group.str)}, {cutoff},
-                                [progress](Result<redis::Reply> result) {
+                            lua::run<lua::TrimByAge>(
+                                client_.connection(), {.log_key = keys_.log(group.str)},
+                                {.cutoff_ms = cutoff}, [progress](Result<redis::Reply> result) {
                                     std::int64_t n = 0;
                                     if (!result) {
                                         progress->failure = result.status();

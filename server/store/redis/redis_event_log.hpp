@@ -5,7 +5,7 @@
 // creates it at 0, so the append script needs no key outside the group's hash tag) and a
 // stream `log` whose entry ids are "<seq>-0", so that a page is XRANGE by seq.
 //
-// Append: ONE Lua script (redis_scripts.cpp) checks the group, the idempotency key, INCRs the
+// Append: ONE Lua script (lua/append.lua) checks the group, the idempotency key, INCRs the
 // seq, XADDs (trimmed to about retention_events: MAXLEN ~, whole stream nodes at a time, so a
 // few more may stay), records the key and PUBLISHes to the group's channel. Redis runs it
 // atomically, so the publications of a group leave Redis in seq order and every node's bus

@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "store/redis/lua_call.hpp"
 #include "store/redis/redis_gather.hpp"
-#include "store/redis/redis_scripts.hpp"
 
 namespace muster::store {
 
@@ -46,30 +46,41 @@ bool worth_storing(const MeetingChange& change) {
     return change.updates() || change.record_changed || !change.closed.empty();
 }
 
-// ARGV of meeting_create / meeting_swap (redis_meeting_scripts.cpp) but the 8th.
-std::vector<std::string> write_args(const v1::MeetingRecord& record, const MeetingChange& change,
-                                    std::int64_t now_ms, const redis::Keys& keys,
-                                    const LogConfig& log) {
+// What meeting_create.lua and meeting_swap.lua both write (their ARGV but the 8th, which is
+// the group for one and the version read for the other).
+struct MeetingWrite {
+    std::string id;
+    std::string record;
+    int phase = 0;
+    std::string event;  // '' = none
+    std::string channel;
+    std::int64_t time_ms = 0;
+    std::uint64_t retention = 0;
+    std::vector<std::string> intervals;  // the closed attendance intervals
+};
+
+MeetingWrite meeting_write(const v1::MeetingRecord& record, const MeetingChange& change,
+                           std::int64_t now_ms, const redis::Keys& keys, const LogConfig& log) {
     const auto& state = record.state();
-    std::vector<std::string> args{
-        state.meeting_id(),
-        record.SerializeAsString(),
-        std::to_string(static_cast<int>(state.phase())),
-        change.updates() ? meeting_update_event(record, change, now_ms).SerializeAsString()
-                         : std::string(),
-        keys.group_channel(state.group()),
-        std::to_string(now_ms),
-        std::to_string(log.retention_events),
-        std::string()};
+    MeetingWrite write{
+        .id = state.meeting_id(),
+        .record = record.SerializeAsString(),
+        .phase = static_cast<int>(state.phase()),
+        .event = change.updates() ? meeting_update_event(record, change, now_ms).SerializeAsString()
+                                  : std::string(),
+        .channel = keys.group_channel(state.group()),
+        .time_ms = now_ms,
+        .retention = log.retention_events,
+        .intervals = {}};
     for (const auto& interval : change.closed) {
         v1::MeetingInterval stored;
         stored.set_user(interval.user);
         stored.set_name(interval.name);
         stored.set_joined_ms(interval.joined_ms);
         stored.set_left_ms(interval.left_ms);
-        args.push_back(stored.SerializeAsString());
+        write.intervals.push_back(stored.SerializeAsString());
     }
-    return args;
+    return write;
 }
 
 }  // namespace
@@ -131,47 +142,48 @@ void RedisMeetingStore::locate(const std::string& meeting_id, Done<std::string> 
 }
 
 void RedisMeetingStore::read(const std::string& meeting_id, bool intervals, Done<Read> done) {
-    locate(meeting_id, [this, meeting_id, intervals,
-                        done = std::move(done)](Result<std::string> group) {
-        if (!group) {
-            done(group.status());
-            return;
-        }
-        client_.run(
-            redis_scripts::meeting_read(),
-            {keys_.meeting(*group, meeting_id), keys_.meeting_attendance(*group, meeting_id)},
-            {intervals ? "attendance" : "record"},
-            [meeting_id, done](Result<redis::Reply> reply) {
-                if (!reply) {
-                    done(reply.status());
-                    return;
-                }
-                if (!reply->is_array() || reply->elements.empty()) {
-                    done(malformed("meeting read"));
-                    return;
-                }
-                if (integer_at(*reply, 0) == -1) {
-                    done(no_such_meeting(meeting_id));
-                    return;
-                }
-                Read out;
-                if (reply->elements.size() < 3 ||
-                    !out.record.ParseFromString(reply->elements[1].str)) {
-                    done(Status{errc::internal,
-                                "meeting " + meeting_id + ": stored record does not parse"});
-                    return;
-                }
-                out.version = reply->elements[2].str;
-                for (std::size_t i = 3; i < reply->elements.size(); ++i) {
-                    v1::MeetingInterval stored;
-                    if (!stored.ParseFromString(reply->elements[i].str)) continue;
-                    out.intervals.push_back(AttendanceInterval{
-                        stored.user(), stored.name(), stored.joined_ms(), stored.left_ms()});
-                }
-                done(std::move(out));
-            },
-            wait_for_connection);
-    });
+    locate(meeting_id,
+           [this, meeting_id, intervals, done = std::move(done)](Result<std::string> group) {
+               if (!group) {
+                   done(group.status());
+                   return;
+               }
+               lua::run<lua::MeetingRead>(
+                   client_,
+                   {.meeting_key = keys_.meeting(*group, meeting_id),
+                    .attendance_key = keys_.meeting_attendance(*group, meeting_id)},
+                   {.with = intervals ? "attendance" : "record"},
+                   [meeting_id, done](Result<redis::Reply> reply) {
+                       if (!reply) {
+                           done(reply.status());
+                           return;
+                       }
+                       if (!reply->is_array() || reply->elements.empty()) {
+                           done(malformed("meeting read"));
+                           return;
+                       }
+                       if (integer_at(*reply, 0) == -1) {
+                           done(no_such_meeting(meeting_id));
+                           return;
+                       }
+                       Read out;
+                       if (reply->elements.size() < 3 ||
+                           !out.record.ParseFromString(reply->elements[1].str)) {
+                           done(Status{errc::internal,
+                                       "meeting " + meeting_id + ": stored record does not parse"});
+                           return;
+                       }
+                       out.version = reply->elements[2].str;
+                       for (std::size_t i = 3; i < reply->elements.size(); ++i) {
+                           v1::MeetingInterval stored;
+                           if (!stored.ParseFromString(reply->elements[i].str)) continue;
+                           out.intervals.push_back(AttendanceInterval{
+                               stored.user(), stored.name(), stored.joined_ms(), stored.left_ms()});
+                       }
+                       done(std::move(out));
+                   },
+                   wait_for_connection);
+           });
 }
 
 // ---- changes --------------------------------------------------------------------------------
@@ -181,25 +193,27 @@ void RedisMeetingStore::create(v1::MeetingRecord record, MeetingChange first,
     const std::string id = record.state().meeting_id();
     const std::string group = record.state().group();
     // The id first, in the index's slot; then the record, in the group's (one slot each on a
-    // Redis Cluster: redis_meeting_scripts.cpp).
-    client_.run(redis_scripts::meeting_claim(),
-                {keys_.meeting_groups(), keys_.meetings_unfinished()}, {id, group},
-                [this, id, group, record = std::move(record), first = std::move(first),
-                 done = std::move(done)](Result<redis::Reply> claim) mutable {
-                    if (!claim) {
-                        done(claim.status());
-                        return;
-                    }
-                    if (!claim->is_string()) {
-                        done(malformed("meeting claim"));
-                        return;
-                    }
-                    if (!claim->str.empty() && claim->str != group) {
-                        done(Status{errc::conflict, "meeting " + id + " exists"});
-                        return;
-                    }
-                    create_record(std::move(record), std::move(first), std::move(done));
-                });
+    // Redis Cluster: lua/meeting_claim.lua, lua/meeting_create.lua).
+    lua::run<lua::MeetingClaim>(
+        client_,
+        {.groups_key = keys_.meeting_groups(), .unfinished_key = keys_.meetings_unfinished()},
+        {.id = id, .group = group},
+        [this, id, group, record = std::move(record), first = std::move(first),
+         done = std::move(done)](Result<redis::Reply> claim) mutable {
+            if (!claim) {
+                done(claim.status());
+                return;
+            }
+            if (!claim->is_string()) {
+                done(malformed("meeting claim"));
+                return;
+            }
+            if (!claim->str.empty() && claim->str != group) {
+                done(Status{errc::conflict, "meeting " + id + " exists"});
+                return;
+            }
+            create_record(std::move(record), std::move(first), std::move(done));
+        });
 }
 
 void RedisMeetingStore::create_record(v1::MeetingRecord record, MeetingChange first,
@@ -207,53 +221,65 @@ void RedisMeetingStore::create_record(v1::MeetingRecord record, MeetingChange fi
     const std::int64_t now = clock_.now_ms();
     const std::string id = record.state().meeting_id();
     const std::string group = record.state().group();
-    std::vector<std::string> args = write_args(record, first, now, keys_, log_);
-    args[7] = group;
-    client_.run(redis_scripts::meeting_create(),
-                {keys_.meeting(group, id), keys_.meeting_attendance(group, id), keys_.seq(group),
-                 keys_.log(group)},
-                std::move(args),
-                [this, id, group, record = std::move(record), first = std::move(first),
-                 done = std::move(done)](Result<redis::Reply> reply) mutable {
-                    if (!reply) {
-                        done(reply.status());
-                        return;
-                    }
-                    const std::int64_t code = integer_at(*reply, 0);
-                    if (!reply->is_array() || code == -5) {
-                        if (reply->is_array()) {
-                            // No such group: the claim goes too (best effort; a claim without a
-                            // record reads as no meeting).
-                            client_.run(redis_scripts::meeting_unclaim(),
-                                        {keys_.meeting_groups(), keys_.meetings_unfinished()},
-                                        {id, group}, [](const Result<redis::Reply>&) {});
-                        }
-                        done(reply->is_array() ? Status{errc::not_found, "no such group: " + group}
-                                               : malformed("meeting create"));
-                        return;
-                    }
-                    if (code == -6) {
-                        // A retry by the same host in the same group gets the meeting it scheduled.
-                        MeetingApplied earlier;
-                        if (reply->elements.size() >= 3 &&
-                            earlier.record.ParseFromString(reply->elements[1].str) &&
-                            earlier.record.state().host() == record.state().host()) {
-                            earlier.seq = static_cast<std::uint64_t>(integer_at(*reply, 2));
-                            earlier.duplicate = true;
-                            done(std::move(earlier));
-                            return;
-                        }
-                        done(Status{errc::conflict, "meeting " + id + " exists"});
-                        return;
-                    }
-                    {
-                        std::lock_guard lock(mutex_);
-                        if (groups_.size() >= max_cached_meetings) groups_.clear();
-                        groups_[id] = group;
-                    }
-                    done(MeetingApplied{static_cast<std::uint64_t>(integer_at(*reply, 1)),
-                                        std::move(record), std::move(first)});
-                });
+    MeetingWrite write = meeting_write(record, first, now, keys_, log_);
+    lua::MeetingCreate::Keys keys{.meeting_key = keys_.meeting(group, id),
+                                  .attendance_key = keys_.meeting_attendance(group, id),
+                                  .seq_key = keys_.seq(group),
+                                  .log_key = keys_.log(group)};
+    lua::MeetingCreate::Args args{.id = std::move(write.id),
+                                  .record = std::move(write.record),
+                                  .phase = write.phase,
+                                  .event = std::move(write.event),
+                                  .channel = std::move(write.channel),
+                                  .time_ms = write.time_ms,
+                                  .retention = write.retention,
+                                  .group = group,
+                                  .more = std::move(write.intervals)};
+    lua::run<lua::MeetingCreate>(
+        client_, std::move(keys), std::move(args),
+        [this, id, group, record = std::move(record), first = std::move(first),
+         done = std::move(done)](Result<redis::Reply> reply) mutable {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            const std::int64_t code = integer_at(*reply, 0);
+            if (!reply->is_array() || code == -5) {
+                if (reply->is_array()) {
+                    // No such group: the claim goes too (best effort; a claim without a
+                    // record reads as no meeting).
+                    lua::run<lua::MeetingUnclaim>(client_,
+                                                  {.groups_key = keys_.meeting_groups(),
+                                                   .unfinished_key = keys_.meetings_unfinished()},
+                                                  {.id = id, .group = group},
+                                                  [](const Result<redis::Reply>&) {});
+                }
+                done(reply->is_array() ? Status{errc::not_found, "no such group: " + group}
+                                       : malformed("meeting create"));
+                return;
+            }
+            if (code == -6) {
+                // A retry by the same host in the same group gets the meeting it scheduled.
+                MeetingApplied earlier;
+                if (reply->elements.size() >= 3 &&
+                    earlier.record.ParseFromString(reply->elements[1].str) &&
+                    earlier.record.state().host() == record.state().host()) {
+                    earlier.seq = static_cast<std::uint64_t>(integer_at(*reply, 2));
+                    earlier.duplicate = true;
+                    done(std::move(earlier));
+                    return;
+                }
+                done(Status{errc::conflict, "meeting " + id + " exists"});
+                return;
+            }
+            {
+                std::lock_guard lock(mutex_);
+                if (groups_.size() >= max_cached_meetings) groups_.clear();
+                groups_[id] = group;
+            }
+            done(MeetingApplied{static_cast<std::uint64_t>(integer_at(*reply, 1)),
+                                std::move(record), std::move(first)});
+        });
 }
 
 void RedisMeetingStore::apply(std::string meeting_id, MeetingRule rule, Done<MeetingApplied> done) {
@@ -298,44 +324,54 @@ void RedisMeetingStore::attempt(const std::string& meeting_id, const std::string
             finish(meeting_id, MeetingApplied{0, std::move(read->record), std::move(*change)});
             return;
         }
-        std::vector<std::string> args = write_args(read->record, *change, now, keys_, log_);
-        args[7] = read->version;
-        client_.run(redis_scripts::meeting_swap(),
-                    {keys_.meeting(group, meeting_id), keys_.meeting_attendance(group, meeting_id),
-                     keys_.seq(group), keys_.log(group)},
-                    std::move(args),
-                    [this, meeting_id, group, attempt, record = std::move(read->record),
-                     change = std::move(*change)](Result<redis::Reply> reply) mutable {
-                        if (!reply) {
-                            finish(meeting_id, reply.status());
-                            return;
-                        }
-                        const std::int64_t code = integer_at(*reply, 0);
-                        if (!reply->is_array()) {
-                            finish(meeting_id, malformed("meeting swap"));
-                        } else if (code == -1) {
-                            finish(meeting_id, no_such_meeting(meeting_id));
-                        } else if (code == -7) {
-                            // Another node changed it since it was read: the rule runs again.
-                            if (attempt >= max_attempts) {
-                                finish(meeting_id, Status{errc::unavailable,
-                                                          "meeting " + meeting_id +
-                                                              " is changing too fast; try again"});
-                            } else {
-                                this->attempt(meeting_id, group, attempt + 1);
-                            }
-                        } else {
-                            if (!unfinished_phase(record.state().phase())) {
-                                // Ended: out of the unfinished set, in the index's own slot
-                                // (best effort: unfinished() skips ended records anyway).
-                                client_.command({"SREM", keys_.meetings_unfinished(), meeting_id},
-                                                [](const Result<redis::Reply>&) {});
-                            }
-                            finish(meeting_id,
-                                   MeetingApplied{static_cast<std::uint64_t>(integer_at(*reply, 1)),
-                                                  std::move(record), std::move(change)});
-                        }
-                    });
+        MeetingWrite write = meeting_write(read->record, *change, now, keys_, log_);
+        lua::MeetingSwap::Keys keys{.meeting_key = keys_.meeting(group, meeting_id),
+                                    .attendance_key = keys_.meeting_attendance(group, meeting_id),
+                                    .seq_key = keys_.seq(group),
+                                    .log_key = keys_.log(group)};
+        lua::MeetingSwap::Args args{.id = std::move(write.id),
+                                    .record = std::move(write.record),
+                                    .phase = write.phase,
+                                    .event = std::move(write.event),
+                                    .channel = std::move(write.channel),
+                                    .time_ms = write.time_ms,
+                                    .retention = write.retention,
+                                    .expected_version = read->version,
+                                    .more = std::move(write.intervals)};
+        lua::run<lua::MeetingSwap>(
+            client_, std::move(keys), std::move(args),
+            [this, meeting_id, group, attempt, record = std::move(read->record),
+             change = std::move(*change)](Result<redis::Reply> reply) mutable {
+                if (!reply) {
+                    finish(meeting_id, reply.status());
+                    return;
+                }
+                const std::int64_t code = integer_at(*reply, 0);
+                if (!reply->is_array()) {
+                    finish(meeting_id, malformed("meeting swap"));
+                } else if (code == -1) {
+                    finish(meeting_id, no_such_meeting(meeting_id));
+                } else if (code == -7) {
+                    // Another node changed it since it was read: the rule runs again.
+                    if (attempt >= max_attempts) {
+                        finish(meeting_id,
+                               Status{errc::unavailable, "meeting " + meeting_id +
+                                                             " is changing too fast; try again"});
+                    } else {
+                        this->attempt(meeting_id, group, attempt + 1);
+                    }
+                } else {
+                    if (!unfinished_phase(record.state().phase())) {
+                        // Ended: out of the unfinished set, in the index's own slot
+                        // (best effort: unfinished() skips ended records anyway).
+                        client_.command({"SREM", keys_.meetings_unfinished(), meeting_id},
+                                        [](const Result<redis::Reply>&) {});
+                    }
+                    finish(meeting_id,
+                           MeetingApplied{static_cast<std::uint64_t>(integer_at(*reply, 1)),
+                                          std::move(record), std::move(change)});
+                }
+            });
     });
 }
 

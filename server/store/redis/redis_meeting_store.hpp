@@ -3,7 +3,7 @@
 //
 // A meeting is one hash under its group's tag: the serialised MeetingRecord and a version
 // (redis/keys.hpp). A change is optimistic: read the record and its version, run the
-// feature's rule on it here, then meeting_swap (redis_meeting_scripts.cpp) writes the new
+// feature's rule on it here, then meeting_swap (lua/meeting_swap.lua) writes the new
 // record, its closed intervals and its MeetingUpdate event (appended with the chat append's
 // own Lua) only if the version is unchanged; otherwise the rule runs again on what is there
 // now. Rules are pure functions of the record and the time, so running one twice is safe, and

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "core/log.hpp"
-#include "store/redis/redis_scripts.hpp"
+#include "store/redis/lua_call.hpp"
 
 namespace muster::store {
 
@@ -42,8 +42,9 @@ void RedisPresence::join(std::string group, std::string user, std::string name, 
             return;
         }
         if (auto it = stale_.find(group); it != stale_.end()) it->second.erase(user);
-        redis_scripts::presence_join().run(
-            client_.connection(), presence_keys(group), {node_id_, user, online.name, ttl_ms_},
+        lua::run<lua::PresenceJoin>(
+            client_.connection(), presence_keys<lua::PresenceJoin>(group),
+            {.node = node_id_, .user = user, .name = online.name, .ttl_ms = ttl_ms_},
             [done = std::move(done)](const Result<redis::Reply>& reply) { done(flag_of(reply)); });
     });
 }
@@ -67,8 +68,9 @@ void RedisPresence::leave(std::string group, std::string user, Done<bool> done) 
             }
             g->second.erase(u);
             if (g->second.empty()) groups_.erase(g);
-            redis_scripts::presence_leave().run(
-                client_.connection(), presence_keys(group), {node_id_, user},
+            lua::run<lua::PresenceLeave>(
+                client_.connection(), presence_keys<lua::PresenceLeave>(group),
+                {.node = node_id_, .user = user},
                 [this, group, user, done = std::move(done)](const Result<redis::Reply>& reply) {
                     if (!reply) stale_[group].insert(user);  // the heartbeat removes it later
                     done(flag_of(reply));
@@ -78,47 +80,52 @@ void RedisPresence::leave(std::string group, std::string user, Done<bool> done) 
 
 void RedisPresence::list(std::string group, std::string after, std::uint32_t limit,
                          Done<PresencePage> done) {
-    client_.run(redis_scripts::presence_list(), presence_keys(group),
-                {std::move(after), std::to_string(std::max<std::uint32_t>(limit, 1))},
-                [done = std::move(done)](Result<redis::Reply> reply) {
-                    if (!reply) {
-                        done(reply.status());
-                        return;
-                    }
-                    const auto& fields = reply->elements;
-                    std::int64_t online = 0;
-                    if (fields.size() < 2 || !redis::as_integer(fields[0], online)) {
-                        done(Status(errc::internal, "redis: unexpected presence page"));
-                        return;
-                    }
-                    PresencePage page;
-                    page.online = static_cast<std::uint64_t>(online);
-                    page.next = fields[1].str;
-                    page.entries.reserve((fields.size() - 2) / 2);
-                    for (std::size_t i = 2; i + 1 < fields.size(); i += 2) {
-                        page.entries.push_back(PresenceEntry{fields[i].str, fields[i + 1].str});
-                    }
-                    done(std::move(page));
-                });
+    lua::run<lua::PresenceList>(
+        client_, presence_keys<lua::PresenceList>(group),
+        {.after = std::move(after), .limit_text = std::max<std::uint32_t>(limit, 1)},
+        [done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            const auto& fields = reply->elements;
+            std::int64_t online = 0;
+            if (fields.size() < 2 || !redis::as_integer(fields[0], online)) {
+                done(Status(errc::internal, "redis: unexpected presence page"));
+                return;
+            }
+            PresencePage page;
+            page.online = static_cast<std::uint64_t>(online);
+            page.next = fields[1].str;
+            page.entries.reserve((fields.size() - 2) / 2);
+            for (std::size_t i = 2; i + 1 < fields.size(); i += 2) {
+                page.entries.push_back(PresenceEntry{fields[i].str, fields[i + 1].str});
+            }
+            done(std::move(page));
+        });
 }
 
 void RedisPresence::count(std::string group, Done<std::uint64_t> done) {
-    client_.run(redis_scripts::presence_count(), presence_keys(group), {},
-                [done = std::move(done)](Result<redis::Reply> reply) {
-                    std::int64_t online = 0;
-                    if (!reply) {
-                        done(reply.status());
-                    } else if (!redis::as_integer(*reply, online)) {
-                        done(Status(errc::internal, "redis: unexpected presence count"));
-                    } else {
-                        done(static_cast<std::uint64_t>(online));
-                    }
-                });
+    lua::run<lua::PresenceCount>(
+        client_, presence_keys<lua::PresenceCount>(group), {},
+        [done = std::move(done)](Result<redis::Reply> reply) {
+            std::int64_t online = 0;
+            if (!reply) {
+                done(reply.status());
+            } else if (!redis::as_integer(*reply, online)) {
+                done(Status(errc::internal, "redis: unexpected presence count"));
+            } else {
+                done(static_cast<std::uint64_t>(online));
+            }
+        });
 }
 
-std::vector<std::string> RedisPresence::presence_keys(const std::string& group) const {
-    return {keys_.presence_online(group), keys_.presence_nodes(group), keys_.presence_names(group),
-            keys_.presence_users(group)};
+template <typename Script>
+typename Script::Keys RedisPresence::presence_keys(const std::string& group) const {
+    return {.online_key = keys_.presence_online(group),
+            .nodes_key = keys_.presence_nodes(group),
+            .names_key = keys_.presence_names(group),
+            .users_key = keys_.presence_users(group)};
 }
 
 // ---- per user --------------------------------------------------------------------------------
@@ -129,8 +136,8 @@ void RedisPresence::is_connected(std::string user, Done<bool> done) {
             done(true);
             return;
         }
-        redis_scripts::user_connected().run(
-            client_.connection(), {keys_.user_nodes(user)}, {},
+        lua::run<lua::UserConnected>(
+            client_.connection(), {.user_nodes_key = keys_.user_nodes(user)}, {},
             [done = std::move(done)](const Result<redis::Reply>& reply) { done(flag_of(reply)); });
     });
 }
@@ -139,11 +146,11 @@ void RedisPresence::connection_opened(const std::string& user) {
     client_.loop().post([this, user] {
         if (connections_[user]++ > 0) return;
         stale_users_.erase(user);
-        redis_scripts::live_entry().run(client_.connection(), {keys_.user_nodes(user)},
-                                        {node_id_, ttl_ms_, "add"},
-                                        [](const Result<redis::Reply>&) {
-                                            // A failure is repaired by the next heartbeat.
-                                        });
+        lua::run<lua::LiveEntry>(client_.connection(), {.set_key = keys_.user_nodes(user)},
+                                 {.node = node_id_, .ttl_ms = ttl_ms_, .action = "add"},
+                                 [](const Result<redis::Reply>&) {
+                                     // A failure is repaired by the next heartbeat.
+                                 });
     });
 }
 
@@ -152,11 +159,11 @@ void RedisPresence::connection_closed(const std::string& user) {
         const auto it = connections_.find(user);
         if (it == connections_.end() || --it->second > 0) return;
         connections_.erase(it);
-        redis_scripts::live_entry().run(client_.connection(), {keys_.user_nodes(user)},
-                                        {node_id_, ttl_ms_, "remove"},
-                                        [this, user](const Result<redis::Reply>& reply) {
-                                            if (!reply) stale_users_.insert(user);
-                                        });
+        lua::run<lua::LiveEntry>(client_.connection(), {.set_key = keys_.user_nodes(user)},
+                                 {.node = node_id_, .ttl_ms = ttl_ms_, .action = "remove"},
+                                 [this, user](const Result<redis::Reply>& reply) {
+                                     if (!reply) stale_users_.insert(user);
+                                 });
     });
 }
 
@@ -172,23 +179,24 @@ void RedisPresence::stop_heartbeat() {
     timer_.cancel();
     // Stopping cleanly: not alive any more, at once rather than after the TTL.
     if (client_.connection().ready()) {
-        redis_scripts::live_entry().run(client_.connection(), {keys_.nodes_alive()},
-                                        {node_id_, ttl_ms_, "remove"},
-                                        [](const Result<redis::Reply>&) {});
+        lua::run<lua::LiveEntry>(client_.connection(), {.set_key = keys_.nodes_alive()},
+                                 {.node = node_id_, .ttl_ms = ttl_ms_, .action = "remove"},
+                                 [](const Result<redis::Reply>&) {});
     }
 }
 
 void RedisPresence::live_nodes(Done<std::vector<std::string>> done) {
-    client_.run(redis_scripts::nodes_alive(), {keys_.nodes_alive()}, {},
-                [done = std::move(done)](Result<redis::Reply> reply) {
-                    if (!reply) {
-                        done(reply.status());
-                        return;
-                    }
-                    std::vector<std::string> nodes;
-                    for (auto& node : reply->elements) nodes.push_back(std::move(node.str));
-                    done(std::move(nodes));
-                });
+    lua::run<lua::NodesAlive>(client_, {.nodes_key = keys_.nodes_alive()}, {},
+                              [done = std::move(done)](Result<redis::Reply> reply) {
+                                  if (!reply) {
+                                      done(reply.status());
+                                      return;
+                                  }
+                                  std::vector<std::string> nodes;
+                                  for (auto& node : reply->elements)
+                                      nodes.push_back(std::move(node.str));
+                                  done(std::move(nodes));
+                              });
 }
 
 void RedisPresence::schedule_heartbeat() {
@@ -207,8 +215,9 @@ void RedisPresence::schedule_heartbeat() {
 void RedisPresence::heartbeat() {
     if (!client_.connection().ready()) return;
     // This process is alive (meetings recover the connections of the dead ones).
-    redis_scripts::live_entry().run(client_.connection(), {keys_.nodes_alive()},
-                                    {node_id_, ttl_ms_, "add"}, [](const Result<redis::Reply>&) {});
+    lua::run<lua::LiveEntry>(client_.connection(), {.set_key = keys_.nodes_alive()},
+                             {.node = node_id_, .ttl_ms = ttl_ms_, .action = "add"},
+                             [](const Result<redis::Reply>&) {});
     std::set<std::string> groups;
     for (const auto& [group, users] : groups_) groups.insert(group);
     for (const auto& [group, users] : stale_) {
@@ -217,49 +226,52 @@ void RedisPresence::heartbeat() {
     for (const auto& group : groups) refresh_group(group);
 
     for (const auto& [user, count] : connections_) {
-        redis_scripts::live_entry().run(client_.connection(), {keys_.user_nodes(user)},
-                                        {node_id_, ttl_ms_, "add"},
-                                        [](const Result<redis::Reply>&) {});
+        lua::run<lua::LiveEntry>(client_.connection(), {.set_key = keys_.user_nodes(user)},
+                                 {.node = node_id_, .ttl_ms = ttl_ms_, .action = "add"},
+                                 [](const Result<redis::Reply>&) {});
     }
     auto stale_users = std::move(stale_users_);
     stale_users_.clear();
     for (const auto& user : stale_users) {
         if (connections_.contains(user)) continue;
-        redis_scripts::live_entry().run(client_.connection(), {keys_.user_nodes(user)},
-                                        {node_id_, ttl_ms_, "remove"},
-                                        [this, user](const Result<redis::Reply>& reply) {
-                                            if (!reply) stale_users_.insert(user);
-                                        });
+        lua::run<lua::LiveEntry>(client_.connection(), {.set_key = keys_.user_nodes(user)},
+                                 {.node = node_id_, .ttl_ms = ttl_ms_, .action = "remove"},
+                                 [this, user](const Result<redis::Reply>& reply) {
+                                     if (!reply) stale_users_.insert(user);
+                                 });
     }
 }
 
 void RedisPresence::refresh_group(const std::string& group) {
-    std::vector<std::string> args{node_id_, ttl_ms_, "0"};
+    std::vector<std::string> users;  // (user, name) of each present, then the drops
     std::size_t present = 0;
     if (const auto g = groups_.find(group); g != groups_.end()) {
         for (const auto& [user, online] : g->second) {
-            args.push_back(user);
-            args.push_back(online.name);
+            users.push_back(user);
+            users.push_back(online.name);
             ++present;
         }
     }
-    args[2] = std::to_string(present);
     std::vector<std::string> dropped;
     if (const auto s = stale_.find(group); s != stale_.end()) {
         dropped.assign(s->second.begin(), s->second.end());
         stale_.erase(s);
     }
-    args.insert(args.end(), dropped.begin(), dropped.end());
-    redis_scripts::presence_refresh().run(
-        client_.connection(), presence_keys(group), std::move(args),
-        [this, group, dropped](const Result<redis::Reply>& reply) {
-            if (reply) return;
-            // Not written: try the drops again next time (unless the user came back meanwhile).
-            for (const auto& user : dropped) {
-                const auto g = groups_.find(group);
-                if (g == groups_.end() || !g->second.contains(user)) stale_[group].insert(user);
-            }
-        });
+    users.insert(users.end(), dropped.begin(), dropped.end());
+    lua::PresenceRefresh::Args args{
+        .node = node_id_, .ttl_ms = ttl_ms_, .present = present, .more = std::move(users)};
+    lua::run<lua::PresenceRefresh>(client_.connection(), presence_keys<lua::PresenceRefresh>(group),
+                                   std::move(args),
+                                   [this, group, dropped](const Result<redis::Reply>& reply) {
+                                       if (reply) return;
+                                       // Not written: try the drops again next time (unless the
+                                       // user came back meanwhile).
+                                       for (const auto& user : dropped) {
+                                           const auto g = groups_.find(group);
+                                           if (g == groups_.end() || !g->second.contains(user))
+                                               stale_[group].insert(user);
+                                       }
+                                   });
 }
 
 }  // namespace muster::store

@@ -3,7 +3,7 @@
 //
 // Each node counts its own connections per (group, user) in memory, like MemoryPresence, and
 // goes to Redis only when its count goes 0 -> 1 (join) or 1 -> 0 (leave). Redis holds, per
-// group, one entry per (node, user) with an expiry (redis_scripts.cpp: presence), so
+// group, one entry per (node, user) with an expiry (lua/lib/presence.lua), so
 // "came online" and "went offline" are decided across nodes, atomically, by a script: a user
 // with devices on two nodes is online once, and goes offline when the last device anywhere
 // leaves. The entries of a node live as long as its heartbeat refreshes them (every third of
@@ -66,8 +66,9 @@ class RedisPresence final : public PresenceStore {
         std::uint32_t connections = 0;
     };
     void schedule_heartbeat();
-    // The keys of a group's presence, in the order every presence script takes them.
-    [[nodiscard]] std::vector<std::string> presence_keys(const std::string& group) const;
+    // The four keys of a group's presence, as any presence script (lua::Presence*) names them.
+    template <typename Script>
+    [[nodiscard]] typename Script::Keys presence_keys(const std::string& group) const;
     void refresh_group(const std::string& group);
 
     redis::Client& client_;

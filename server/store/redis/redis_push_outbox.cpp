@@ -6,7 +6,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "store/push_outbox_metrics.hpp"
-#include "store/redis/redis_scripts.hpp"
+#include "store/redis/lua_call.hpp"
 
 namespace muster::store {
 namespace {
@@ -52,33 +52,32 @@ void RedisPushOutbox::enqueue(std::vector<push::PushIntent> intents, Done<Unit> 
         return;
     }
     const std::int64_t now = clock_.now_ms();
-    std::vector<std::string> args{std::to_string(limits_.max_intents)};
-    args.reserve(1 + 5 * intents.size());
+    lua::OutboxEnqueue::Args args{.bound = limits_.max_intents};
+    args.more.reserve(5 * intents.size());  // per intent: user, title, body, data, created_ms
     for (auto& intent : intents) {
-        args.push_back(std::move(intent.user));
-        args.push_back(std::move(intent.title));
-        args.push_back(std::move(intent.body));
-        args.push_back(intent.data_json.empty() ? "{}" : std::move(intent.data_json));
-        args.push_back(std::to_string(intent.created_ms != 0 ? intent.created_ms : now));
+        args.more.push_back(std::move(intent.user));
+        args.more.push_back(std::move(intent.title));
+        args.more.push_back(std::move(intent.body));
+        args.more.push_back(intent.data_json.empty() ? "{}" : std::move(intent.data_json));
+        args.more.push_back(std::to_string(intent.created_ms != 0 ? intent.created_ms : now));
     }
-    client_.run(redis_scripts::outbox_enqueue(),
-                {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()},
-                std::move(args),
-                [n = intents.size(), done = std::move(done)](Result<redis::Reply> reply) {
-                    if (!reply) {
-                        done(reply.status());
-                        return;
-                    }
-                    std::int64_t dropped = 0;
-                    if (!reply->is_array() || reply->elements.empty() ||
-                        !redis::as_integer(reply->elements[0], dropped)) {
-                        done(malformed("outbox enqueue"));
-                        return;
-                    }
-                    enqueued_total().inc(n);
-                    count_dropped(dropped);
-                    done(Unit{});
-                });
+    lua::run<lua::OutboxEnqueue>(
+        client_, outbox_keys<lua::OutboxEnqueue>(), std::move(args),
+        [n = intents.size(), done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            std::int64_t dropped = 0;
+            if (!reply->is_array() || reply->elements.empty() ||
+                !redis::as_integer(reply->elements[0], dropped)) {
+                done(malformed("outbox enqueue"));
+                return;
+            }
+            enqueued_total().inc(n);
+            count_dropped(dropped);
+            done(Unit{});
+        });
 }
 
 namespace {
@@ -108,14 +107,18 @@ Result<std::vector<push::PushIntent>> intents_of(Result<redis::Reply> reply, con
 
 }  // namespace
 
-std::vector<std::string> RedisPushOutbox::outbox_keys() const {
-    return {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()};
+template <typename Script>
+typename Script::Keys RedisPushOutbox::outbox_keys() const {
+    return {.next_key = keys_.push_next(),
+            .ids_key = keys_.push_ids(),
+            .data_key = keys_.push_data(),
+            .by_user_key = keys_.push_by_user()};
 }
 
 void RedisPushOutbox::list(push::PushQuery query, Done<std::vector<push::PushIntent>> done) {
-    client_.run(
-        redis_scripts::outbox_list(), outbox_keys(),
-        {std::to_string(query.after_id), std::to_string(query.limit), query.user},
+    lua::run<lua::OutboxList>(
+        client_, outbox_keys<lua::OutboxList>(),
+        {.after_text = query.after_id, .limit_text = query.limit, .user = query.user},
         [done = std::move(done)](Result<redis::Reply> reply) {
             done(intents_of(std::move(reply), "outbox list"));
         },
@@ -124,9 +127,9 @@ void RedisPushOutbox::list(push::PushQuery query, Done<std::vector<push::PushInt
 
 void RedisPushOutbox::claim(push::PushQuery query, push::PushStateRule rule,
                             Done<std::vector<push::PushIntent>> done) {
-    client_.run(
-        redis_scripts::outbox_list(), outbox_keys(),
-        {std::to_string(query.after_id), std::to_string(query.limit), query.user},
+    lua::run<lua::OutboxList>(
+        client_, outbox_keys<lua::OutboxList>(),
+        {.after_text = query.after_id, .limit_text = query.limit, .user = query.user},
         [this, rule = std::move(rule), done = std::move(done)](Result<redis::Reply> reply) mutable {
             swap(intents_of(std::move(reply), "outbox list"), rule, std::move(done));
         },
@@ -135,11 +138,11 @@ void RedisPushOutbox::claim(push::PushQuery query, push::PushStateRule rule,
 
 void RedisPushOutbox::update(std::vector<std::uint64_t> ids, push::PushStateRule rule,
                              Done<std::vector<push::PushIntent>> done) {
-    std::vector<std::string> args;
-    args.reserve(ids.size());
-    for (const auto id : ids) args.push_back(std::to_string(id));
-    client_.run(
-        redis_scripts::outbox_get(), outbox_keys(), std::move(args),
+    lua::OutboxGet::Args args;  // the ids
+    args.more.reserve(ids.size());
+    for (const auto id : ids) args.more.push_back(std::to_string(id));
+    lua::run<lua::OutboxGet>(
+        client_, outbox_keys<lua::OutboxGet>(), std::move(args),
         [this, rule = std::move(rule), done = std::move(done)](Result<redis::Reply> reply) mutable {
             swap(intents_of(std::move(reply), "outbox get"), rule, std::move(done));
         },
@@ -157,13 +160,13 @@ void RedisPushOutbox::swap(Result<std::vector<push::PushIntent>> read,
     }
     const std::int64_t now = clock_.now_ms();
     auto candidates = std::make_shared<std::vector<push::PushIntent>>();
-    std::vector<std::string> args;
+    lua::OutboxSwap::Args args;  // per intent: id, the state read, the state to write
     for (auto& intent : *read) {
         auto next = rule(intent, now);
         if (!next) continue;
-        args.push_back(std::to_string(intent.id));
-        args.push_back(intent.state);
-        args.push_back(*next);
+        args.more.push_back(std::to_string(intent.id));
+        args.more.push_back(intent.state);
+        args.more.push_back(*next);
         intent.state = std::move(*next);
         candidates->push_back(std::move(intent));
     }
@@ -171,29 +174,29 @@ void RedisPushOutbox::swap(Result<std::vector<push::PushIntent>> read,
         done(std::vector<push::PushIntent>{});
         return;
     }
-    client_.run(redis_scripts::outbox_swap(), outbox_keys(), std::move(args),
-                [candidates, done = std::move(done)](Result<redis::Reply> reply) {
-                    if (!reply) {
-                        done(reply.status());
-                        return;
-                    }
-                    if (!reply->is_array()) {
-                        done(malformed("outbox swap"));
-                        return;
-                    }
-                    std::vector<push::PushIntent> out;
-                    std::size_t next = 0;
-                    for (const auto& element : reply->elements) {
-                        std::int64_t id = 0;
-                        redis::as_integer(element, id);
-                        while (next < candidates->size() &&
-                               (*candidates)[next].id != static_cast<std::uint64_t>(id))
-                            ++next;
-                        if (next < candidates->size())
-                            out.push_back(std::move((*candidates)[next]));
-                    }
-                    done(std::move(out));
-                });
+    lua::run<lua::OutboxSwap>(
+        client_, outbox_keys<lua::OutboxSwap>(), std::move(args),
+        [candidates, done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            if (!reply->is_array()) {
+                done(malformed("outbox swap"));
+                return;
+            }
+            std::vector<push::PushIntent> out;
+            std::size_t next = 0;
+            for (const auto& element : reply->elements) {
+                std::int64_t id = 0;
+                redis::as_integer(element, id);
+                while (next < candidates->size() &&
+                       (*candidates)[next].id != static_cast<std::uint64_t>(id))
+                    ++next;
+                if (next < candidates->size()) out.push_back(std::move((*candidates)[next]));
+            }
+            done(std::move(out));
+        });
 }
 
 void RedisPushOutbox::remove(std::vector<std::uint64_t> ids, Done<std::uint64_t> done) {
@@ -201,31 +204,29 @@ void RedisPushOutbox::remove(std::vector<std::uint64_t> ids, Done<std::uint64_t>
         client_.loop().post([done = std::move(done)] { done(std::uint64_t{0}); });
         return;
     }
-    std::vector<std::string> args;
-    args.reserve(ids.size());
-    for (const auto id : ids) args.push_back(std::to_string(id));
-    client_.run(redis_scripts::outbox_remove(),
-                {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()},
-                std::move(args), [done = std::move(done)](Result<redis::Reply> reply) {
-                    std::int64_t removed = 0;
-                    if (!reply) {
-                        done(reply.status());
-                    } else if (!redis::as_integer(*reply, removed)) {
-                        done(malformed("outbox remove"));
-                    } else {
-                        done(static_cast<std::uint64_t>(removed));
-                    }
-                });
+    lua::OutboxRemove::Args args;  // the ids
+    args.more.reserve(ids.size());
+    for (const auto id : ids) args.more.push_back(std::to_string(id));
+    lua::run<lua::OutboxRemove>(client_, outbox_keys<lua::OutboxRemove>(), std::move(args),
+                                [done = std::move(done)](Result<redis::Reply> reply) {
+                                    std::int64_t removed = 0;
+                                    if (!reply) {
+                                        done(reply.status());
+                                    } else if (!redis::as_integer(*reply, removed)) {
+                                        done(malformed("outbox remove"));
+                                    } else {
+                                        done(static_cast<std::uint64_t>(removed));
+                                    }
+                                });
 }
 
 void RedisPushOutbox::sweep(Done<std::uint64_t> done) {
     const std::int64_t cutoff =
         clock_.now_ms() -
         std::chrono::duration_cast<std::chrono::milliseconds>(limits_.max_age).count();
-    client_.run(
-        redis_scripts::outbox_sweep(),
-        {keys_.push_next(), keys_.push_ids(), keys_.push_data(), keys_.push_by_user()},
-        {std::to_string(limits_.max_intents), std::to_string(std::max<std::int64_t>(cutoff, 1))},
+    lua::run<lua::OutboxSweep>(
+        client_, outbox_keys<lua::OutboxSweep>(),
+        {.bound = limits_.max_intents, .cutoff_ms = std::max<std::int64_t>(cutoff, 1)},
         [done = std::move(done)](Result<redis::Reply> reply) {
             std::int64_t dropped = 0;
             if (!reply) {

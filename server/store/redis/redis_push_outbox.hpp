@@ -3,7 +3,7 @@
 //
 // Keys under the `{push}` tag (redis/keys.hpp): a counter for ids, the ids in order, the
 // intents by id (msgpack), and an index "<user>\n<id>" for one user's intents. The duty scripts
-// record their intents through the same Lua (redis_lua::outbox()), inside the script that
+// record their intents through the same Lua (lua/lib/outbox.lua), inside the script that
 // takes the decision, so an intent is recorded atomically with what caused it.
 //
 // Retention, as SqlitePushOutbox: at most max_intents (the oldest go when one more comes),
@@ -48,7 +48,9 @@ class RedisPushOutbox final : public push::PushOutbox {
 
   private:
     void schedule_sweep();
-    [[nodiscard]] std::vector<std::string> outbox_keys() const;
+    // The outbox's four keys, as any outbox script (lua::Outbox*) names them.
+    template <typename Script>
+    [[nodiscard]] typename Script::Keys outbox_keys() const;
     void swap(Result<std::vector<push::PushIntent>> read, const push::PushStateRule& rule,
               Done<std::vector<push::PushIntent>> done);
 

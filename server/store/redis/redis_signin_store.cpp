@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/secrets.hpp"
+#include "store/redis/lua_call.hpp"
 #include "store/redis/record_scripts.hpp"
 
 namespace muster::store {
@@ -50,8 +51,8 @@ void RedisSigninStore::read(std::vector<std::string> keys, Done<std::vector<Stor
         return;
     }
     const std::size_t n = keys.size();
-    client_.run(
-        redis_scripts::records_read(), std::move(keys), {},
+    lua::run<lua::RecordsRead>(
+        client_, {.more = std::move(keys)}, {},
         [n, done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "store/redis/redis_scripts.hpp"
+#include "store/redis/lua_call.hpp"
 
 namespace muster::store {
 namespace {
@@ -17,7 +17,7 @@ redis::ConnectionOptions store_connection(const RedisConfig& config, redis::Endp
     options.reconnect_min = std::chrono::milliseconds(config.reconnect_min_ms);
     options.reconnect_max = std::chrono::milliseconds(config.reconnect_max_ms);
     options.client_name = "muster-store-" + node_id;
-    for (const redis::Script* script : redis_scripts::all()) {
+    for (const redis::Script* script : lua::all()) {
         for (auto& body : script->bodies()) options.setup.push_back({"SCRIPT", "LOAD", body});
     }
     return options;
