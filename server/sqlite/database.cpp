@@ -102,8 +102,7 @@ void Database::read(Job job, Failed failed) {
     enqueue(reads_, read_ready_, Entry{std::move(job), std::move(failed)});
 }
 
-void Database::enqueue(std::deque<Entry>& queue, std::condition_variable& ready,
-                             Entry entry) {
+void Database::enqueue(std::deque<Entry>& queue, std::condition_variable& ready, Entry entry) {
     const char* refused = nullptr;
     {
         std::unique_lock lock(mutex_);
