@@ -24,9 +24,9 @@
 #include "core/status.hpp"
 #include "features/duty/duty_store.hpp"
 #include "features/signin/signin_store.hpp"
-#include "push/push_outbox.hpp"
 #include "store/device_store.hpp"
 #include "store/meeting_store.hpp"
+#include "store/push_outbox.hpp"
 #include "store/store.hpp"
 
 namespace muster::backend {

@@ -1,6 +1,6 @@
 #pragma once
 // The push worker's rules over an intent's delivery state (stored opaque by the outbox, see
-// push/push_outbox.hpp): who holds its lease and until when, how many attempts were made, when
+// store/push_outbox.hpp): who holds its lease and until when, how many attempts were made, when
 // the next may start, and which devices already have it. Pure functions of their inputs: the
 // store may run them more than once and writes their result only if the state did not change.
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "push/push_outbox.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::push {
 

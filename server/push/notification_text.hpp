@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "push/push_outbox.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::push {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The push worker: drains the outbox (push/push_outbox.hpp) to the users' devices, on its own
+// The push worker: drains the outbox (store/push_outbox.hpp) to the users' devices, on its own
 // thread beside the network loops, so that a duty call to thousands of members never slows
 // chat.
 //
@@ -34,9 +34,9 @@
 #include "core/config.hpp"
 #include "push/http_client.hpp"
 #include "push/provider.hpp"
-#include "push/push_outbox.hpp"
 #include "store/device_store.hpp"
 #include "store/presence.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::push {
 

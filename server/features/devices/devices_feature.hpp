@@ -12,8 +12,8 @@
 #include <memory>
 
 #include "node/services.hpp"
-#include "push/push_outbox.hpp"
 #include "store/device_store.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::features {
 

@@ -12,8 +12,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "muster/v1/duty.pb.h"
-#include "push/push_outbox.hpp"
 #include "store/presence.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::features {
 

@@ -15,7 +15,7 @@
 #include "muster/v1/duty.pb.h"
 #include "muster/v1/duty_record.pb.h"
 #include "muster/v1/event.pb.h"
-#include "push/push_outbox.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::features::duty {
 

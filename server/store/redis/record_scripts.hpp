@@ -23,10 +23,10 @@
 #include <string>
 #include <vector>
 
-#include "push/push_outbox.hpp"
 #include "redis/client.hpp"
 #include "redis/keys.hpp"
 #include "redis/script.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::store {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The push outbox in Redis, shared by the nodes (see push/push_outbox.hpp for the contract).
+// The push outbox in Redis, shared by the nodes (see store/push_outbox.hpp for the contract).
 //
 // Keys under the `{push}` tag (redis/keys.hpp): a counter for ids, the ids in order, the
 // intents by id (msgpack), and an index "<user>\n<id>" for one user's intents. The duty scripts
@@ -17,9 +17,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/clock.hpp"
-#include "push/push_outbox.hpp"
 #include "redis/client.hpp"
 #include "redis/keys.hpp"
+#include "store/push_outbox.hpp"
 #include "store/push_outbox_limits.hpp"
 
 namespace muster::store {

@@ -1,5 +1,5 @@
 #pragma once
-// The push outbox in the embedded database (see push/push_outbox.hpp for the contract).
+// The push outbox in the embedded database (see store/push_outbox.hpp for the contract).
 //
 // Other SQLite stores record intents in their own transactions (enqueue_in_transaction), so
 // that a reminder and its pushes are committed together or not at all.
@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "push/push_outbox.hpp"
 #include "sqlite/database.hpp"
+#include "store/push_outbox.hpp"
 #include "store/push_outbox_limits.hpp"
 
 namespace muster::store {

@@ -14,6 +14,10 @@
 //
 // Implementations: SqlitePushOutbox (embedded; also joins the transactions of other SQLite
 // stores so that an intent is recorded atomically with what caused it), RedisPushOutbox.
+//
+// A store contract, beside the device and presence stores the worker also reads: the stores
+// implement it and push uses it, so push depends on store and never the other way round. Its
+// names are push delivery's (namespace muster::push).
 
 #include <cstdint>
 #include <functional>
