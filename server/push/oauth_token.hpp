@@ -8,9 +8,15 @@
 #include <string>
 
 #include "core/status.hpp"
-#include "push/http_client.hpp"
+#include "http_client/http_client.hpp"
 
 namespace muster::push {
+
+// The outbound HTTP client, in push's own words (the providers speak it).
+using http_client::HttpClient;
+using http_client::HttpClientOptions;
+using http_client::HttpReply;
+using http_client::HttpRequest;
 
 class OAuthToken {
   public:

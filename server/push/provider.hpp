@@ -9,11 +9,17 @@
 #include <functional>
 #include <string>
 
-#include "push/http_client.hpp"
+#include "http_client/http_client.hpp"
 #include "push/notification_text.hpp"
 #include "store/device_store.hpp"
 
 namespace muster::push {
+
+// The outbound HTTP client, in push's own words (the providers speak it).
+using http_client::HttpClient;
+using http_client::HttpClientOptions;
+using http_client::HttpReply;
+using http_client::HttpRequest;
 
 struct Outcome {
     enum class Kind : std::uint8_t {

@@ -32,7 +32,7 @@
 
 #include "core/clock.hpp"
 #include "core/config.hpp"
-#include "push/http_client.hpp"
+#include "http_client/http_client.hpp"
 #include "push/provider.hpp"
 #include "store/device_store.hpp"
 #include "store/presence.hpp"

@@ -5,7 +5,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
-#include "push/http_client.hpp"
+#include "http_client/http_client.hpp"
 
 namespace muster::sfu {
 
@@ -45,7 +45,8 @@ std::string transaction_id() {
 // One Janus session with a handle on the VideoRoom plugin, on the worker thread.
 class JanusRooms::Session {
   public:
-    Session(push::HttpClient& http, const JanusOptions& options) : http_(http), options_(options) {}
+    Session(http_client::HttpClient& http, const JanusOptions& options)
+        : http_(http), options_(options) {}
     ~Session() { close(); }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -121,13 +122,13 @@ class JanusRooms::Session {
     // POSTs a Janus API message and waits (on this worker thread) for its answer.
     std::optional<Failure> post(const std::string& url, json::object message, json::object& reply) {
         message["transaction"] = transaction_id();
-        push::HttpRequest request;
+        http_client::HttpRequest request;
         request.url = url;
         request.headers = {"Content-Type: application/json"};
         request.body = json::serialize(message);
         bool finished = false;
-        push::HttpReply answer;
-        http_.start(std::move(request), [&](push::HttpReply r) {
+        http_client::HttpReply answer;
+        http_.start(std::move(request), [&](http_client::HttpReply r) {
             answer = std::move(r);
             finished = true;
         });
@@ -169,7 +170,7 @@ class JanusRooms::Session {
         return std::nullopt;
     }
 
-    push::HttpClient& http_;
+    http_client::HttpClient& http_;
     const JanusOptions& options_;
     std::uint64_t session_ = 0;
     std::uint64_t handle_ = 0;
@@ -217,11 +218,11 @@ void JanusRooms::enqueue(Operation operation) {
 }
 
 void JanusRooms::work() {
-    push::HttpClientOptions http_options;
+    http_client::HttpClientOptions http_options;
     http_options.connect_timeout = options_.request_timeout;
     http_options.request_timeout = options_.request_timeout;
     http_options.max_body_bytes = 256 * 1024;
-    push::HttpClient http(http_options);
+    http_client::HttpClient http(http_options);
     for (;;) {
         Operation operation;
         {

@@ -1,8 +1,9 @@
 #pragma once
-// An HTTP client for the push worker: libcurl's multi interface, driven by the worker's own
-// thread (never a network loop's). HTTP/2 where the server offers it (ALPN; nghttp2 inside
-// libcurl), connections kept and reused per host, TLS verified against the system CAs plus an
-// optional extra CA file, connect and total timeouts on every request.
+// An HTTP client for calls out of the server (the push providers, the Janus SFU's HTTP API):
+// libcurl's multi interface, driven by its owner's own thread (never a network loop's). HTTP/2
+// where the server offers it (ALPN; nghttp2 inside libcurl), connections kept and reused per host,
+// TLS verified against the system CAs plus an optional extra CA file, connect and total timeouts on
+// every request.
 //
 // Thread: every member, and every callback, on the thread that owns the client, except
 // wakeup(), which any thread may call to end a wait() early.
@@ -17,7 +18,7 @@
 
 using CURLM = void;
 
-namespace muster::push {
+namespace muster::http_client {
 
 struct HttpRequest {
     std::string method = "POST";
@@ -66,4 +67,4 @@ class HttpClient {
     std::map<void*, std::unique_ptr<Transfer>> transfers_;  // by easy handle
 };
 
-}  // namespace muster::push
+}  // namespace muster::http_client

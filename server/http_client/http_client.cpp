@@ -1,4 +1,4 @@
-#include "push/http_client.hpp"
+#include "http_client/http_client.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,7 +8,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-namespace muster::push {
+namespace muster::http_client {
 
 struct HttpClient::Transfer {
     CURL* easy = nullptr;
@@ -174,4 +174,4 @@ void HttpClient::wakeup() {
     curl_multi_wakeup(multi_);
 }
 
-}  // namespace muster::push
+}  // namespace muster::http_client
