@@ -411,9 +411,6 @@ fi
 # of APNs (it verifies every request's ES256 token) on loopback, with a CA made here. Targets:
 # every push accepted within 5 s, server RSS growth at most 50 MB, chat p99 on the same node
 # during the storm at most twice its idle value (bench/push/push_storm.js measures all three).
-# The fake stands for Apple's servers, which are never on the server's machine: it runs at idle
-# priority (SCHED_IDLE), so it takes only the CPU that the server and the chat probe leave. At
-# normal priority it used more CPU than the server and the chat lines waited for it.
 run_push_case() {  # CASE REP MEMBERS
     local case=$1 rep=$2 members=$3 dir
     dir=$(mktemp -d "$WORK/push.XXXXXX")
@@ -428,7 +425,7 @@ run_push_case() {  # CASE REP MEMBERS
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/sa.pem" 2>/dev/null
     echo '{"apnsKeyId":"KEY123","apnsTeamId":"TEAM456","fcmEmail":"-","hmsAppId":"-","hmsSecret":"-"}' \
         >"$dir/config.json"
-    chrt --idle 0 node tests/integration/push/fakes/fake_providers.js "$dir" >"$dir/fake.log" 2>"$dir/fake.err" &
+    node tests/integration/push/fakes/fake_providers.js "$dir" >"$dir/fake.log" 2>"$dir/fake.err" &
     local fake_pid=$! line=
     for _ in $(seq 1 600); do
         line=$(grep -m1 '"ready"' "$dir/fake.log" 2>/dev/null) && break

@@ -46,10 +46,18 @@ std::atomic<std::int64_t>& store_queued_jobs() {
     return count;
 }
 
+metrics::Counter& wal_checkpoints() {
+    static auto& counter = metrics::registry().counter(
+        "muster_store_wal_checkpoints_total",
+        "WAL checkpoints run by the checkpointer thread, off the writer's commits");
+    return counter;
+}
+
 void register_store_metrics() {
     store_queued_jobs();
     commit_seconds();
     batch_size();
+    wal_checkpoints();
 }
 
 Status run_job_guarded(Job& job, Transaction& txn) {

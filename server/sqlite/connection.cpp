@@ -168,6 +168,26 @@ Connection::~Connection() {
     sqlite3_close_v2(db_);
 }
 
+void Connection::on_wal_commit(std::function<void(int frames)> hook) {
+    wal_hook_ = std::move(hook);
+    sqlite3_wal_hook(
+        db_,
+        [](void* self, sqlite3*, const char*, int frames) -> int {
+            static_cast<Connection*>(self)->wal_hook_(frames);
+            return SQLITE_OK;
+        },
+        this);
+}
+
+Status Connection::checkpoint_passive() {
+    int log = 0;
+    int copied = 0;
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (rc == SQLITE_OK || rc == SQLITE_BUSY) return ok_status();  // BUSY: another is at it
+    return sqlite_status(db_, rc, "checkpoint");
+}
+
 Status Connection::exec(std::string_view sql) {
     char* error = nullptr;
     const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error);

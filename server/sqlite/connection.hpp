@@ -8,6 +8,7 @@
 // that an unfinished SELECT would otherwise keep open (and that would stop WAL checkpoints).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -92,6 +93,15 @@ class Connection {
     [[nodiscard]] bool in_transaction() const;
     [[nodiscard]] sqlite3* handle() const { return db_; }
 
+    // Called on this connection's thread after each commit with the frames now in the WAL.
+    // Setting it turns off SQLite's own checkpoint in the committing thread (the hook
+    // replaces it): whoever sets it must checkpoint (checkpoint_passive(), from another
+    // connection). Set before the connection is used by its thread.
+    void on_wal_commit(std::function<void(int frames)> hook);
+    // Copies what the WAL holds into the database file as far as no reader needs it, without
+    // waiting for the writer (SQLITE_CHECKPOINT_PASSIVE). Blocking I/O: a thread of its own.
+    Status checkpoint_passive();
+
   private:
     explicit Connection(sqlite3* db) : db_(db) {}
 
@@ -107,6 +117,7 @@ class Connection {
     };
 
     sqlite3* db_;
+    std::function<void(int frames)> wal_hook_;
     // unique_ptr: a Statement holds a pointer to its entry's flag, which must not move.
     std::unordered_map<std::string, std::unique_ptr<Cached>, Hash, std::equal_to<>> cache_;
 };

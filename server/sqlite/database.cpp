@@ -64,16 +64,37 @@ Result<std::unique_ptr<Database>> Database::open(Options options) {
     // query_only: the reader thread is for reads; a write there would race the writer's cache.
     if (auto status = (*reader)->exec(common + "PRAGMA query_only=ON;"); !status) return status;
 
+    auto checkpointer = Connection::open(options.path, Connection::Mode::read_write);
+    if (!checkpointer) return checkpointer.status();
+    if (auto status = (*checkpointer)->exec(common); !status) return status;
+
     MUSTER_LOG_INFO("store") << "opened " << options.path << " (WAL, synchronous=" << synchronous
                              << ")";
-    return std::unique_ptr<Database>(
-        new Database(std::move(options), std::move(writer).value(), std::move(reader).value()));
+    return std::unique_ptr<Database>(new Database(std::move(options), std::move(writer).value(),
+                                                  std::move(reader).value(),
+                                                  std::move(checkpointer).value()));
 }
 
 Database::Database(Options options, std::unique_ptr<Connection> writer,
-                   std::unique_ptr<Connection> reader)
-    : options_(std::move(options)), writer_db_(std::move(writer)), reader_db_(std::move(reader)) {
+                   std::unique_ptr<Connection> reader, std::unique_ptr<Connection> checkpointer)
+    : options_(std::move(options))
+    , writer_db_(std::move(writer))
+    , reader_db_(std::move(reader))
+    , checkpoint_db_(std::move(checkpointer)) {
     register_store_metrics();  // listed by /metrics (at 0) before the first write
+    // On the writer thread, inside its commit: a flag and a wake-up, nothing that waits.
+    writer_db_->on_wal_commit([this](int frames) {
+        if (frames < static_cast<int>(options_.checkpoint_frames)) return;
+        {
+            std::lock_guard lock(mutex_);
+            checkpoint_wanted_ = true;
+        }
+        checkpoint_wanted_cv_.notify_one();
+    });
+    checkpointer_ = std::thread([this] {
+        const NonBlockingThread mark("SQLite checkpointer");
+        checkpoint_loop();
+    });
     writer_ = std::thread([this] {
         const NonBlockingThread mark("SQLite writer");
         writer_loop();
@@ -143,11 +164,32 @@ void Database::close() {
     read_ready_.notify_all();
     if (writer_.joinable()) writer_.join();
     if (reader_.joinable()) reader_.join();
+    checkpoint_wanted_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
     if (writer_db_ != nullptr) {
         // The last connection to close checkpoints the WAL into the database file.
+        checkpoint_db_.reset();
         reader_db_.reset();
         writer_db_.reset();
         MUSTER_LOG_INFO("store") << "closed " << options_.path;
+    }
+}
+
+// ---- the checkpointer ------------------------------------------------------------------------
+
+void Database::checkpoint_loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        checkpoint_wanted_cv_.wait(lock, [this] { return checkpoint_wanted_ || closing_; });
+        if (closing_) return;  // the last connection to close checkpoints what is left
+        checkpoint_wanted_ = false;
+        lock.unlock();
+        if (Status status = checkpoint_db_->checkpoint_passive(); !status) {
+            MUSTER_LOG_WARN("store") << "WAL checkpoint: " << status.message();
+        } else {
+            wal_checkpoints().inc();
+        }
+        lock.lock();
     }
 }
 

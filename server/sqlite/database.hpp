@@ -45,6 +45,9 @@ struct Options {
     std::uint32_t max_batch = 1024;                // write jobs per transaction
     std::uint32_t queue_max = 100000;              // per queue (writes, reads)
     std::chrono::milliseconds busy_timeout{5000};  // only another process can make us wait
+    // WAL frames after which the checkpointer thread copies the WAL into the database file
+    // (SQLite's own default; it would do it inside the commit that crosses it).
+    std::uint32_t checkpoint_frames = 1000;
     // The application's schema: run by open() on the writer connection, before the reader
     // opens and before any job (start-up, the calling thread). Empty: the file is used as it
     // is. A failure fails open().
@@ -144,7 +147,7 @@ class Database {
     struct Outcome;
 
     Database(Options options, std::unique_ptr<Connection> writer,
-             std::unique_ptr<Connection> reader);
+             std::unique_ptr<Connection> reader, std::unique_ptr<Connection> checkpointer);
 
     void enqueue(std::deque<Entry>& queue, std::condition_variable& ready, Entry entry);
     void writer_loop();
@@ -154,11 +157,13 @@ class Database {
     void run_batch(std::vector<Entry>& batch);
     Outcome run_job(Entry& entry);
     void run_read(Entry& entry);
+    void checkpoint_loop();
     Status exec_cached(Connection& db, std::string_view sql);
 
     const Options options_;
     std::unique_ptr<Connection> writer_db_;
     std::unique_ptr<Connection> reader_db_;
+    std::unique_ptr<Connection> checkpoint_db_;
 
     std::mutex mutex_;  // guards everything below
     std::condition_variable write_ready_;
@@ -171,7 +176,13 @@ class Database {
     std::mutex close_mutex_;  // held for the whole of close(), so a second caller waits
     std::thread writer_;
     std::thread reader_;
-    std::thread::id writer_id_;  // copies taken at start: join() leaves writer_ without an id
+    // Checkpoints off the writer: a commit that crosses checkpoint_frames would otherwise
+    // copy the WAL into the file and sync it before its own completions run, and every chat
+    // message queued behind that commit would wait for it.
+    std::thread checkpointer_;
+    std::condition_variable checkpoint_wanted_cv_;
+    bool checkpoint_wanted_ = false;  // guarded by mutex_
+    std::thread::id writer_id_;       // copies taken at start: join() leaves writer_ without an id
     std::thread::id reader_id_;
 };
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "core/metrics.hpp"
 #include "sqlite/database.hpp"
 
 namespace muster::sqlite {
@@ -17,6 +18,8 @@ std::atomic<std::int64_t>& store_queued_jobs();
 
 // Registers the store's metrics, so that /metrics lists them before the first write.
 void register_store_metrics();
+// WAL checkpoints done by the checkpointer thread (muster_store_wal_checkpoints_total).
+metrics::Counter& wal_checkpoints();
 
 // Jobs and completions are other modules' code. One that throws (a bug) must not take the
 // store thread, and with it every later caller, down: the job fails with INTERNAL, the

@@ -4,6 +4,7 @@
 #include <future>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -127,6 +128,44 @@ TEST(SqliteDatabase, only_a_batch_of_relaxed_jobs_skips_the_sync_and_the_next_ba
     auto after = synced_after.get_future();
     ASSERT_EQ(after.wait_for(test::wait_limit), std::future_status::ready);
     EXPECT_EQ(after.get(), 2);
+}
+
+TEST(SqliteDatabase, the_wal_is_checkpointed_by_its_own_thread_not_by_the_commits) {
+    TempDir dir;
+    Options options;
+    options.path = dir.file("test.db");
+    options.migrate = store::migrate_sqlite_schema;
+    options.checkpoint_frames = 4;  // a few commits' worth
+    auto opened = Database::open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    auto& db = **opened;
+    auto& checkpoints = metrics::registry().counter("muster_store_wal_checkpoints_total", "");
+    const auto before = checkpoints.value();
+    // Commits that cross the threshold, each in a batch of its own: the writer's commit only
+    // asks for a checkpoint, the checkpointer thread runs it.
+    for (int i = 0; i < 20; ++i) {
+        const std::string id = "u" + std::to_string(i);
+        auto done = wait_for<Unit>([&](Done<Unit> reply) {
+            db.write(
+                [id, reply](Transaction& txn) -> Status {
+                    auto insert = txn.prepare("INSERT INTO users (id, name) VALUES (?1, 'x')");
+                    if (!insert) return insert.status();
+                    insert->bind_text(1, id);
+                    if (auto status = insert->run(); !status) return status;
+                    txn.after_commit([reply] { reply(Unit{}); });
+                    return ok_status();
+                },
+                [reply](const Status& status) { reply(status); });
+        });
+        ASSERT_TRUE(done.ok()) << done.status().message();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + test::wait_limit;
+    // Awaited: the checkpointer runs when it gets the CPU, however late that is.
+    while (checkpoints.value() == before && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
+    EXPECT_GT(checkpoints.value(), before) << "no checkpoint after 20 commits over 4 frames";
+    EXPECT_EQ(count_rows(db, "SELECT count(*) FROM users"), 20);
 }
 
 TEST(SqliteDatabase, failed_commit_fails_every_job_of_the_batch_and_runs_their_undo) {
