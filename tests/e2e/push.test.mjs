@@ -186,6 +186,10 @@ test('a duty call reaches a closed web app as a notification, and tapping it ope
     page = await context.newPage();
     await page.goto(`${server.base}/`);
     await page.locator('[data-conn="online"]').waitFor({ timeout: WAIT });
+    // Deliver only once the page's service worker is the active one: under load the first
+    // registration update can name a worker still installing, and a push sent to it may be
+    // lost (once in a CI run: no notification within 30 s).
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
     const cdp = await context.newCDPSession(page);
     const registration = new Promise((done) =>
       cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
