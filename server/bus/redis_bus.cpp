@@ -279,6 +279,13 @@ void RedisBus::on_confirmed(const std::string& channel) {
         MUSTER_LOG_WARN("bus") << "resubscribed " << tracker_.active_count()
                                << " group channels after a reconnect: sessions catch up";
         if (auto* handler = handler_.load()) handler->on_bus_reset();
+        control_heard_ = true;
+    } else if (channel == control_channel_ && !control_heard_) {
+        // The node read its group tree at start, before this subscription: a control message
+        // published in between was lost here (a group made on another node just then would
+        // stay unknown). Reading again now misses nothing; nobody is connected yet to resync.
+        control_heard_ = true;
+        if (auto* handler = handler_.load()) handler->on_bus_reset();
     }
 }
 

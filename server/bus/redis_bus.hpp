@@ -142,6 +142,9 @@ class RedisBus final : public Bus {
     std::chrono::steady_clock::time_point last_echo_;
     std::uint64_t health_token_ = 0;
     bool stopped_ = false;
+    // The control channel confirmed once: until then another node's control message (a group
+    // made, a membership changed) is not heard here, so the first confirmation is a reset too.
+    bool control_heard_ = false;
     enum class Mode : std::uint8_t { unknown, single, sharded };
     Mode mode_ = Mode::unknown;
 

@@ -517,7 +517,10 @@ void Node::on_event(const std::string& group, std::uint64_t seq, SharedBytes eve
 }
 
 void Node::on_bus_reset() {
-    MUSTER_LOG_WARN("node") << "bus reset: every subscription catches up from the log";
+    // Info: the bus logs why at warn level (a reconnect, a shard change); the first
+    // subscription of the control channel at start is a reset too, and not a problem.
+    MUSTER_LOG_INFO("node") << "bus reset: the group tree is read again and every subscription "
+                               "catches up from the log";
     // One wait for the store covers every reset that comes meanwhile: the catch-up after it
     // reads everything up to then.
     if (resync_waiting_.exchange(true)) return;
