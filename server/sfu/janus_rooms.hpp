@@ -1,7 +1,7 @@
 #pragma once
 // features::meetings::SfuRooms over Janus's HTTP API (the VideoRoom plugin): one worker thread
-// of its own sends the requests with libcurl (push::HttpClient), so that no network loop ever
-// waits for Janus.
+// of its own sends the requests with libcurl (http_client::HttpClient), so that no network loop
+// ever waits for Janus.
 //
 // Each operation opens a Janus session, attaches to janus.plugin.videoroom, sends its
 // request(s) and destroys the session: nothing to keep alive between meetings, and nothing lost
@@ -34,7 +34,7 @@
 
 #include "features/meetings/sfu_rooms.hpp"
 
-namespace muster::push {
+namespace muster::http_client {
 class HttpClient;
 }
 
