@@ -328,25 +328,22 @@ void SqlitePushOutbox::list(push::PushQuery query, Done<std::vector<push::PushIn
 void SqlitePushOutbox::claim(push::PushQuery query, push::PushStateRule rule,
                              Done<std::vector<push::PushIntent>> done) {
     if (spill_pending_ && !expanding_) expand();  // an expansion that was deferred
-    auto job = [this, query = std::move(query), rule = std::move(rule),
-                done](sqlite::Transaction& txn) -> Status {
-        auto page = select_page(txn, query);
-        if (!page) return page.status();
-        auto written = apply_rule(txn, std::move(*page), rule, clock_.now_ms());
-        if (!written) return written.status();
-        txn.after_commit([done, out = std::move(*written)]() mutable { done(std::move(out)); });
-        return ok_status();
-    };
-    db_.write(
-        std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); },
-        sqlite::Database::Durability::relaxed);
+    write_states(
+        [query = std::move(query)](sqlite::Transaction& txn) { return select_page(txn, query); },
+        std::move(rule), std::move(done));
 }
 
 void SqlitePushOutbox::update(std::vector<std::uint64_t> ids, push::PushStateRule rule,
                               Done<std::vector<push::PushIntent>> done) {
-    auto job = [this, ids = std::move(ids), rule = std::move(rule),
+    write_states([ids = std::move(ids)](sqlite::Transaction& txn) { return select_ids(txn, ids); },
+                 std::move(rule), std::move(done));
+}
+
+void SqlitePushOutbox::write_states(Selection select, push::PushStateRule rule,
+                                    Done<std::vector<push::PushIntent>> done) {
+    auto job = [this, select = std::move(select), rule = std::move(rule),
                 done](sqlite::Transaction& txn) -> Status {
-        auto found = select_ids(txn, ids);
+        auto found = select(txn);
         if (!found) return found.status();
         auto written = apply_rule(txn, std::move(*found), rule, clock_.now_ms());
         if (!written) return written.status();

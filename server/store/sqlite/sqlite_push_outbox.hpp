@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -54,6 +55,13 @@ class SqlitePushOutbox final : public push::PushOutbox {
     Status enqueue_in_transaction(sqlite::Transaction& txn, const push::PushFanout& fanout);
 
   private:
+    // What claim() or update() runs the rule on: read inside the write transaction.
+    using Selection = std::function<Result<std::vector<push::PushIntent>>(sqlite::Transaction&)>;
+
+    // claim() and update(): the worker's rule on the selected intents and the states it
+    // returns written, in one write job (relaxed durability: a lost state is a re-sent push).
+    void write_states(Selection select, push::PushStateRule rule,
+                      Done<std::vector<push::PushIntent>> done);
     Status sweep(sqlite::Transaction& txn);
     // Queues the expansion of the oldest spill row unless one is queued already. Any thread.
     void expand();

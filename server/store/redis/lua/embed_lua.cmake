@@ -9,8 +9,9 @@
 #   local event, ttl_s = ARGV[1], ARGV[2]
 # (positions numbered from 1 without gaps, over as many lines as it takes). A name starting
 # with `_` is a position the script does not read (the caller still passes it). Elsewhere a
-# script indexes KEYS and ARGV only with expressions (its variadic tail: `ARGV[i]`, `#ARGV`),
-# never with a number, so that each position has exactly one name.
+# script indexes KEYS and ARGV only with expressions (its variadic tail: `ARGV[i]`, `#ARGV`,
+# or ARGV handed whole to a function: `f(x, ARGV)`), never with a number, so that each
+# position has exactly one name.
 #
 # Output (written only when it changes, so that an unchanged script rebuilds nothing):
 #   OUT_DIR/store/redis/lua_scripts.hpp, .cpp: per script a struct (append.lua -> lua::Append)
@@ -203,7 +204,7 @@ foreach(path IN LISTS scripts)
   endif()
   foreach(kind KEYS ARGV)
     set(variadic_${kind} FALSE)
-    if(rest MATCHES "#${kind}" OR rest MATCHES "\\(${kind}\\)" OR rest MATCHES "${kind}\\[[a-z_#(]")
+    if(rest MATCHES "#${kind}" OR rest MATCHES "[(,] *${kind}\\)" OR rest MATCHES "${kind}\\[[a-z_#(]")
       set(variadic_${kind} TRUE)
     endif()
   endforeach()

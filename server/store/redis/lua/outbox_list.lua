@@ -18,14 +18,4 @@ else
     ids[#ids + 1] = string.format('%d', tonumber(string.sub(entry, #user + 2)))
   end
 end
-local out = {}
-for _, id in ipairs(ids) do
-  local packed = redis.call('HGET', data_key, id)
-  if packed then
-    local intent = cmsgpack.unpack(packed)
-    out[#out + 1] = tonumber(id)
-    for j = 1, 5 do out[#out + 1] = intent[j] end
-    out[#out + 1] = redis.call('HGET', data_key, 's' .. id) or ''
-  end
-end
-return out
+return outbox_rows(data_key, ids)

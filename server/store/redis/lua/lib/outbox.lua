@@ -7,6 +7,22 @@ local function outbox_entry(user, id)
   return user .. '\n' .. string.format('%020d', id)
 end
 
+-- The intents of `ids` that data holds, in that order, each as id, user, title, body, data,
+-- created_ms, state ('' before the worker's first); ids no longer there are left out.
+local function outbox_rows(data_key, ids)
+  local out = {}
+  for _, id in ipairs(ids) do
+    local packed = redis.call('HGET', data_key, id)
+    if packed then
+      local intent = cmsgpack.unpack(packed)
+      out[#out + 1] = tonumber(id)
+      for j = 1, 5 do out[#out + 1] = intent[j] end
+      out[#out + 1] = redis.call('HGET', data_key, 's' .. id) or ''
+    end
+  end
+  return out
+end
+
 -- Records an intent. Returns its id.
 local function outbox_add(k, user, title, body, data, created)
   local id = redis.call('INCR', k.next)
