@@ -179,13 +179,19 @@ void Connection::on_wal_commit(std::function<void(int frames)> hook) {
         this);
 }
 
-Status Connection::checkpoint_passive() {
+Result<Connection::CheckpointProgress> Connection::checkpoint_passive() {
     int log = 0;
     int copied = 0;
     const int rc =
         sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    if (rc == SQLITE_OK || rc == SQLITE_BUSY) return ok_status();  // BUSY: another is at it
-    return sqlite_status(db_, rc, "checkpoint");
+    if (rc == SQLITE_BUSY) return CheckpointProgress{};  // another checkpointer is at it
+    if (rc != SQLITE_OK) return sqlite_status(db_, rc, "checkpoint");
+    if (log < 0) {
+        // A connection learns the file's journal mode when it first reads it; until then a
+        // checkpoint "succeeds" without copying anything, and the WAL would grow for ever.
+        return Status(errc::internal, "checkpoint: the connection does not see a WAL");
+    }
+    return CheckpointProgress{log, copied};
 }
 
 Status Connection::exec(std::string_view sql) {

@@ -100,7 +100,14 @@ class Connection {
     void on_wal_commit(std::function<void(int frames)> hook);
     // Copies what the WAL holds into the database file as far as no reader needs it, without
     // waiting for the writer (SQLITE_CHECKPOINT_PASSIVE). Blocking I/O: a thread of its own.
-    Status checkpoint_passive();
+    // Answers the frames in the WAL and how many of them are now in the database file (a
+    // busy checkpointer elsewhere answers 0 copied). An error when this connection does not
+    // see the file in WAL mode: SQLite then checkpoints nothing and says so only with -1.
+    struct CheckpointProgress {
+        int wal_frames = 0;
+        int copied = 0;
+    };
+    Result<CheckpointProgress> checkpoint_passive();
 
   private:
     explicit Connection(sqlite3* db) : db_(db) {}

@@ -12,6 +12,20 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
+// Sets WAL mode (a no-op when the file is in it already) and checks that SQLite took it.
+Status require_wal(Connection& db, const std::string& path) {
+    auto wal = db.prepare("PRAGMA journal_mode=WAL");
+    if (!wal) return wal.status();
+    auto row = wal->step();
+    if (!row) return row.status();
+    const std::string mode = *row ? wal->text(0) : "";
+    if (mode != "wal") {
+        return Status(errc::unavailable,
+                      "cannot use WAL journal mode for " + path + " (got '" + mode + "')");
+    }
+    return ok_status();
+}
+
 }  // namespace
 
 Result<Options> Options::from(const std::string& path, const StoreConfig& config) {
@@ -37,19 +51,9 @@ Result<std::unique_ptr<Database>> Database::open(Options options) {
 
     auto writer = Connection::open(options.path, Connection::Mode::read_write);
     if (!writer) return writer.status();
-    {
-        // WAL is a property of the file; checked, because without it every read would wait
-        // for the writer's transaction (and fail on some file systems that lack shared memory).
-        auto wal = (*writer)->prepare("PRAGMA journal_mode=WAL");
-        if (!wal) return wal.status();
-        auto row = wal->step();
-        if (!row) return row.status();
-        const std::string mode = *row ? wal->text(0) : "";
-        if (mode != "wal") {
-            return Status(errc::unavailable, "cannot use WAL journal mode for " + options.path +
-                                                 " (got '" + mode + "')");
-        }
-    }
+    // WAL is a property of the file; checked, because without it every read would wait for the
+    // writer's transaction (and fail on some file systems that lack shared memory).
+    if (auto status = require_wal(**writer, options.path); !status) return status;
     const char* synchronous = options.synchronous_full ? "FULL" : "NORMAL";
     if (auto status = (*writer)->exec(common + "PRAGMA synchronous=" + synchronous + ";");
         !status) {
@@ -67,6 +71,9 @@ Result<std::unique_ptr<Database>> Database::open(Options options) {
     auto checkpointer = Connection::open(options.path, Connection::Mode::read_write);
     if (!checkpointer) return checkpointer.status();
     if (auto status = (*checkpointer)->exec(common); !status) return status;
+    // Read once so that this connection knows the file is in WAL mode: a connection that has
+    // never read it checkpoints nothing (and says so only with -1 frames).
+    if (auto status = require_wal(**checkpointer, options.path); !status) return status;
 
     MUSTER_LOG_INFO("store") << "opened " << options.path << " (WAL, synchronous=" << synchronous
                              << ")";
@@ -84,6 +91,8 @@ Database::Database(Options options, std::unique_ptr<Connection> writer,
     register_store_metrics();  // listed by /metrics (at 0) before the first write
     // On the writer thread, inside its commit: a flag and a wake-up, nothing that waits.
     writer_db_->on_wal_commit([this](int frames) {
+        wal_frames_.store(frames, std::memory_order_relaxed);
+        wal_frames_now().store(frames, std::memory_order_relaxed);
         if (frames < static_cast<int>(options_.checkpoint_frames)) return;
         {
             std::lock_guard lock(mutex_);
@@ -184,8 +193,8 @@ void Database::checkpoint_loop() {
         if (closing_) return;  // the last connection to close checkpoints what is left
         checkpoint_wanted_ = false;
         lock.unlock();
-        if (Status status = checkpoint_db_->checkpoint_passive(); !status) {
-            MUSTER_LOG_WARN("store") << "WAL checkpoint: " << status.message();
+        if (auto progress = checkpoint_db_->checkpoint_passive(); !progress) {
+            MUSTER_LOG_WARN("store") << "WAL checkpoint: " << progress.status().message();
         } else {
             wal_checkpoints().inc();
         }

@@ -22,6 +22,7 @@
 // Stores built on the database capture themselves in the jobs they queue, so close the
 // database before destroying them (SqliteStore does).
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -131,6 +132,9 @@ class Database {
 
     [[nodiscard]] const std::string& path() const { return options_.path; }
     [[nodiscard]] bool on_writer_thread() const;
+    // Frames in the WAL after the last commit: small once checkpoints keep up (the WAL starts
+    // again from its beginning once every frame is in the database file). Any thread.
+    [[nodiscard]] int wal_frames() const { return wal_frames_.load(std::memory_order_relaxed); }
 
   private:
     struct Entry {
@@ -180,6 +184,7 @@ class Database {
     // copy the WAL into the file and sync it before its own completions run, and every chat
     // message queued behind that commit would wait for it.
     std::thread checkpointer_;
+    std::atomic<int> wal_frames_{0};
     std::condition_variable checkpoint_wanted_cv_;
     bool checkpoint_wanted_ = false;  // guarded by mutex_
     std::thread::id writer_id_;       // copies taken at start: join() leaves writer_ without an id
