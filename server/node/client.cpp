@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "node/error_metrics.hpp"
+#include "node/internal/node_internals.hpp"
 #include "node/public_status.hpp"
 
 namespace muster::node {
@@ -25,6 +26,10 @@ Client::Client(NodeInternals& node, net::Loop& loop, asio::ip::tcp::socket socke
     , opened_ms_(tokens_at_ms_) {}
 
 Client::~Client() = default;
+
+NodeServices& Client::services() const {
+    return services_;
+}
 
 // ---- replies --------------------------------------------------------------------------------
 

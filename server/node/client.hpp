@@ -17,12 +17,14 @@
 #include "hub/hub_shard.hpp"
 #include "net/ws_connection.hpp"
 #include "node/caller.hpp"
-#include "node/node_internals.hpp"
+#include "node/services.hpp"
 #include "node/subscription.hpp"
 #include "protocol/codec.hpp"
 #include "store/event_log.hpp"
 
 namespace muster::node {
+
+class NodeInternals;  // node/internal/node_internals.hpp, the node's own
 
 class Client final : public net::WsConnection, public hub::Subscriber {
   public:
@@ -36,7 +38,7 @@ class Client final : public net::WsConnection, public hub::Subscriber {
     [[nodiscard]] protocol::Encoding encoding() const { return encoding_; }
     // The node as features see it, also from a const client (the node is not part of the
     // client's state).
-    NodeServices& services() const { return services_; }
+    NodeServices& services() const;
     std::shared_ptr<Client> self() { return std::static_pointer_cast<Client>(shared_from_this()); }
 
     // Replies and notices.

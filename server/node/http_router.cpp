@@ -7,7 +7,7 @@
 
 #include "core/log.hpp"
 #include "node/error_metrics.hpp"
-#include "node/node_internals.hpp"
+#include "node/internal/node_internals.hpp"
 #include "node/public_status.hpp"
 #include "protocol/codec.hpp"
 
@@ -28,6 +28,33 @@ std::vector<std::string> split_pattern(const std::string& pattern) {
         start = slash + 1;
     }
     return out;
+}
+
+// Verifies a Bearer token and loads the caller's memberships and directory name.
+asio::awaitable<Result<Caller>> authenticate_bearer(NodeInternals& services,
+                                                    std::string authorization) {
+    static constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size() ||
+        authorization.compare(0, scheme.size(), scheme) != 0) {
+        co_return Status{errc::unauthenticated, "Authorization: Bearer <JWT> required"};
+    }
+    Result<Claims> claims = services.verifier().verify(
+        std::string_view(authorization).substr(scheme.size()), services.clock().now_ms());
+    if (!claims) co_return claims.status();
+    if (!claims->session_id.empty() && services.session_check()) {
+        if (Status live = co_await services.session_check()(*claims); !live) co_return live;
+    }
+    const std::string user = claims->subject;
+    Result<store::UserProfile> profile = co_await async_call<store::UserProfile>(
+        [&](Done<store::UserProfile> done) {
+            services.store().directory().profile_of(user, std::move(done));
+        },
+        asio::use_awaitable);
+    if (!profile) co_return profile.status();
+    if (!profile->name.empty()) claims->name = profile->name;
+    auto map = std::make_shared<Memberships>();
+    for (const auto& m : profile->memberships) (*map)[m.group] = m.role;
+    co_return Caller{std::move(*claims), std::move(map)};
 }
 
 }  // namespace
@@ -66,33 +93,7 @@ net::HttpResponse error_response(const Status& any_status) {
     return json_response(static_cast<unsigned>(http_status(status.code())), error);
 }
 
-asio::awaitable<Result<Caller>> authenticate_bearer(NodeInternals& services,
-                                                    std::string authorization) {
-    static constexpr std::string_view scheme = "Bearer ";
-    if (authorization.size() <= scheme.size() ||
-        authorization.compare(0, scheme.size(), scheme) != 0) {
-        co_return Status{errc::unauthenticated, "Authorization: Bearer <JWT> required"};
-    }
-    Result<Claims> claims = services.verifier().verify(
-        std::string_view(authorization).substr(scheme.size()), services.clock().now_ms());
-    if (!claims) co_return claims.status();
-    if (!claims->session_id.empty() && services.session_check()) {
-        if (Status live = co_await services.session_check()(*claims); !live) co_return live;
-    }
-    const std::string user = claims->subject;
-    Result<store::UserProfile> profile = co_await async_call<store::UserProfile>(
-        [&](Done<store::UserProfile> done) {
-            services.store().directory().profile_of(user, std::move(done));
-        },
-        asio::use_awaitable);
-    if (!profile) co_return profile.status();
-    if (!profile->name.empty()) claims->name = profile->name;
-    auto map = std::make_shared<Memberships>();
-    for (const auto& m : profile->memberships) (*map)[m.group] = m.role;
-    co_return Caller{std::move(*claims), std::move(map)};
-}
-
-asio::awaitable<net::HttpResponse> HttpRouter::dispatch(NodeServices& services,
+asio::awaitable<net::HttpResponse> HttpRouter::dispatch(NodeInternals& node,
                                                         net::HttpRequest request) const {
     const auto url = boost::urls::parse_origin_form(request.target);
     if (!url) co_return error_response({errc::invalid_argument, "malformed request target"});
@@ -138,8 +139,9 @@ asio::awaitable<net::HttpResponse> HttpRouter::dispatch(NodeServices& services,
     HttpCall call;
     call.params = std::move(params);
     for (auto param : url->params()) call.query[param.key] = param.value;
-    if (route->auth == HttpAuth::bearer) {
-        Result<Caller> caller = co_await services.authenticate(request.authorization);
+    if (route->auth == HttpAuth::bearer ||
+        (route->auth == HttpAuth::bearer_optional && !request.authorization.empty())) {
+        Result<Caller> caller = co_await authenticate_bearer(node, request.authorization);
         if (!caller) co_return error_response(caller.status());
         call.caller = std::move(*caller);
     }

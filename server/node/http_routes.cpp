@@ -1,4 +1,4 @@
-#include "node/http_routes.hpp"
+#include "node/internal/http_routes.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
 

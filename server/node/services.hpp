@@ -1,8 +1,8 @@
 #pragma once
 // What the node offers to features (chat, duty calls, meetings, sign-in, devices): exactly
 // what they use, nothing of the node's own machinery (hub, bus, command table, connection
-// limits: node/node_internals.hpp). Features are written against this and the store
-// interfaces only: they never see Beast, SQLite or hiredis.
+// limits: node/internal/node_internals.hpp, which features cannot include). Features are
+// written against this and the store interfaces only: they never see Beast, SQLite or hiredis.
 //
 // Threads: every member may be called from any loop unless it says otherwise; the setters and
 // observers (on_*, set_*) only at install, before the node starts.
@@ -34,8 +34,9 @@ class HttpRouter;
 //
 // Why the node holds it and not a feature: it guards what only the node does with a token,
 // `connect`, `refresh` and the Bearer check in front of every authenticated HTTP route
-// (features included), before any feature sees the caller. Sign-in gives it its meaning, the
-// node decides where it runs, so that no path that takes a token can skip it.
+// (features' included: node/http_router.hpp, HttpAuth), before any feature sees the caller.
+// Sign-in gives it its meaning, the node decides where it runs, so that no path that takes a
+// token can skip it.
 using SessionCheck = std::function<boost::asio::awaitable<Status>(Claims claims)>;
 
 class NodeServices {
@@ -56,13 +57,6 @@ class NodeServices {
     // Where users reach this server: server.public_url, else http://<listen address> (with
     // the port it bound). No trailing slash.
     [[nodiscard]] virtual std::string public_url() const = 0;
-
-    // An `Authorization` header value ("Bearer <JWT>") as the node's HTTP routes take it: the
-    // token verified (the external issuer's or the node's own), its session alive
-    // (SessionCheck), the caller's memberships and directory name loaded. UNAUTHENTICATED
-    // with a reason otherwise. For routes whose Bearer token is optional (the router checks
-    // the required ones itself).
-    virtual boost::asio::awaitable<Result<Caller>> authenticate(std::string authorization) = 0;
 
     // Tells every node (this one included) that a user's memberships changed. `done` runs once
     // this node's copy is up to date, so that a caller who answers after it is never

@@ -8,6 +8,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "node/client.hpp"
+#include "node/internal/node_internals.hpp"
 #include "node/public_status.hpp"
 #include "node/replay_metrics.hpp"
 #include "node/validate.hpp"

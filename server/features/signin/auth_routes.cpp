@@ -63,13 +63,9 @@ asio::awaitable<HttpResponse> redeem(SigninContext ctx, HttpCall& http) {
         if (!*r) co_return error_response(r->status());
     }
 
-    // Someone signed in already joins with the same user.
-    std::optional<node::Caller> caller;
-    if (!http.request.authorization.empty()) {
-        auto authenticated = co_await services.authenticate(http.request.authorization);
-        if (!authenticated) co_return error_response(authenticated.status());
-        caller = std::move(*authenticated);
-    }
+    // Someone signed in already joins with the same user (the route's Bearer is optional: the
+    // router checked it when one was sent).
+    const std::optional<node::Caller>& caller = http.caller;
     std::string name;
     if (!caller) {
         auto checked =
@@ -242,7 +238,7 @@ asio::awaitable<HttpResponse> revoke(SigninContext ctx, HttpCall& http) {
 
 void add_auth_routes(const SigninContext& context, node::HttpRouter& routes) {
     using node::HttpAuth;
-    routes.add("POST", "/api/v1/auth/redeem", HttpAuth::none,
+    routes.add("POST", "/api/v1/auth/redeem", HttpAuth::bearer_optional,
                [context](HttpCall& http) { return redeem(context, http); });
     routes.add("POST", "/api/v1/auth/refresh", HttpAuth::none,
                [context](HttpCall& http) { return refresh(context, http); });

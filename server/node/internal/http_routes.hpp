@@ -4,7 +4,7 @@
 // features/chat/chat_routes.hpp.)
 
 #include "node/http_router.hpp"
-#include "node/node_internals.hpp"
+#include "node/internal/node_internals.hpp"
 
 namespace muster::node {
 
