@@ -11,11 +11,12 @@ build_pkgs=(
   libhiredis-dev libprotobuf-dev protobuf-compiler libsqlite3-dev libssl-dev liburing-dev
   libcurl4-openssl-dev libqrencode-dev libjemalloc-dev nodejs npm
   tzdata ca-certificates  # push: devices' local time (zoneinfo), providers' TLS roots
+  python3  # the modules' include roots (scripts/layering.py --roots, run by CMake)
 )
 # Tests start real peers: Redis (and a Redis Cluster), nginx, Chromium (CJK fonts), coturn and
 # Janus for meeting media; clang for the sanitizer and fuzz builds (llvm-16 for its symbolizer:
 # clang 16's runtime does not read llvm 14's); luacheck for the Lua scripts.
-test_pkgs=(libgtest-dev libgmock-dev googletest redis-server redis-tools python3
+test_pkgs=(libgtest-dev libgmock-dev googletest redis-server redis-tools
   clang-14 libclang-rt-14-dev clang-16 libclang-rt-16-dev llvm-16 lua-check nginx chromium
   fonts-wqy-microhei openssl iproute2
   systemd coturn janus libjs-janus-gateway libjs-webrtc-adapter)

@@ -27,7 +27,20 @@ Exit status 1, printing every offending `file:line: #include ...` with its edge.
 
 With --links: the libraries each module's target declares in server/CMakeLists.txt (LIBS)
 against the same table (the ctest `module_links_match_architecture`).
+
+With --roots DIR (run by CMake at configure time): the include root of every module of server/,
+so that the compiler holds the same table. DIR/<module>/ (`store-sqlite` for `store/sqlite`) gets a symbolic link, at the header's
+path under server/, to each header the module may see: its own headers (private ones too),
+the public headers of the modules its row allows (may include and known exceptions), and every
+header those include in turn, transitively (a public header of `node` that includes
+`hub/hub.hpp` brings that one header, not the rest of `hub`). A header is private to its module
+when its path has an `internal` folder (`server/node/internal/node_core.hpp`): no other
+module's root has it, and a public header that includes one fails here. Also writes
+DIR/sources.cmake, setting each source file's INCLUDE_DIRECTORIES to its module's root. Links
+already right are left alone (their targets' times are what the build compares), stale ones
+removed.
 """
+import functools
 import re
 import sys
 from collections import defaultdict
@@ -181,8 +194,115 @@ def check_links(rows):
     return problems
 
 
+HEADER_SUFFIXES = {".hpp", ".h"}
+
+
+def is_private(rel):
+    """A header only its own module sees: one under an `internal/` folder."""
+    return "internal" in Path(rel).parts[:-1]
+
+
+@functools.lru_cache(maxsize=None)
+def quoted_includes(rel):
+    """The repository paths of the quoted includes of a file that exist in the repository."""
+    found = []
+    for line in (ROOT / rel).read_text(encoding="utf-8").splitlines():
+        m = INCLUDE.match(line)
+        if m and m.group(1) == '"':
+            resolved = resolve(m.group(2), rel)
+            if resolved and resolved.startswith("server/"):
+                found.append(resolved)
+    return tuple(found)
+
+
+def server_files(suffixes):
+    for path in sorted((ROOT / "server").rglob("*")):
+        if path.suffix in suffixes and path.is_file():
+            rel = str(path.relative_to(ROOT))
+            if module_of(rel) is not None:
+                yield rel
+
+
+def roots(rows):
+    """({module: set of headers (repository paths) its root holds}, problems)."""
+    headers = defaultdict(set)  # module -> its headers
+    for rel in server_files(HEADER_SUFFIXES):
+        headers[module_of(rel)].add(rel)
+    modules = set(headers) | {module_of(rel) for rel in server_files({".cpp", ".cc"})}
+    problems = []
+    reported = set()
+    result = {}
+    for module in sorted(modules):
+        allowed, exceptions = rows.get(module, (set(), set()))
+        seen = set(headers[module])
+        todo = list(seen)
+        for other in sorted(allowed | exceptions):
+            for rel in sorted(headers.get(other, ())):
+                if not is_private(rel) and rel not in seen:
+                    seen.add(rel)
+                    todo.append(rel)
+        while todo:
+            rel = todo.pop()
+            for target in quoted_includes(rel):
+                if target in seen:
+                    continue
+                if is_private(target) and module_of(target) != module_of(rel):
+                    if (rel, target) not in reported:
+                        reported.add((rel, target))
+                        problems.append(f"{rel} includes {target}, private to "
+                                        f"{module_of(target)}")
+                    continue
+                seen.add(target)
+                todo.append(target)
+        result[module] = seen
+    return result, problems
+
+
+def root_folder(module):
+    """A module's root folder under DIR: flat, so that no root lies inside another."""
+    return module.replace("/", "-")
+
+
+def write_roots(rows, out):
+    """Makes out/<module>/ (symbolic links) and out/sources.cmake; returns the problems."""
+    result, problems = roots(rows)
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    for module, headers in sorted(result.items()):
+        base = out / root_folder(module)
+        wanted = {base / Path(rel).relative_to("server"): ROOT / rel for rel in headers}
+        if base.exists():
+            for path in sorted(base.rglob("*"), reverse=True):
+                if path.is_symlink() and path not in wanted:
+                    path.unlink()
+                elif path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+                    path.rmdir()
+        for link, target in sorted(wanted.items()):
+            if link.is_symlink() and Path(link.readlink()) == target:
+                continue
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(target)
+    lines = ["# Generated by scripts/layering.py --roots: each source of server/ compiles with "
+             "its module's include root."]
+    for rel in server_files({".cpp", ".cc"}):
+        lines.append(f'set_source_files_properties("{ROOT / rel}" PROPERTIES '
+                     f'INCLUDE_DIRECTORIES "{out / root_folder(module_of(rel))}")')
+    text = "\n".join(lines) + "\n"
+    cmake = out / "sources.cmake"
+    if not cmake.exists() or cmake.read_text(encoding="utf-8") != text:
+        cmake.write_text(text, encoding="utf-8")
+    return problems
+
+
 def main():
     rows = table()
+    if "--roots" in sys.argv:
+        problems = write_roots(rows, Path(sys.argv[sys.argv.index("--roots") + 1]))
+        for p in problems:
+            print(p)
+        return 1 if problems else 0
     if "--links" in sys.argv:
         problems = check_links(rows)
         for p in problems:
