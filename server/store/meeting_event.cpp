@@ -69,4 +69,9 @@ v1::Event meeting_update_event(const v1::MeetingRecord& record, const MeetingCha
     return event;
 }
 
+bool retries_schedule(const v1::MeetingRecord& stored, const v1::MeetingRecord& asked) {
+    return stored.state().host() == asked.state().host() &&
+           stored.state().group() == asked.state().group();
+}
+
 }  // namespace muster::store

@@ -122,5 +122,9 @@ muster::v1::Event meeting_update_event(const muster::v1::MeetingRecord& record,
                                        const MeetingChange& change, std::int64_t now_ms);
 // The state without its lists (agenda, shared, hands, participants, roll call names).
 muster::v1::MeetingState meeting_scalars(const muster::v1::MeetingState& state);
+// Whether create() of `asked` is a retry of the meeting `stored` under the same id (same host,
+// same group), answered with the stored one, rather than a CONFLICT: the same for every store.
+bool retries_schedule(const muster::v1::MeetingRecord& stored,
+                      const muster::v1::MeetingRecord& asked);
 
 }  // namespace muster::store

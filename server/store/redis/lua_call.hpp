@@ -3,7 +3,7 @@
 //
 // The scripts are server/store/redis/lua/*.lua (libraries in lua/lib/), embedded at build time
 // by lua/embed_lua.cmake into build/server/gen/store/redis/lua_scripts.hpp: per script a struct
-// (meeting_swap.lua -> lua::MeetingSwap) with its text and the aggregates Keys and Args whose
+// (record_swap.lua -> lua::RecordSwap) with its text and the aggregates Keys and Args whose
 // members are the script's own names for its positions, in order. A call names them:
 //
 //   lua::run<lua::Append>(client, {.seq_key = keys.seq(g), .log_key = keys.log(g), ...},

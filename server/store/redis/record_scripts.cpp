@@ -10,8 +10,8 @@ namespace {
 metrics::Counter& conflicts_total() {
     static auto& counter = metrics::registry().counter(
         "muster_record_swap_conflicts_total",
-        "Feature record swaps (duty calls, sign-in) that found the record changed by another "
-        "writer and were not written (the rule runs again)");
+        "Feature record swaps (duty calls, sign-in, meetings) that found the record changed by "
+        "another writer and were not written (the rule runs again)");
     return counter;
 }
 
@@ -91,6 +91,9 @@ void RecordSwap::run(redis::Client& client, const redis::Keys& keys, Done<Outcom
                     case -6:
                         outcome.kind = Outcome::Kind::taken;
                         break;
+                    case -8:
+                        outcome.kind = Outcome::Kind::differs;
+                        break;
                     case -5:
                         outcome.kind = Outcome::Kind::no_group;
                         break;
@@ -115,6 +118,49 @@ void RecordSwap::run(redis::Client& client, const redis::Keys& keys, Done<Outcom
                 redis::as_integer(reply->elements[1 + appended], dropped);
             outcome.dropped = dropped > 0 ? static_cast<std::uint64_t>(dropped) : 0;
             done(std::move(outcome));
+        },
+        wait_for_connection);
+}
+
+void RecordsRead::run(redis::Client& client, Done<Outcome> done) && {
+    const std::size_t n = records.size();
+    const std::size_t l = lists.size();
+    std::vector<std::string> keys = std::move(records);
+    for (auto& key : lists) keys.push_back(std::move(key));
+    lua::run<lua::RecordsRead>(
+        client, {.more = std::move(keys)}, {.lists_text = l},
+        [n, l, done = std::move(done)](Result<redis::Reply> reply) {
+            if (!reply) {
+                done(reply.status());
+                return;
+            }
+            const Status malformed{errc::internal, "redis: unexpected reply to records_read"};
+            if (!reply->is_array() || reply->elements.size() < 2 * n + l) {
+                done(malformed);
+                return;
+            }
+            auto& elements = reply->elements;
+            Outcome out;
+            out.records.resize(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                out.records[i].value = std::move(elements[2 * i].str);
+                out.records[i].version = std::move(elements[2 * i + 1].str);
+            }
+            std::size_t at = 2 * n;
+            for (std::size_t j = 0; j < l; ++j) {
+                std::int64_t length = 0;
+                if (at >= elements.size() || !redis::as_integer(elements[at], length) ||
+                    length < 0 || elements.size() - at - 1 < static_cast<std::size_t>(length)) {
+                    done(malformed);
+                    return;
+                }
+                ++at;
+                auto& items = out.lists.emplace_back();
+                items.reserve(static_cast<std::size_t>(length));
+                for (std::int64_t k = 0; k < length; ++k)
+                    items.push_back(std::move(elements[at++].str));
+            }
+            done(std::move(out));
         },
         true);
 }

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "core/log.hpp"
-#include "store/redis/lua_call.hpp"
+#include "store/redis/record_scripts.hpp"
 #include "store/redis/redis_gather.hpp"
 
 namespace muster::store {
@@ -21,7 +21,14 @@ constexpr std::size_t max_cached_meetings = 10000;
 // many tries (each one lost means another change was stored: the meeting is busy, not stuck).
 constexpr int max_attempts = 200;
 
+// A create that finds its id claimed, and the claim let go before it could see by whom (a
+// create of the same id that found no group), claims again at most this many times.
+constexpr int max_claims = 3;
+
 constexpr bool wait_for_connection = true;
+
+// The stored value of the meeting's hash that keeps the seq of its SCHEDULED event.
+constexpr const char* scheduled_seq_field = "scheduled_seq";
 
 Status malformed(const char* what) {
     return {errc::internal, std::string("redis: unexpected reply to ") + what};
@@ -31,10 +38,8 @@ Status no_such_meeting(const std::string& id) {
     return {errc::not_found, "no such meeting: " + id};
 }
 
-std::int64_t integer_at(const redis::Reply& reply, std::size_t i) {
-    std::int64_t value = 0;
-    if (i < reply.elements.size()) redis::as_integer(reply.elements[i], value);
-    return value;
+Status exists(const std::string& id) {
+    return {errc::conflict, "meeting " + id + " exists"};
 }
 
 // SCHEDULED or LIVE: in the unfinished set.
@@ -46,41 +51,41 @@ bool worth_storing(const MeetingChange& change) {
     return change.updates() || change.record_changed || !change.closed.empty();
 }
 
-// What meeting_create.lua and meeting_swap.lua both write (their ARGV but the 8th, which is
-// the group for one and the version read for the other).
-struct MeetingWrite {
-    std::string id;
-    std::string record;
-    int phase = 0;
-    std::string event;  // '' = none
-    std::string channel;
-    std::int64_t time_ms = 0;
-    std::uint64_t retention = 0;
-    std::vector<std::string> intervals;  // the closed attendance intervals
-};
-
-MeetingWrite meeting_write(const v1::MeetingRecord& record, const MeetingChange& change,
-                           std::int64_t now_ms, const redis::Keys& keys, const LogConfig& log) {
+// The swap that stores a change of a meeting, all in its group's hash tag: the record (read at
+// `version`; '' = a new meeting), its phase beside it (for whoever looks at Redis), the closed
+// attendance intervals appended to its list and its MeetingUpdate event (a new meeting keeps
+// the event's seq, for a retried create).
+RecordSwap swap_of_change(const v1::MeetingRecord& record, std::string version,
+                          const MeetingChange& change, std::int64_t now_ms, const redis::Keys& keys,
+                          const LogConfig& log) {
     const auto& state = record.state();
-    MeetingWrite write{
-        .id = state.meeting_id(),
-        .record = record.SerializeAsString(),
-        .phase = static_cast<int>(state.phase()),
-        .event = change.updates() ? meeting_update_event(record, change, now_ms).SerializeAsString()
-                                  : std::string(),
-        .channel = keys.group_channel(state.group()),
-        .time_ms = now_ms,
-        .retention = log.retention_events,
-        .intervals = {}};
+    const std::string key = keys.meeting(state.group(), state.meeting_id());
+    const bool created = version.empty();
+    RecordSwap swap;
+    swap.records.push_back({key, std::move(version), record.SerializeAsString()});
+    swap.indexes.push_back({key, 'h', "phase", std::to_string(static_cast<int>(state.phase()))});
+    const std::string attendance = keys.meeting_attendance(state.group(), state.meeting_id());
     for (const auto& interval : change.closed) {
         v1::MeetingInterval stored;
         stored.set_user(interval.user);
         stored.set_name(interval.name);
         stored.set_joined_ms(interval.joined_ms);
         stored.set_left_ms(interval.left_ms);
-        write.intervals.push_back(stored.SerializeAsString());
+        swap.indexes.push_back({attendance, 'l', "", stored.SerializeAsString()});
     }
-    return write;
+    if (change.updates()) {
+        swap.events.push_back({state.group(),
+                               meeting_update_event(record, change, now_ms).SerializeAsString(),
+                               now_ms, created ? scheduled_seq_field : ""});
+    }
+    swap.retention_events = log.retention_events;
+    // A change fails at once while Redis is away (the member may try again), not after it.
+    swap.wait_for_connection = false;
+    return swap;
+}
+
+std::uint64_t first_seq(const RecordSwap::Outcome& outcome) {
+    return outcome.seqs.empty() ? 0 : outcome.seqs.front();
 }
 
 }  // namespace
@@ -142,144 +147,185 @@ void RedisMeetingStore::locate(const std::string& meeting_id, Done<std::string> 
 }
 
 void RedisMeetingStore::read(const std::string& meeting_id, bool intervals, Done<Read> done) {
-    locate(meeting_id,
-           [this, meeting_id, intervals, done = std::move(done)](Result<std::string> group) {
-               if (!group) {
-                   done(group.status());
-                   return;
-               }
-               lua::run<lua::MeetingRead>(
-                   client_,
-                   {.meeting_key = keys_.meeting(*group, meeting_id),
-                    .attendance_key = keys_.meeting_attendance(*group, meeting_id)},
-                   {.with = intervals ? "attendance" : "record"},
-                   [meeting_id, done](Result<redis::Reply> reply) {
-                       if (!reply) {
-                           done(reply.status());
-                           return;
-                       }
-                       if (!reply->is_array() || reply->elements.empty()) {
-                           done(malformed("meeting read"));
-                           return;
-                       }
-                       if (integer_at(*reply, 0) == -1) {
-                           done(no_such_meeting(meeting_id));
-                           return;
-                       }
-                       Read out;
-                       if (reply->elements.size() < 3 ||
-                           !out.record.ParseFromString(reply->elements[1].str)) {
-                           done(Status{errc::internal,
-                                       "meeting " + meeting_id + ": stored record does not parse"});
-                           return;
-                       }
-                       out.version = reply->elements[2].str;
-                       for (std::size_t i = 3; i < reply->elements.size(); ++i) {
-                           v1::MeetingInterval stored;
-                           if (!stored.ParseFromString(reply->elements[i].str)) continue;
-                           out.intervals.push_back(AttendanceInterval{
-                               stored.user(), stored.name(), stored.joined_ms(), stored.left_ms()});
-                       }
-                       done(std::move(out));
-                   },
-                   wait_for_connection);
-           });
+    locate(meeting_id, [this, meeting_id, intervals,
+                        done = std::move(done)](Result<std::string> group) mutable {
+        if (!group) {
+            done(group.status());
+            return;
+        }
+        RecordsRead read{.records = {keys_.meeting(*group, meeting_id)}, .lists = {}};
+        if (intervals) read.lists.push_back(keys_.meeting_attendance(*group, meeting_id));
+        std::move(read).run(client_, [meeting_id,
+                                      done = std::move(done)](Result<RecordsRead::Outcome> got) {
+            if (!got) {
+                done(got.status());
+                return;
+            }
+            const RecordsRead::Stored& stored = got->records.at(0);
+            if (stored.version.empty()) {
+                done(no_such_meeting(meeting_id));
+                return;
+            }
+            Read out;
+            if (!out.record.ParseFromString(stored.value)) {
+                done(Status{errc::internal,
+                            "meeting " + meeting_id + ": stored record does not parse"});
+                return;
+            }
+            out.version = stored.version;
+            for (const auto& item :
+                 got->lists.empty() ? std::vector<std::string>{} : got->lists.front()) {
+                v1::MeetingInterval interval;
+                if (!interval.ParseFromString(item)) continue;
+                out.intervals.push_back(AttendanceInterval{
+                    interval.user(), interval.name(), interval.joined_ms(), interval.left_ms()});
+            }
+            done(std::move(out));
+        });
+    });
 }
 
 // ---- changes --------------------------------------------------------------------------------
 
 void RedisMeetingStore::create(v1::MeetingRecord record, MeetingChange first,
                                Done<MeetingApplied> done) {
+    claim(std::move(record), std::move(first), std::move(done), 1);
+}
+
+void RedisMeetingStore::claim(v1::MeetingRecord record, MeetingChange first,
+                              Done<MeetingApplied> done, int tries) {
     const std::string id = record.state().meeting_id();
     const std::string group = record.state().group();
-    // The id first, in the index's slot; then the record, in the group's (one slot each on a
-    // Redis Cluster: lua/meeting_claim.lua, lua/meeting_create.lua).
-    lua::run<lua::MeetingClaim>(
-        client_,
-        {.groups_key = keys_.meeting_groups(), .unfinished_key = keys_.meetings_unfinished()},
-        {.id = id, .group = group},
-        [this, id, group, record = std::move(record), first = std::move(first),
-         done = std::move(done)](Result<redis::Reply> claim) mutable {
-            if (!claim) {
-                done(claim.status());
+    // The id first, in the index's slot ({meetings}): a unique index entry naming the group,
+    // and the id counted unfinished; then the record, in the group's slot (create_record).
+    RecordSwap swap;
+    swap.indexes.push_back({keys_.meeting_groups(), 'n', id, group});
+    swap.indexes.push_back({keys_.meetings_unfinished(), 's', id, ""});
+    swap.wait_for_connection = false;
+    std::move(swap).run(
+        client_, keys_,
+        [this, id, group, tries, record = std::move(record), first = std::move(first),
+         done = std::move(done)](Result<RecordSwap::Outcome> claimed) mutable {
+            if (!claimed) {
+                done(claimed.status());
                 return;
             }
-            if (!claim->is_string()) {
+            if (claimed->kind == RecordSwap::Outcome::Kind::written) {
+                create_record(std::move(record), std::move(first), std::move(done));
+                return;
+            }
+            if (claimed->kind != RecordSwap::Outcome::Kind::taken) {
                 done(malformed("meeting claim"));
                 return;
             }
-            if (!claim->str.empty() && claim->str != group) {
-                done(Status{errc::conflict, "meeting " + id + " exists"});
-                return;
-            }
-            create_record(std::move(record), std::move(first), std::move(done));
+            // Taken: by this group (a retried create goes on to the record, which says whether
+            // it is a retry) or by another (CONFLICT).
+            client_.command(
+                {"HGET", keys_.meeting_groups(), id},
+                [this, id, group, tries, record = std::move(record), first = std::move(first),
+                 done = std::move(done)](Result<redis::Reply> owner) mutable {
+                    if (!owner) {
+                        done(owner.status());
+                    } else if (owner->is_string() && owner->str == group) {
+                        create_record(std::move(record), std::move(first), std::move(done));
+                    } else if (owner->is_string()) {
+                        done(exists(id));
+                    } else if (tries >= max_claims) {
+                        done(Status{errc::unavailable,
+                                    "meeting " + id + " is being created; try again"});
+                    } else {
+                        claim(std::move(record), std::move(first), std::move(done), tries + 1);
+                    }
+                });
         });
 }
 
 void RedisMeetingStore::create_record(v1::MeetingRecord record, MeetingChange first,
                                       Done<MeetingApplied> done) {
-    const std::int64_t now = clock_.now_ms();
     const std::string id = record.state().meeting_id();
     const std::string group = record.state().group();
-    MeetingWrite write = meeting_write(record, first, now, keys_, log_);
-    lua::MeetingCreate::Keys keys{.meeting_key = keys_.meeting(group, id),
-                                  .attendance_key = keys_.meeting_attendance(group, id),
-                                  .seq_key = keys_.seq(group),
-                                  .log_key = keys_.log(group)};
-    lua::MeetingCreate::Args args{.id = std::move(write.id),
-                                  .record = std::move(write.record),
-                                  .phase = write.phase,
-                                  .event = std::move(write.event),
-                                  .channel = std::move(write.channel),
-                                  .time_ms = write.time_ms,
-                                  .retention = write.retention,
-                                  .group = group,
-                                  .more = std::move(write.intervals)};
-    lua::run<lua::MeetingCreate>(
-        client_, std::move(keys), std::move(args),
-        [this, id, group, record = std::move(record), first = std::move(first),
-         done = std::move(done)](Result<redis::Reply> reply) mutable {
+    RecordSwap swap = swap_of_change(record, "", first, clock_.now_ms(), keys_, log_);
+    if (swap.events.empty()) {
+        // The group is checked by its event's append; a first change without one (none today)
+        // is refused rather than stored unchecked.
+        done(Status{errc::internal, "meeting " + id + ": a new meeting needs an event"});
+        return;
+    }
+    std::move(swap).run(client_, keys_,
+                        [this, id, group, record = std::move(record), first = std::move(first),
+                         done = std::move(done)](Result<RecordSwap::Outcome> outcome) mutable {
+                            if (!outcome) {
+                                done(outcome.status());
+                                return;
+                            }
+                            switch (outcome->kind) {
+                                case RecordSwap::Outcome::Kind::written: {
+                                    {
+                                        std::lock_guard lock(mutex_);
+                                        if (groups_.size() >= max_cached_meetings) groups_.clear();
+                                        groups_[id] = group;
+                                    }
+                                    const std::uint64_t seq = first_seq(*outcome);
+                                    done(MeetingApplied{seq, std::move(record), std::move(first)});
+                                    return;
+                                }
+                                case RecordSwap::Outcome::Kind::no_group:
+                                    unclaim(id, group);
+                                    done(Status{errc::not_found, "no such group: " + group});
+                                    return;
+                                case RecordSwap::Outcome::Kind::changed:
+                                    // The record exists: a retry of its create, or another
+                                    // meeting's id.
+                                    earlier(std::move(record), std::move(done));
+                                    return;
+                                default:
+                                    done(malformed("meeting create"));
+                                    return;
+                            }
+                        });
+}
+
+void RedisMeetingStore::unclaim(const std::string& id, const std::string& group) {
+    // Only the claim this group made (another create may have claimed the id since); best
+    // effort: a claim without a record reads as no meeting, and unfinished() skips it.
+    RecordSwap swap;
+    swap.indexes.push_back({keys_.meeting_groups(), 'e', id, group});
+    swap.indexes.push_back({keys_.meeting_groups(), 'd', id, ""});
+    swap.indexes.push_back({keys_.meetings_unfinished(), 'x', id, ""});
+    swap.wait_for_connection = false;
+    std::move(swap).run(client_, keys_, [](const Result<RecordSwap::Outcome>&) {});
+}
+
+void RedisMeetingStore::earlier(v1::MeetingRecord asked, Done<MeetingApplied> done) {
+    const std::string id = asked.state().meeting_id();
+    // The key before `asked` moves into the callback (arguments are evaluated in any order).
+    std::vector<std::string> command{"HMGET", keys_.meeting(asked.state().group(), id), "record",
+                                     scheduled_seq_field};
+    client_.command(
+        std::move(command),
+        [id, asked = std::move(asked), done = std::move(done)](Result<redis::Reply> reply) {
             if (!reply) {
                 done(reply.status());
                 return;
             }
-            const std::int64_t code = integer_at(*reply, 0);
-            if (!reply->is_array() || code == -5) {
-                if (reply->is_array()) {
-                    // No such group: the claim goes too (best effort; a claim without a
-                    // record reads as no meeting).
-                    lua::run<lua::MeetingUnclaim>(client_,
-                                                  {.groups_key = keys_.meeting_groups(),
-                                                   .unfinished_key = keys_.meetings_unfinished()},
-                                                  {.id = id, .group = group},
-                                                  [](const Result<redis::Reply>&) {});
-                }
-                done(reply->is_array() ? Status{errc::not_found, "no such group: " + group}
-                                       : malformed("meeting create"));
+            if (!reply->is_array() || reply->elements.size() != 2) {
+                done(malformed("meeting read"));
                 return;
             }
-            if (code == -6) {
-                // A retry by the same host in the same group gets the meeting it scheduled.
-                MeetingApplied earlier;
-                if (reply->elements.size() >= 3 &&
-                    earlier.record.ParseFromString(reply->elements[1].str) &&
-                    earlier.record.state().host() == record.state().host()) {
-                    earlier.seq = static_cast<std::uint64_t>(integer_at(*reply, 2));
-                    earlier.duplicate = true;
-                    done(std::move(earlier));
-                    return;
-                }
-                done(Status{errc::conflict, "meeting " + id + " exists"});
+            MeetingApplied stored;
+            if (!reply->elements[0].is_string() ||
+                !stored.record.ParseFromString(reply->elements[0].str) ||
+                !retries_schedule(stored.record, asked)) {
+                done(exists(id));
                 return;
             }
-            {
-                std::lock_guard lock(mutex_);
-                if (groups_.size() >= max_cached_meetings) groups_.clear();
-                groups_[id] = group;
-            }
-            done(MeetingApplied{static_cast<std::uint64_t>(integer_at(*reply, 1)),
-                                std::move(record), std::move(first)});
-        });
+            std::int64_t seq = 0;  // none kept: 0
+            if (reply->elements[1].is_string()) redis::as_integer(reply->elements[1], seq);
+            stored.seq = seq > 0 ? static_cast<std::uint64_t>(seq) : 0;
+            stored.duplicate = true;
+            done(std::move(stored));
+        },
+        wait_for_connection);
 }
 
 void RedisMeetingStore::apply(std::string meeting_id, MeetingRule rule, Done<MeetingApplied> done) {
@@ -324,53 +370,44 @@ void RedisMeetingStore::attempt(const std::string& meeting_id, const std::string
             finish(meeting_id, MeetingApplied{0, std::move(read->record), std::move(*change)});
             return;
         }
-        MeetingWrite write = meeting_write(read->record, *change, now, keys_, log_);
-        lua::MeetingSwap::Keys keys{.meeting_key = keys_.meeting(group, meeting_id),
-                                    .attendance_key = keys_.meeting_attendance(group, meeting_id),
-                                    .seq_key = keys_.seq(group),
-                                    .log_key = keys_.log(group)};
-        lua::MeetingSwap::Args args{.id = std::move(write.id),
-                                    .record = std::move(write.record),
-                                    .phase = write.phase,
-                                    .event = std::move(write.event),
-                                    .channel = std::move(write.channel),
-                                    .time_ms = write.time_ms,
-                                    .retention = write.retention,
-                                    .expected_version = read->version,
-                                    .more = std::move(write.intervals)};
-        lua::run<lua::MeetingSwap>(
-            client_, std::move(keys), std::move(args),
+        RecordSwap swap = swap_of_change(read->record, read->version, *change, now, keys_, log_);
+        std::move(swap).run(
+            client_, keys_,
             [this, meeting_id, group, attempt, record = std::move(read->record),
-             change = std::move(*change)](Result<redis::Reply> reply) mutable {
-                if (!reply) {
-                    finish(meeting_id, reply.status());
+             change = std::move(*change)](Result<RecordSwap::Outcome> outcome) mutable {
+                if (!outcome) {
+                    finish(meeting_id, outcome.status());
                     return;
                 }
-                const std::int64_t code = integer_at(*reply, 0);
-                if (!reply->is_array()) {
-                    finish(meeting_id, malformed("meeting swap"));
-                } else if (code == -1) {
-                    finish(meeting_id, no_such_meeting(meeting_id));
-                } else if (code == -7) {
-                    // Another node changed it since it was read: the rule runs again.
-                    if (attempt >= max_attempts) {
-                        finish(meeting_id,
-                               Status{errc::unavailable, "meeting " + meeting_id +
-                                                             " is changing too fast; try again"});
-                    } else {
-                        this->attempt(meeting_id, group, attempt + 1);
-                    }
-                } else {
-                    if (!unfinished_phase(record.state().phase())) {
-                        // Ended: out of the unfinished set, in the index's own slot
-                        // (best effort: unfinished() skips ended records anyway).
-                        client_.command({"SREM", keys_.meetings_unfinished(), meeting_id},
-                                        [](const Result<redis::Reply>&) {});
-                    }
-                    finish(meeting_id,
-                           MeetingApplied{static_cast<std::uint64_t>(integer_at(*reply, 1)),
-                                          std::move(record), std::move(change)});
+                switch (outcome->kind) {
+                    case RecordSwap::Outcome::Kind::written:
+                        break;
+                    case RecordSwap::Outcome::Kind::changed:
+                        // Another node changed it since it was read (or it is gone: the next
+                        // read says so): the rule runs again.
+                        if (attempt >= max_attempts) {
+                            finish(meeting_id, Status{errc::unavailable,
+                                                      "meeting " + meeting_id +
+                                                          " is changing too fast; try again"});
+                        } else {
+                            this->attempt(meeting_id, group, attempt + 1);
+                        }
+                        return;
+                    case RecordSwap::Outcome::Kind::no_group:
+                        finish(meeting_id, Status{errc::not_found, "no such group: " + group});
+                        return;
+                    default:
+                        finish(meeting_id, malformed("meeting swap"));
+                        return;
                 }
+                if (!unfinished_phase(record.state().phase())) {
+                    // Ended: out of the unfinished set, in the index's own slot (best effort:
+                    // unfinished() skips ended records anyway).
+                    client_.command({"SREM", keys_.meetings_unfinished(), meeting_id},
+                                    [](const Result<redis::Reply>&) {});
+                }
+                const std::uint64_t seq = first_seq(*outcome);
+                finish(meeting_id, MeetingApplied{seq, std::move(record), std::move(change)});
             });
     });
 }

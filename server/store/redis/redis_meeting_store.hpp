@@ -1,14 +1,27 @@
 #pragma once
 // Meetings in Redis, shared by the nodes (see meeting_store.hpp for the contract).
 //
-// A meeting is one hash under its group's tag: the serialised MeetingRecord and a version
-// (redis/keys.hpp). A change is optimistic: read the record and its version, run the
-// feature's rule on it here, then meeting_swap (lua/meeting_swap.lua) writes the new
-// record, its closed intervals and its MeetingUpdate event (appended with the chat append's
-// own Lua) only if the version is unchanged; otherwise the rule runs again on what is there
-// now. Rules are pure functions of the record and the time, so running one twice is safe, and
-// a rule never has to be written in Lua. Why not WATCH/MULTI: a transaction needs a connection
-// of its own, and the store pipelines everything on one; a swap is one script on it.
+// A meeting is one hash under its group's tag: the serialised MeetingRecord and a version, and
+// beside it the list of its closed attendance intervals (redis/keys.hpp). Only the generic
+// record scripts touch them (store/redis/record_scripts.hpp): a change is optimistic: read the
+// record and its version (records_read), run the feature's rule on it here, then record_swap
+// writes the new record, appends its closed intervals and its MeetingUpdate event (with the
+// chat append's own Lua) only if the version is unchanged; otherwise the rule runs again on
+// what is there now. Rules are pure functions of the record and the time, so running one twice
+// is safe, and no meeting rule is written in Lua. Why not WATCH/MULTI: a transaction needs a
+// connection of its own, and the store pipelines everything on one; a swap is one script on it.
+//
+// Creating a meeting: its id is claimed first in the index of ids ({meetings} hash tag): a
+// record_swap with a unique index entry id -> group and the id added to the unfinished set;
+// then the record is swapped in (version '' = must not exist) in the group's tag, its event
+// appended and the event's seq kept beside it. Each script touches one Redis Cluster slot. A
+// create that finds the id claimed by its own group goes on (a retry); a record found there
+// already is a retry when retries_schedule() says so. A create that finds no group lets its
+// claim go (a check that the entry still names its group, then the deletes, in one swap). A
+// crash between the claim and the record leaves a claim without a record (read as no meeting;
+// a retried create completes it); the unfinished set is left by a separate command after the
+// swap that ended the meeting, so a crash there leaves an ended meeting in the set
+// (unfinished() reads the records and skips it).
 //
 // Changes asked for on this node are applied one at a time per meeting, in the order they were
 // asked for (a per-meeting queue on the Redis thread): a connection's join is stored before its
@@ -79,9 +92,15 @@ class RedisMeetingStore final : public MeetingStore {
 
     void locate(const std::string& meeting_id, Done<std::string> done);
     void read(const std::string& meeting_id, bool intervals, Done<Read> done);
-    // create() once the id is claimed in the index.
+    // create(): the id claimed in the index (`tries`: claims so far), then create_record().
+    void claim(muster::v1::MeetingRecord record, MeetingChange first, Done<MeetingApplied> done,
+               int tries);
     void create_record(muster::v1::MeetingRecord record, MeetingChange first,
                        Done<MeetingApplied> done);
+    // A create that found no group lets its claim go (if it is still this group's).
+    void unclaim(const std::string& id, const std::string& group);
+    // A create that found the record: the stored meeting as a retry of `asked`, or CONFLICT.
+    void earlier(muster::v1::MeetingRecord asked, Done<MeetingApplied> done);
     // Redis thread: the next queued change of the meeting, tried until it holds.
     void run_next(const std::string& meeting_id);
     void attempt(const std::string& meeting_id, const std::string& group, int attempt);

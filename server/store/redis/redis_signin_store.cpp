@@ -17,10 +17,6 @@ namespace {
 constexpr bool wait_for_connection = true;
 constexpr int max_attempts = 200;
 
-Status malformed(const char* what) {
-    return {errc::internal, std::string("redis: unexpected reply to ") + what};
-}
-
 Status busy() {
     return {errc::unavailable, "the record keeps changing: try again"};
 }
@@ -50,26 +46,19 @@ void RedisSigninStore::read(std::vector<std::string> keys, Done<std::vector<Stor
         done(std::vector<Stored>{});
         return;
     }
-    const std::size_t n = keys.size();
-    lua::run<lua::RecordsRead>(
-        client_, {.more = std::move(keys)}, {},
-        [n, done = std::move(done)](Result<redis::Reply> reply) {
-            if (!reply) {
-                done(reply.status());
-                return;
-            }
-            if (!reply->is_array() || reply->elements.size() != 2 * n) {
-                done(malformed("records_read"));
-                return;
-            }
-            std::vector<Stored> out(n);
-            for (std::size_t i = 0; i < n; ++i) {
-                out[i].json = std::move(reply->elements[2 * i].str);
-                out[i].version = std::move(reply->elements[2 * i + 1].str);
-            }
-            done(std::move(out));
-        },
-        wait_for_connection);
+    RecordsRead read{.records = std::move(keys), .lists = {}};
+    std::move(read).run(client_, [done = std::move(done)](Result<RecordsRead::Outcome> got) {
+        if (!got) {
+            done(got.status());
+            return;
+        }
+        std::vector<Stored> out(got->records.size());
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            out[i].json = std::move(got->records[i].value);
+            out[i].version = std::move(got->records[i].version);
+        }
+        done(std::move(out));
+    });
 }
 
 void RedisSigninStore::swap(std::vector<Write> writes, std::vector<Index> indexes,

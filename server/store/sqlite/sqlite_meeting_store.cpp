@@ -67,8 +67,7 @@ Result<std::optional<MeetingApplied>> earlier_schedule(sqlite::Transaction& txn,
         return Status{errc::internal,
                       "meeting " + state.meeting_id() + ": stored record does not parse"};
     }
-    if (earlier.record.state().host() != state.host() ||
-        earlier.record.state().group() != state.group()) {
+    if (!retries_schedule(earlier.record, record)) {
         return Status{errc::conflict, "meeting " + state.meeting_id() + " exists"};
     }
     earlier.seq = select->seq(1);

@@ -365,6 +365,89 @@ TEST_F(RedisFeatureStoresTest, meeting_changes_from_two_nodes_at_once_all_land_i
     }
 }
 
+TEST_F(RedisFeatureStoresTest, meeting_ids_are_claimed_once_and_a_failed_create_lets_go) {
+    group("m", {});
+    group("n", {});
+    auto create = [&](std::size_t node, const std::string& group_id, const std::string& host) {
+        v1::MeetingRecord record;
+        record.mutable_state()->set_meeting_id("mt_x");
+        record.mutable_state()->set_group(group_id);
+        record.mutable_state()->set_host(host);
+        record.mutable_state()->set_title(host + " in " + group_id);
+        record.mutable_state()->set_phase(v1::MeetingState::SCHEDULED);
+        MeetingChange first;
+        first.change = v1::MeetingUpdate::SCHEDULED;
+        first.sender = host;
+        return wait_for<MeetingApplied>(
+            [&](Done<MeetingApplied> d) { meetings(node).create(record, first, std::move(d)); });
+    };
+
+    // No such group: NOT_FOUND, and the id's claim goes with it (else "n" could not have it).
+    auto lost = create(0, "nope", "ann");
+    ASSERT_FALSE(lost.ok());
+    EXPECT_EQ(lost.status().code(), errc::not_found);
+    auto made = create(0, "n", "ann");
+    ASSERT_TRUE(made.ok()) << made.status().message();
+    EXPECT_FALSE(made->duplicate);
+    EXPECT_GT(made->seq, 0U);
+
+    // A retry by the same host in the same group, from another node, gets the stored meeting
+    // and its SCHEDULED event's seq; anyone else gets CONFLICT and changes nothing.
+    auto retry = create(1, "n", "ann");
+    ASSERT_TRUE(retry.ok()) << retry.status().message();
+    EXPECT_TRUE(retry->duplicate);
+    EXPECT_EQ(retry->seq, made->seq);
+    EXPECT_EQ(retry->record.state().title(), "ann in n");
+    auto other_host = create(1, "n", "bob");
+    ASSERT_FALSE(other_host.ok());
+    EXPECT_EQ(other_host.status().code(), errc::conflict);
+    auto other_group = create(1, "m", "ann");
+    ASSERT_FALSE(other_group.ok());
+    EXPECT_EQ(other_group.status().code(), errc::conflict);
+    EXPECT_EQ(events("n").size(), 1U);
+    EXPECT_TRUE(events("m").empty());
+
+    // Closed intervals are kept beside the record and read back with it, in order; the meeting
+    // is unfinished until a change ends it.
+    auto unfinished = [&] {
+        auto got = wait_for<std::vector<v1::MeetingRecord>>(
+            [&](Done<std::vector<v1::MeetingRecord>> d) { meetings(1).unfinished(std::move(d)); });
+        EXPECT_TRUE(got.ok()) << got.status().message();
+        return got.ok() ? got->size() : 99U;
+    };
+    EXPECT_EQ(unfinished(), 1U);
+    auto ended = wait_for<MeetingApplied>([&](Done<MeetingApplied> d) {
+        meetings(1).apply(
+            "mt_x",
+            [](v1::MeetingRecord& r, std::int64_t now) -> Result<MeetingChange> {
+                r.mutable_state()->set_phase(v1::MeetingState::ENDED);
+                MeetingChange change;
+                change.change = v1::MeetingUpdate::ENDED;
+                change.closed.push_back({"ann", "Ann", now - 20, now - 10});
+                change.closed.push_back({"bob", "Bob", now - 15, now});
+                return change;
+            },
+            std::move(d));
+    });
+    ASSERT_TRUE(ended.ok()) << ended.status().message();
+    EXPECT_EQ(ended->seq, made->seq + 1);
+    auto snapshot = wait_for<AttendanceSnapshot>(
+        [&](Done<AttendanceSnapshot> d) { meetings(0).attendance("mt_x", std::move(d)); });
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status().message();
+    EXPECT_EQ(snapshot->record.state().phase(), v1::MeetingState::ENDED);
+    ASSERT_EQ(snapshot->intervals.size(), 2U);
+    EXPECT_EQ(snapshot->intervals[0].user, "ann");
+    EXPECT_EQ(snapshot->intervals[0].joined_ms, t0 - 20);
+    EXPECT_EQ(snapshot->intervals[1].user, "bob");
+    EXPECT_EQ(snapshot->intervals[1].left_ms, t0);
+    EXPECT_EQ(unfinished(), 0U);
+
+    auto missing = wait_for<v1::MeetingRecord>(
+        [&](Done<v1::MeetingRecord> d) { meetings(0).get("mt_none", std::move(d)); });
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.status().code(), errc::not_found);
+}
+
 TEST_F(RedisFeatureStoresTest, the_outbox_keeps_its_bound_and_pages_per_user) {
     PushOutboxLimits limits;
     limits.max_intents = 3;

@@ -53,9 +53,8 @@ TEST(LuaScripts, libraries_are_in_place_and_read_only_flags_stay_first) {
     EXPECT_EQ(list.rfind("#!lua flags=no-writes\n", 0), 0u);
     EXPECT_NE(list.find("local function outbox_entry("), std::string::npos);
     EXPECT_EQ(list.find("-- include "), std::string::npos);
-    const std::string& swap = MeetingSwap::script().body();
-    EXPECT_LT(swap.find("local function muster_append("),
-              swap.find("local function meeting_write("));
+    const std::string& swap = RecordSwap::script().body();
+    EXPECT_LT(swap.find("local function muster_append("), swap.find("local function outbox_add("));
     EXPECT_EQ(Append::script().body().rfind("#!lua", 0), std::string::npos);
 }
 

@@ -6,7 +6,8 @@
 -- with intents (p > 0), the outbox's next, ids, data, by_user.
 -- Returns {0, seq per event..., intents dropped by the bound (with p > 0)}; {-7, i} record i
 -- changed (or appeared) since it was read; {-6, j} index write j ('n') found its field taken;
--- {-5, k} event k's group does not exist.
+-- {-8, j} index check j ('e') found its field not holding its value; {-5, k} event k's group
+-- does not exist.
 -- include lib/append.lua
 -- include lib/outbox.lua
 local records_text, indexes_text, events_text, intents_text = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -26,13 +27,15 @@ for i = 1, n do
     return {-7, i}
   end
 end
+local known = {h = true, n = true, e = true, d = true, z = true, r = true, s = true, x = true,
+               l = true}
 for j = 1, m do
-  local op = ARGV[ai + 3 * (j - 1)]
-  if op == 'n' and redis.call('HEXISTS', KEYS[n + j], ARGV[ai + 3 * (j - 1) + 1]) == 1 then
-    return {-6, j}
-  end
-  if op ~= 'h' and op ~= 'n' and op ~= 'd' and op ~= 'z' and op ~= 'r' then
-    return redis.error_reply('record_swap: no index write ' .. op)
+  local b = ai + 3 * (j - 1)
+  local op = ARGV[b]
+  if not known[op] then return redis.error_reply('record_swap: no index write ' .. op) end
+  if op == 'n' and redis.call('HEXISTS', KEYS[n + j], ARGV[b + 1]) == 1 then return {-6, j} end
+  if op == 'e' and redis.call('HGET', KEYS[n + j], ARGV[b + 1]) ~= ARGV[b + 2] then
+    return {-8, j}
   end
 end
 for k = 1, e do
@@ -53,9 +56,15 @@ for j = 1, m do
     redis.call('HDEL', key, field)
   elseif op == 'z' then
     redis.call('ZADD', key, value, field)
-  else
+  elseif op == 'r' then
     redis.call('ZREM', key, field)
-  end
+  elseif op == 's' then
+    redis.call('SADD', key, field)
+  elseif op == 'x' then
+    redis.call('SREM', key, field)
+  elseif op == 'l' then
+    redis.call('RPUSH', key, value)
+  end  -- 'e' writes nothing: it was a check
 end
 local out = {0}
 for k = 1, e do
