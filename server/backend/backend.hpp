@@ -23,9 +23,9 @@
 #include "core/config.hpp"
 #include "core/status.hpp"
 #include "features/duty/duty_store.hpp"
+#include "features/meetings/meeting_store.hpp"
 #include "features/signin/signin_store.hpp"
 #include "store/device_store.hpp"
-#include "store/meeting_store.hpp"
 #include "store/push_outbox.hpp"
 #include "store/store.hpp"
 
@@ -38,7 +38,7 @@ class Backend {
     virtual store::Store& store() = 0;
     virtual bus::Bus& bus() = 0;
     virtual features::duty::DutyStore& duty() = 0;
-    virtual store::MeetingStore& meetings() = 0;
+    virtual features::meetings::MeetingStore& meetings() = 0;
     virtual store::DeviceStore& devices() = 0;
     virtual features::signin::SigninStore& signin() = 0;
     virtual push::PushOutbox& outbox() = 0;

@@ -35,7 +35,7 @@ class RedisBackend final : public Backend {
     store::Store& store() override { return store_; }
     bus::Bus& bus() override { return bus_; }
     features::duty::DutyStore& duty() override { return duty_; }
-    store::MeetingStore& meetings() override { return meetings_; }
+    features::meetings::MeetingStore& meetings() override { return meetings_; }
     store::DeviceStore& devices() override { return devices_; }
     features::signin::SigninStore& signin() override { return signin_; }
     push::PushOutbox& outbox() override { return outbox_; }

@@ -23,9 +23,9 @@ namespace {
 // A rule run as the caller. Their role is taken inside the store operation, from the meeting's
 // group, so that a command needs one store round trip.
 template <class Fn>
-store::MeetingRule as_caller(const node::Client& client, Fn fn) {
+MeetingRule as_caller(const node::Client& client, Fn fn) {
     return [caller = client.caller(), tree = client.services().tree(), fn = std::move(fn)](
-               v1::MeetingRecord& record, std::int64_t now) -> Result<store::MeetingChange> {
+               v1::MeetingRecord& record, std::int64_t now) -> Result<MeetingChange> {
         const Actor actor{caller.user(), caller.name(),
                           node::effective_role(*tree, caller, record.state().group())};
         return fn(record, actor, now);
@@ -36,7 +36,7 @@ Status check_meeting_id(const node::Client& client, const std::string& id) {
     return node::check_id("meeting_id", id, client.services().config().limits.max_id_bytes);
 }
 
-v1::ServerFrame meeting_reply(MeetingReplyField field, store::MeetingApplied& applied) {
+v1::ServerFrame meeting_reply(MeetingReplyField field, MeetingApplied& applied) {
     v1::ServerFrame frame;
     v1::MeetingReply* reply = (frame.*field)();
     reply->set_seq(applied.seq);
@@ -47,10 +47,9 @@ v1::ServerFrame meeting_reply(MeetingReplyField field, store::MeetingApplied& ap
 // The common command: check the id, run the rule, reply with the seq and the new state.
 asio::awaitable<Result<v1::ServerFrame>> run(MeetingFeature& feature, const node::Client& client,
                                              std::string meeting_id, MeetingReplyField field,
-                                             store::MeetingRule rule) {
+                                             MeetingRule rule) {
     if (Status s = check_meeting_id(client, meeting_id); !s) co_return s;
-    Result<store::MeetingApplied> applied =
-        co_await feature.apply(std::move(meeting_id), std::move(rule));
+    Result<MeetingApplied> applied = co_await feature.apply(std::move(meeting_id), std::move(rule));
     if (!applied) co_return applied.status();
     co_return meeting_reply(field, *applied);
 }
@@ -130,9 +129,8 @@ asio::awaitable<Result<v1::ServerFrame>> schedule(MeetingFeature& feature, Clien
                                : keyed_id("mt_", caller.user(), command.client_msg_id());
     v1::MeetingRecord record = new_meeting(host, id, command, now);
     const std::string meeting_id = record.state().meeting_id();
-    store::MeetingChange first = scheduled(host);
-    Result<store::MeetingApplied> created =
-        co_await feature.create(std::move(record), std::move(first));
+    MeetingChange first = scheduled(host);
+    Result<MeetingApplied> created = co_await feature.create(std::move(record), std::move(first));
     if (!created) co_return created.status();
     v1::ServerFrame frame;
     frame.mutable_meeting_schedule()->set_meeting_id(meeting_id);
@@ -155,7 +153,7 @@ asio::awaitable<Result<v1::ServerFrame>> join_meeting(MeetingFeature& feature, C
                                v1::MeetingRecord& record, const Actor& actor, std::int64_t now) {
             return join(record, actor, connection, now);
         });
-    Result<store::MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
+    Result<MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
     if (!applied) {
         feature.sessions().remove(session, meeting_id);
         co_return applied.status();
@@ -182,7 +180,7 @@ asio::awaitable<Result<v1::ServerFrame>> leave_meeting(MeetingFeature& feature, 
     if (Status s = check_meeting_id(*client, meeting_id); !s) co_return s;
     auto rule = as_caller(*client, [](v1::MeetingRecord& record, const Actor& actor,
                                       std::int64_t now) { return leave(record, actor, now); });
-    Result<store::MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
+    Result<MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
     if (!applied) co_return applied.status();
     feature.sessions().remove(client->session_id(), meeting_id);
     if (applied->change.change == v1::MeetingUpdate::LEFT && !applied->record.sfu_room().empty() &&
@@ -213,7 +211,7 @@ asio::awaitable<Result<v1::ServerFrame>> end_meeting(MeetingFeature& feature, Cl
     auto rule = as_caller(
         *client, [ids = std::move(ids)](v1::MeetingRecord& r, const Actor& actor,
                                         std::int64_t now) { return end(r, actor, ids, now); });
-    Result<store::MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
+    Result<MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
     if (!applied) co_return applied.status();
     if (!applied->record.sfu_room().empty() && feature.sfu().enabled()) {
         const std::uint64_t room = std::stoull(applied->record.sfu_room());
@@ -286,7 +284,7 @@ asio::awaitable<Result<v1::ServerFrame>> start_meeting(MeetingFeature& feature, 
     auto rule = as_caller(*client, [room](v1::MeetingRecord& r, const Actor& a, std::int64_t now) {
         return start(r, a, now, room);
     });
-    Result<store::MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
+    Result<MeetingApplied> applied = co_await feature.apply(meeting_id, std::move(rule));
     if (!applied) co_return applied.status();
     if (!room.empty()) {
         std::vector<std::string> late;

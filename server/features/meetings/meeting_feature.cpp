@@ -150,17 +150,17 @@ void MeetingFeature::recover_gone(const std::vector<v1::MeetingRecord>& meetings
         if (!any) continue;  // nothing to recover: no change, no store round trip
         const std::string id = meeting.state().meeting_id();
         auto rule = [gone, orphans, grace](v1::MeetingRecord& record,
-                                           std::int64_t now) -> Result<store::MeetingChange> {
+                                           std::int64_t now) -> Result<MeetingChange> {
             return meetings::recover_gone(record, gone, orphans, grace, now);
         };
-        auto armed = [this, id](const store::MeetingApplied& applied) {
+        auto armed = [this, id](const MeetingApplied& applied) {
             for (const auto& link : applied.record.links()) {
                 if (link.lost_ms() > 0) arm_drop(id, link.user(), link.drop_at_ms());
             }
         };
         if (blocking) {
-            auto recovered = blocking_call<store::MeetingApplied>(
-                [&](Done<store::MeetingApplied> done) { store_.apply(id, rule, std::move(done)); });
+            auto recovered = blocking_call<MeetingApplied>(
+                [&](Done<MeetingApplied> done) { store_.apply(id, rule, std::move(done)); });
             if (!recovered) {
                 throw std::runtime_error("cannot recover meeting " + id + ": " +
                                          recovered.status().message());
@@ -168,7 +168,7 @@ void MeetingFeature::recover_gone(const std::vector<v1::MeetingRecord>& meetings
             armed(*recovered);
             continue;
         }
-        store_.apply(id, rule, [this, id, armed](Result<store::MeetingApplied> r) {
+        store_.apply(id, rule, [this, id, armed](Result<MeetingApplied> r) {
             if (!r) retry_recovery_ = true;  // the next liveness report looks again
             if (r) {
                 if (r->change.updates()) {
@@ -186,10 +186,10 @@ void MeetingFeature::stop() {
     stopping_ = true;
 }
 
-asio::awaitable<Result<store::MeetingApplied>> MeetingFeature::apply(std::string meeting_id,
-                                                                     store::MeetingRule rule) {
-    Result<store::MeetingApplied> applied = co_await async_call<store::MeetingApplied>(
-        [&](Done<store::MeetingApplied> done) {
+asio::awaitable<Result<MeetingApplied>> MeetingFeature::apply(std::string meeting_id,
+                                                              MeetingRule rule) {
+    Result<MeetingApplied> applied = co_await async_call<MeetingApplied>(
+        [&](Done<MeetingApplied> done) {
             store_.apply(std::move(meeting_id), std::move(rule), std::move(done));
         },
         asio::use_awaitable);
@@ -197,10 +197,10 @@ asio::awaitable<Result<store::MeetingApplied>> MeetingFeature::apply(std::string
     co_return applied;
 }
 
-asio::awaitable<Result<store::MeetingApplied>> MeetingFeature::create(v1::MeetingRecord record,
-                                                                      store::MeetingChange first) {
-    Result<store::MeetingApplied> applied = co_await async_call<store::MeetingApplied>(
-        [&](Done<store::MeetingApplied> done) {
+asio::awaitable<Result<MeetingApplied>> MeetingFeature::create(v1::MeetingRecord record,
+                                                               MeetingChange first) {
+    Result<MeetingApplied> applied = co_await async_call<MeetingApplied>(
+        [&](Done<MeetingApplied> done) {
             store_.create(std::move(record), std::move(first), std::move(done));
         },
         asio::use_awaitable);
@@ -241,7 +241,7 @@ asio::awaitable<Result<std::vector<store::MemberInfo>>> MeetingFeature::members(
 }
 
 // Called on whichever thread completed the change: only thread-safe work here.
-void MeetingFeature::after(const store::MeetingApplied& applied) {
+void MeetingFeature::after(const MeetingApplied& applied) {
     auto& m = counters();
     switch (applied.change.change) {
         case v1::MeetingUpdate::SCHEDULED:
@@ -285,10 +285,10 @@ void MeetingFeature::lose(const std::string& meeting, const std::string& user,
     store_.apply(
         meeting,
         [user, connection, grace, lost_ms](v1::MeetingRecord& record,
-                                           std::int64_t) -> Result<store::MeetingChange> {
+                                           std::int64_t) -> Result<MeetingChange> {
             return connection_lost(record, user, connection, grace, lost_ms);
         },
-        [this, meeting, user, connection, lost_ms](Result<store::MeetingApplied> r) {
+        [this, meeting, user, connection, lost_ms](Result<MeetingApplied> r) {
             if (r) {
                 for (const auto& link : r->record.links()) {
                     if (link.user() == user && link.lost_ms() > 0)
@@ -330,10 +330,10 @@ void MeetingFeature::drop_due(const std::string& meeting, const std::string& use
     if (stopping_) return;
     store_.apply(
         meeting,
-        [user](v1::MeetingRecord& record, std::int64_t now) -> Result<store::MeetingChange> {
+        [user](v1::MeetingRecord& record, std::int64_t now) -> Result<MeetingChange> {
             return drop_if_due(record, user, now);
         },
-        [this, meeting, user](Result<store::MeetingApplied> r) {
+        [this, meeting, user](Result<MeetingApplied> r) {
             if (!r && r.status().code() == errc::unavailable)
                 retry_later([this, meeting, user] { drop_due(meeting, user); });
             finished("drop", meeting, std::move(r));
@@ -356,11 +356,9 @@ void MeetingFeature::close_roll_due(const std::string& meeting, const std::strin
             for (const auto& m : *members) ids.push_back(m.user);
             store_.apply(
                 meeting,
-                [ids = std::move(ids)](v1::MeetingRecord& record,
-                                       std::int64_t now) -> Result<store::MeetingChange> {
-                    return close_roll_call_if_due(record, ids, now);
-                },
-                [this, meeting, group](Result<store::MeetingApplied> r) {
+                [ids = std::move(ids)](v1::MeetingRecord& record, std::int64_t now)
+                    -> Result<MeetingChange> { return close_roll_call_if_due(record, ids, now); },
+                [this, meeting, group](Result<MeetingApplied> r) {
                     if (!r && r.status().code() == errc::unavailable)
                         retry_later([this, meeting, group] { close_roll_due(meeting, group); });
                     finished("roll call close", meeting, std::move(r));
@@ -369,7 +367,7 @@ void MeetingFeature::close_roll_due(const std::string& meeting, const std::strin
 }
 
 void MeetingFeature::finished(const char* what, const std::string& meeting,
-                              Result<store::MeetingApplied> r) {
+                              Result<MeetingApplied> r) {
     if (r) {
         after(*r);
         return;

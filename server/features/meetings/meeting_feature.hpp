@@ -1,7 +1,7 @@
 #pragma once
 // Online branch meetings (docs/PROTOCOL.md "Meetings"): the meeting_* commands, the attendance
 // report over HTTP, and the timers that close roll calls and drop participants whose
-// connection was lost. The rules are in rules.hpp, the state in a store::MeetingStore.
+// connection was lost. The rules are in rules.hpp, the state in a MeetingStore.
 //
 // Threads: commands run on their client's loop, timers on the node's first loop, store
 // completions on the store's thread; what this class shares between them is thread-safe
@@ -18,12 +18,12 @@
 #include "features/chat/chat_tags.hpp"
 #include "features/meetings/joined_sessions.hpp"
 #include "features/meetings/meeting_groups.hpp"
+#include "features/meetings/meeting_store.hpp"
 #include "features/meetings/rules.hpp"
 #include "features/meetings/sfu_bridge.hpp"
 #include "features/meetings/signalling.hpp"
 #include "node/http_router.hpp"
 #include "node/services.hpp"
-#include "store/meeting_store.hpp"
 
 namespace muster::features::meetings {
 
@@ -32,7 +32,7 @@ class MeetingFeature final : public node::Feature {
     // `store` must outlive the node's store (jobs it queues complete before that closes);
     // `sfu` (null: none configured) must outlive the node. `chat_tags` (null: no chat feature)
     // gets the validator of in-session chat (check_chat_tag) at install.
-    explicit MeetingFeature(store::MeetingStore& store, SfuRooms* sfu = nullptr,
+    explicit MeetingFeature(MeetingStore& store, SfuRooms* sfu = nullptr,
                             chat::ChatTags* chat_tags = nullptr)
         : store_(store), sfu_rooms_(sfu), chat_tags_(chat_tags) {}
 
@@ -49,7 +49,7 @@ class MeetingFeature final : public node::Feature {
 
     // For the command handlers and routes.
     node::NodeServices& services() { return *services_; }
-    store::MeetingStore& store() { return store_; }
+    MeetingStore& store() { return store_; }
     JoinedSessions& sessions() { return sessions_; }
     // Voice and video: who may send video (config meeting.max_mesh_peers; a meeting with an
     // SFU room lets everyone).
@@ -65,10 +65,9 @@ class MeetingFeature final : public node::Feature {
     }
 
     // Runs a rule in the store, then arms timers and counts what happened.
-    boost::asio::awaitable<Result<store::MeetingApplied>> apply(std::string meeting_id,
-                                                                store::MeetingRule rule);
-    boost::asio::awaitable<Result<store::MeetingApplied>> create(muster::v1::MeetingRecord record,
-                                                                 store::MeetingChange first);
+    boost::asio::awaitable<Result<MeetingApplied>> apply(std::string meeting_id, MeetingRule rule);
+    boost::asio::awaitable<Result<MeetingApplied>> create(muster::v1::MeetingRecord record,
+                                                          MeetingChange first);
     boost::asio::awaitable<Result<muster::v1::MeetingRecord>> get(std::string meeting_id);
     // The group's direct members.
     boost::asio::awaitable<Result<std::vector<store::MemberInfo>>> members(std::string group);
@@ -80,7 +79,7 @@ class MeetingFeature final : public node::Feature {
     // Meetings whose group this node remembers (a few hundred bytes each at most).
     static constexpr std::size_t max_known_meetings = 10'000;
 
-    void after(const store::MeetingApplied& applied);
+    void after(const MeetingApplied& applied);
     // Forgets the connections of processes not in `live` (and, with `orphans`, puts every
     // participant without a connection on grace) in every unfinished meeting that has any.
     // `blocking`: wait for each change (start-up).
@@ -97,9 +96,9 @@ class MeetingFeature final : public node::Feature {
     // Runs `fn` a little later on the timers' loop (a store that was unavailable).
     void retry_later(std::function<void()> fn);
     // Completion of the timer- and close-driven changes (no client waits for them).
-    void finished(const char* what, const std::string& meeting, Result<store::MeetingApplied> r);
+    void finished(const char* what, const std::string& meeting, Result<MeetingApplied> r);
 
-    store::MeetingStore& store_;
+    MeetingStore& store_;
     SfuRooms* sfu_rooms_;
     chat::ChatTags* chat_tags_;
     node::NodeServices* services_ = nullptr;

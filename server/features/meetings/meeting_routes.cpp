@@ -52,10 +52,8 @@ asio::awaitable<HttpResponse> attendance(MeetingFeature& feature, node::HttpCall
         co_return node::error_response({errc::invalid_argument, "format must be json or csv"});
     }
 
-    Result<store::AttendanceSnapshot> snapshot = co_await async_call<store::AttendanceSnapshot>(
-        [&](Done<store::AttendanceSnapshot> done) {
-            feature.store().attendance(id, std::move(done));
-        },
+    Result<AttendanceSnapshot> snapshot = co_await async_call<AttendanceSnapshot>(
+        [&](Done<AttendanceSnapshot> done) { feature.store().attendance(id, std::move(done)); },
         asio::use_awaitable);
     if (!snapshot) co_return node::error_response(snapshot.status());
     const auto& state = snapshot->record.state();

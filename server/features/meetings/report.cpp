@@ -99,7 +99,7 @@ void row(std::string& out, std::initializer_list<std::string> fields) {
 
 }  // namespace
 
-v1::AttendanceReport build_report(const store::AttendanceSnapshot& snapshot,
+v1::AttendanceReport build_report(const AttendanceSnapshot& snapshot,
                                   const std::vector<store::MemberInfo>& members) {
     const auto& record = snapshot.record;
     const auto& state = record.state();

@@ -16,14 +16,14 @@
 #include <string>
 #include <vector>
 
+#include "features/meetings/meeting_store.hpp"
 #include "muster/v1/meeting.pb.h"
 #include "store/directory.hpp"
-#include "store/meeting_store.hpp"
 
 namespace muster::features::meetings {
 
 // `members`: the group's direct members (absentees are those of them who never joined).
-muster::v1::AttendanceReport build_report(const store::AttendanceSnapshot& snapshot,
+muster::v1::AttendanceReport build_report(const AttendanceSnapshot& snapshot,
                                           const std::vector<store::MemberInfo>& members);
 
 // The report as CSV for spreadsheets: UTF-8 with a byte-order mark (so that Excel reads

@@ -97,8 +97,8 @@ void remove_participant(MeetingRecord& record, int index, std::int64_t left_ms,
     const v1::Participant& p = state.participants(index);
     const std::string user = p.user();
     if (state.phase() == State::LIVE) {
-        change.closed.push_back(store::AttendanceInterval{user, p.name(), p.joined_ms(),
-                                                          std::max(left_ms, p.joined_ms())});
+        change.closed.push_back(
+            AttendanceInterval{user, p.name(), p.joined_ms(), std::max(left_ms, p.joined_ms())});
         track_media(record, user, false, false, left_ms);
     }
     state.mutable_participants()->DeleteSubrange(index, 1);

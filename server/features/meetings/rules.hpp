@@ -1,8 +1,8 @@
 #pragma once
 // The rules of a meeting, as pure functions on its stored record: each checks who may do what
-// in which phase, changes the record and says what changed (store::MeetingChange). The store
-// runs them inside one transaction (store/meeting_store.hpp), so they must depend on their
-// inputs only; that also makes them testable without a server.
+// in which phase, changes the record and says what changed (MeetingChange). The store
+// runs them inside one transaction (features/meetings/meeting_store.hpp), so they must depend on
+// their inputs only; that also makes them testable without a server.
 //
 // Lifecycle SCHEDULED -> LIVE -> ENDED. Every command on an ENDED meeting is CONFLICT.
 // Who: members of the group (effective role, so coordinators of an ancestor and holders of the
@@ -25,15 +25,14 @@
 #include <string>
 #include <vector>
 
+#include "features/meetings/meeting_store.hpp"
 #include "muster/v1/frame.pb.h"
 #include "muster/v1/meeting_record.pb.h"
 #include "store/directory.hpp"
-#include "store/meeting_store.hpp"
 
 namespace muster::features::meetings {
 
 using muster::v1::MeetingRecord;
-using store::MeetingChange;
 
 // Who is acting, with their effective role in the meeting's group.
 struct Actor {
@@ -74,7 +73,7 @@ MeetingChange drop_if_due(MeetingRecord& record, const std::string& user, std::i
 // empty). Those already away keep the time they were really lost at.
 MeetingChange recover(MeetingRecord& record, std::int64_t grace_ms, std::int64_t now_ms);
 
-// Connections are recorded as "<process>/<session>" (store::MeetingStore::process()). Whether a
+// Connections are recorded as "<process>/<session>" (MeetingStore::process()). Whether a
 // recorded connection is gone for good, seen from process `self` knowing the `live` ones: it
 // is when its process is not alive, when it is an earlier run of this node (the same node id:
 // "<node id>-<run>"), or when it carries no process (recorded before connections were tagged).

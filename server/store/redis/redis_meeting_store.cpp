@@ -5,10 +5,19 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "features/meetings/meeting_event.hpp"
 #include "store/redis/record_scripts.hpp"
 #include "store/redis/redis_gather.hpp"
 
 namespace muster::store {
+
+using features::meetings::AttendanceInterval;
+using features::meetings::AttendanceSnapshot;
+using features::meetings::meeting_update_event;
+using features::meetings::MeetingApplied;
+using features::meetings::MeetingChange;
+using features::meetings::MeetingRule;
+using features::meetings::retries_schedule;
 
 namespace v1 = muster::v1;
 

@@ -1,5 +1,6 @@
 #pragma once
-// Meetings in Redis, shared by the nodes (see meeting_store.hpp for the contract).
+// Meetings in Redis, shared by the nodes (see features/meetings/meeting_store.hpp for the
+// contract).
 //
 // A meeting is one hash under its group's tag: the serialised MeetingRecord and a version, and
 // beside it the list of its closed attendance intervals (redis/keys.hpp). Only the generic
@@ -48,14 +49,14 @@
 
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "features/meetings/meeting_store.hpp"
 #include "redis/client.hpp"
 #include "redis/keys.hpp"
-#include "store/meeting_store.hpp"
 #include "store/redis/redis_presence.hpp"
 
 namespace muster::store {
 
-class RedisMeetingStore final : public MeetingStore {
+class RedisMeetingStore final : public features::meetings::MeetingStore {
   public:
     // `client`, `keys`, `presence` and `clock` must outlive this; close() before the client
     // closes. `presence_ttl`: how long a node's heartbeat lives (redis.presence_ttl_s);
@@ -64,11 +65,13 @@ class RedisMeetingStore final : public MeetingStore {
                       LogConfig log, const Clock& clock, std::chrono::milliseconds presence_ttl);
     ~RedisMeetingStore() override;
 
-    void create(muster::v1::MeetingRecord record, MeetingChange first,
-                Done<MeetingApplied> done) override;
-    void apply(std::string meeting_id, MeetingRule rule, Done<MeetingApplied> done) override;
+    void create(muster::v1::MeetingRecord record, features::meetings::MeetingChange first,
+                Done<features::meetings::MeetingApplied> done) override;
+    void apply(std::string meeting_id, features::meetings::MeetingRule rule,
+               Done<features::meetings::MeetingApplied> done) override;
     void get(std::string meeting_id, Done<muster::v1::MeetingRecord> done) override;
-    void attendance(std::string meeting_id, Done<AttendanceSnapshot> done) override;
+    void attendance(std::string meeting_id,
+                    Done<features::meetings::AttendanceSnapshot> done) override;
     void unfinished(Done<std::vector<muster::v1::MeetingRecord>> done) override;
 
     [[nodiscard]] const std::string& process() const override { return presence_.node_id(); }
@@ -83,28 +86,28 @@ class RedisMeetingStore final : public MeetingStore {
     struct Read {
         muster::v1::MeetingRecord record;
         std::string version;
-        std::vector<AttendanceInterval> intervals;
+        std::vector<features::meetings::AttendanceInterval> intervals;
     };
     struct Pending {
-        MeetingRule rule;
-        Done<MeetingApplied> done;
+        features::meetings::MeetingRule rule;
+        Done<features::meetings::MeetingApplied> done;
     };
 
     void locate(const std::string& meeting_id, Done<std::string> done);
     void read(const std::string& meeting_id, bool intervals, Done<Read> done);
     // create(): the id claimed in the index (`tries`: claims so far), then create_record().
-    void claim(muster::v1::MeetingRecord record, MeetingChange first, Done<MeetingApplied> done,
-               int tries);
-    void create_record(muster::v1::MeetingRecord record, MeetingChange first,
-                       Done<MeetingApplied> done);
+    void claim(muster::v1::MeetingRecord record, features::meetings::MeetingChange first,
+               Done<features::meetings::MeetingApplied> done, int tries);
+    void create_record(muster::v1::MeetingRecord record, features::meetings::MeetingChange first,
+                       Done<features::meetings::MeetingApplied> done);
     // A create that found no group lets its claim go (if it is still this group's).
     void unclaim(const std::string& id, const std::string& group);
     // A create that found the record: the stored meeting as a retry of `asked`, or CONFLICT.
-    void earlier(muster::v1::MeetingRecord asked, Done<MeetingApplied> done);
+    void earlier(muster::v1::MeetingRecord asked, Done<features::meetings::MeetingApplied> done);
     // Redis thread: the next queued change of the meeting, tried until it holds.
     void run_next(const std::string& meeting_id);
     void attempt(const std::string& meeting_id, const std::string& group, int attempt);
-    void finish(const std::string& meeting_id, Result<MeetingApplied> result);
+    void finish(const std::string& meeting_id, Result<features::meetings::MeetingApplied> result);
     void schedule_liveness();
 
     redis::Client& client_;

@@ -7,8 +7,17 @@
 #include <utility>
 
 #include "core/async.hpp"
+#include "features/meetings/meeting_event.hpp"
 
 namespace muster::store {
+
+using features::meetings::AttendanceInterval;
+using features::meetings::AttendanceSnapshot;
+using features::meetings::meeting_update_event;
+using features::meetings::MeetingApplied;
+using features::meetings::MeetingChange;
+using features::meetings::MeetingRule;
+using features::meetings::retries_schedule;
 
 namespace v1 = muster::v1;
 

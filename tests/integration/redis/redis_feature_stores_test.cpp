@@ -26,6 +26,9 @@ namespace muster::store {
 namespace {
 
 namespace v1 = muster::v1;
+using features::meetings::AttendanceSnapshot;
+using features::meetings::MeetingApplied;
+using features::meetings::MeetingChange;
 using test::RedisProcess;
 
 constexpr std::int64_t t0 = 1'700'000'000'000;

@@ -11,8 +11,8 @@ namespace v1 = muster::v1;
 
 constexpr std::int64_t t0 = 1'700'000'000'000;  // 2023-11-14 22:13:20 UTC
 
-store::AttendanceSnapshot live_snapshot() {
-    store::AttendanceSnapshot s;
+AttendanceSnapshot live_snapshot() {
+    AttendanceSnapshot s;
     auto& state = *s.record.mutable_state();
     state.set_meeting_id("mt_1");
     state.set_group("branch");
@@ -99,7 +99,7 @@ TEST(MeetingReport, csv_has_a_bom_a_header_quoting_and_every_member) {
 }
 
 TEST(MeetingReport, a_scheduled_meeting_has_only_absentees) {
-    store::AttendanceSnapshot s;
+    AttendanceSnapshot s;
     s.record.mutable_state()->set_phase(v1::MeetingState::SCHEDULED);
     auto* p = s.record.mutable_state()->add_participants();  // joined early: not attendance yet
     p->set_user("alice");
@@ -115,7 +115,7 @@ std::vector<std::string> absentee_rows(const std::vector<std::string>& names) {
     std::vector<store::MemberInfo> m;
     for (std::size_t i = 0; i < names.size(); ++i)
         m.push_back({"u" + std::to_string(100 + i), store::Role::member, names[i]});
-    const std::string csv = report_csv(build_report(store::AttendanceSnapshot{}, m), m);
+    const std::string csv = report_csv(build_report(AttendanceSnapshot{}, m), m);
     std::vector<std::string> rows;
     const std::string tail = ",no,,,0.0,0,no,0,0\r\n";
     std::size_t at = csv.find("\r\n") + 2;  // after the header

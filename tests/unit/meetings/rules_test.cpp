@@ -43,7 +43,7 @@ std::vector<std::string> list_of(const google::protobuf::RepeatedPtrField<std::s
     return {items.begin(), items.end()};
 }
 
-errc code_of(const Result<store::MeetingChange>& r) {
+errc code_of(const Result<MeetingChange>& r) {
     return r.ok() ? errc::ok : r.status().code();
 }
 

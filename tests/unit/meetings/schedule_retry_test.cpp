@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "store/meeting_store.hpp"
+#include "features/meetings/meeting_event.hpp"
 
-namespace muster::store {
+namespace muster::features::meetings {
 namespace {
 
 namespace v1 = muster::v1;
@@ -32,4 +32,4 @@ TEST(ScheduleRetry, another_host_or_another_group_conflicts) {
 }
 
 }  // namespace
-}  // namespace muster::store
+}  // namespace muster::features::meetings

@@ -13,6 +13,10 @@ namespace muster::store {
 namespace {
 
 namespace v1 = muster::v1;
+using features::meetings::AttendanceSnapshot;
+using features::meetings::MeetingApplied;
+using features::meetings::MeetingChange;
+using features::meetings::MeetingRule;
 using test::parse_event;
 using test::wait_for;
 

@@ -1,7 +1,9 @@
 #pragma once
-// Meetings: each meeting's record (its public MeetingState plus bookkeeping) and the attendance
-// intervals that have closed. Implementations: SqliteMeetingStore (embedded, one node) and
-// RedisMeetingStore (shared by nodes).
+// The meetings feature's store contract: each meeting's record (its public MeetingState plus
+// bookkeeping) and the attendance intervals that have closed. Implementations:
+// store/sqlite/sqlite_meeting_store.hpp (embedded, one node) and
+// store/redis/redis_meeting_store.hpp (shared by nodes); what both write beside a change (its
+// event, which create is a retry) is features/meetings/meeting_event.hpp.
 //
 // Every change is ONE store operation: read the record, run the feature's rule on it (which
 // checks and changes it), store the record, record the closed intervals and append the
@@ -28,11 +30,10 @@
 
 #include "core/async.hpp"
 #include "core/bytes.hpp"
-#include "muster/v1/event.pb.h"
 #include "muster/v1/meeting.pb.h"
 #include "muster/v1/meeting_record.pb.h"
 
-namespace muster::store {
+namespace muster::features::meetings {
 
 // One stretch of presence in a meeting that has ended (a leave, a drop, the meeting's end).
 struct AttendanceInterval {
@@ -115,16 +116,4 @@ class MeetingStore {
     virtual void watch_liveness(const std::function<void(std::vector<std::string>)>& /*fn*/) {}
 };
 
-// The MeetingUpdate event of a change (its seq is the log's): the same for every store. It
-// carries what changed and the state's scalars, never its lists, so that its size is bounded
-// by the configuration whatever the meeting's size (docs/PROTOCOL.md, Meetings).
-muster::v1::Event meeting_update_event(const muster::v1::MeetingRecord& record,
-                                       const MeetingChange& change, std::int64_t now_ms);
-// The state without its lists (agenda, shared, hands, participants, roll call names).
-muster::v1::MeetingState meeting_scalars(const muster::v1::MeetingState& state);
-// Whether create() of `asked` is a retry of the meeting `stored` under the same id (same host,
-// same group), answered with the stored one, rather than a CONFLICT: the same for every store.
-bool retries_schedule(const muster::v1::MeetingRecord& stored,
-                      const muster::v1::MeetingRecord& asked);
-
-}  // namespace muster::store
+}  // namespace muster::features::meetings
