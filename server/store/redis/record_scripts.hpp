@@ -1,6 +1,6 @@
 #pragma once
-// The generic scripts of feature records kept on Redis (sign-in, duty calls; any feature whose
-// rules run in C++): a record is a hash {record, version} and a change is
+// The generic scripts of feature records kept on Redis (sign-in, duty calls, meetings; any
+// feature whose rules run in C++): a record is a hash {record, version} and a change is
 //   read (hashes_read or records_read) -> the feature's rule in C++ -> record_swap,
 // which writes only if no record it writes changed since it was read (compare and swap on
 // `version`); on a conflict the caller reads again and runs the rule again (rules are pure).
@@ -65,6 +65,11 @@ struct RecordSwap {
     // Queue the swap while the connection is down (a retried write cannot apply twice: the
     // versions and checks hold it), rather than failing at once.
     bool wait_for_connection = true;
+
+    // A change that keeps losing to other writers' changes of the same record gives up after
+    // this many swaps, with UNAVAILABLE (each one lost means another change was stored: the
+    // record is busy, not stuck). The same for every feature.
+    static constexpr int max_attempts = 200;
 
     // What the swap did (nothing unless `written`).
     struct Outcome {

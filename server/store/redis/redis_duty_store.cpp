@@ -31,10 +31,6 @@ namespace {
 // on the node then costs one more round trip).
 constexpr std::size_t max_cached_calls = 10000;
 
-// A change that keeps losing to other nodes' changes of the same call gives up after this many
-// tries (each one lost means another change was stored: the call is busy, not stuck).
-constexpr int max_attempts = 200;
-
 // Reads may wait for the connection (they follow reconnects: the sweep, a record after a
 // client resumed).
 constexpr bool wait_for_connection = true;
@@ -257,7 +253,7 @@ void RedisDutyStore::enqueue(std::string call_id, Pending pending) {
 }
 
 void RedisDutyStore::attempt(const std::string& call_id, int attempt) {
-    if (attempt > max_attempts) {
+    if (attempt > RecordSwap::max_attempts) {
         finish(call_id, Status{errc::unavailable,
                                "duty call " + call_id + " is changing too fast; try again"});
         return;

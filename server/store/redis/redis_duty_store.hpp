@@ -17,10 +17,10 @@
 //   4. carry what is kept (store/redis/redis_duty_fanout.hpp): the intents to the outbox, the
 //      events to each other target group's log, each once and in the call's order.
 // If another node changed the call in between, the swap writes nothing and the rule runs again
-// on the newer record, up to max_attempts times (then UNAVAILABLE: the call is busy, not
-// stuck). No duty rule exists in Lua. So two nodes' accepts for the last slot: one swap holds,
-// the other reads again and is refused (or wait-listed), and the tallies on the logs are in the
-// order of the swaps. A change is answered once step 3 held: a failure of step 4 is logged and
+// on the newer record, up to RecordSwap::max_attempts times (then UNAVAILABLE: the call is
+// busy, not stuck). No duty rule exists in Lua. So two nodes' accepts for the last slot: one swap
+// holds, the other reads again and is refused (or wait-listed), and the tallies on the logs are in
+// the order of the swaps. A change is answered once step 3 held: a failure of step 4 is logged and
 // left to the next change of the call or the timers' sweep (list_active carries every call left
 // pending, found through the groups), so the caller may see 0 for the seq of an event in
 // another group.

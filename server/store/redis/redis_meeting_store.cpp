@@ -26,17 +26,13 @@ namespace {
 // Meetings whose group a node remembers; past this the cache starts again.
 constexpr std::size_t max_cached_meetings = 10000;
 
-// A change that keeps losing to other nodes' changes of the same meeting gives up after this
-// many tries (each one lost means another change was stored: the meeting is busy, not stuck).
-constexpr int max_attempts = 200;
-
 // A create that finds its id claimed, and the claim let go before it could see by whom (a
 // create of the same id that found no group), claims again at most this many times.
 constexpr int max_claims = 3;
 
 constexpr bool wait_for_connection = true;
 
-// The stored value of the meeting's hash that keeps the seq of its SCHEDULED event.
+// The field of the meeting's hash that keeps the seq of its SCHEDULED event.
 constexpr const char* scheduled_seq_field = "scheduled_seq";
 
 Status malformed(const char* what) {
@@ -394,7 +390,7 @@ void RedisMeetingStore::attempt(const std::string& meeting_id, const std::string
                     case RecordSwap::Outcome::Kind::changed:
                         // Another node changed it since it was read (or it is gone: the next
                         // read says so): the rule runs again.
-                        if (attempt >= max_attempts) {
+                        if (attempt >= RecordSwap::max_attempts) {
                             finish(meeting_id, Status{errc::unavailable,
                                                       "meeting " + meeting_id +
                                                           " is changing too fast; try again"});

@@ -15,7 +15,6 @@ using signin::Invitation;
 namespace {
 
 constexpr bool wait_for_connection = true;
-constexpr int max_attempts = 200;
 
 Status busy() {
     return {errc::unavailable, "the record keeps changing: try again"};
@@ -81,7 +80,7 @@ void RedisSigninStore::swap(std::vector<Write> writes, std::vector<Index> indexe
 }
 
 void RedisSigninStore::change(std::string key, Apply apply, Done<std::string> done, int attempt) {
-    if (attempt >= max_attempts) {
+    if (attempt >= RecordSwap::max_attempts) {
         done(busy());
         return;
     }
@@ -241,7 +240,7 @@ void RedisSigninStore::redeem(std::string code, signin::InvitationRule rule, Dev
 
 void RedisSigninStore::redeem_attempt(std::string id, signin::InvitationRule rule,
                                       DeviceSession session, Done<Invitation> done, int attempt) {
-    if (attempt >= max_attempts) {
+    if (attempt >= RecordSwap::max_attempts) {
         done(busy());
         return;
     }

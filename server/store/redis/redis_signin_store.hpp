@@ -5,8 +5,8 @@
 // Every record is a hash {record (JSON), version}. A change reads the record and its version,
 // runs the feature's rule here, then writes with record_swap (store/redis/record_scripts.hpp)
 // only if the version is unchanged; otherwise it reads and runs the rule again, up to
-// max_attempts times (each lost attempt means another change was stored: the record is busy,
-// not stuck). A redeem swaps the invitation and creates the session in the same script, so
+// RecordSwap::max_attempts times (each lost attempt means another change was stored: the record is
+// busy, not stuck). A redeem swaps the invitation and creates the session in the same script, so
 // fifty nodes redeeming a code with ten uses store exactly ten sessions.
 //
 // Completions run on the Redis client's thread.
