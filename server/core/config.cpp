@@ -147,6 +147,8 @@ po::options_description describe(Config& c) {
         "full|normal");
     add("store.max_batch", po::value(&st.max_batch)->default_value(st.max_batch), "");
     add("store.queue_max", po::value(&st.queue_max)->default_value(st.queue_max), "");
+    add("store.checkpoint_frames",
+        po::value(&st.checkpoint_frames)->default_value(st.checkpoint_frames), "");
     add("store.trim_interval_s", po::value(&st.trim_interval_s)->default_value(st.trim_interval_s),
         "");
 
@@ -479,6 +481,8 @@ Status validate(const Config& c) {
     }
     if (c.store.max_batch == 0 || c.store.queue_max == 0)
         return bad("store.max_batch and store.queue_max must be positive");
+    if (c.store.checkpoint_frames < 16 || c.store.checkpoint_frames > 1000000)
+        return bad("store.checkpoint_frames must be between 16 and 1000000");
     if (c.duty.max_slots == 0 || c.duty.max_title_bytes == 0 || c.duty.max_target_groups == 0)
         return bad(
             "duty.max_slots, duty.max_title_bytes and duty.max_target_groups must be positive");

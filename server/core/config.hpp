@@ -104,6 +104,9 @@ struct StoreConfig {
     std::uint32_t max_batch = 1024;      // requests committed in one transaction
     std::uint32_t queue_max = 100000;    // queued requests; over: UNAVAILABLE
     std::uint32_t trim_interval_s = 60;  // how often retention runs
+    // WAL frames (pages) after which a checkpoint copies the WAL into the file, on a thread of
+    // its own; smaller: shorter bursts of disk writes beside the commits, more of them
+    std::uint32_t checkpoint_frames = 1000;
 };
 
 struct RedisConfig {

@@ -41,6 +41,7 @@ Result<Options> Options::from(const std::string& path, const StoreConfig& config
     }
     options.max_batch = std::max<std::uint32_t>(config.max_batch, 1);
     options.queue_max = std::max<std::uint32_t>(config.queue_max, 1);
+    options.checkpoint_frames = config.checkpoint_frames;
     return options;
 }
 

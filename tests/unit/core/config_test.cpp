@@ -38,6 +38,16 @@ TEST(Config, a_burst_below_the_subscription_cap_is_refused) {
     EXPECT_TRUE(validate(c));
 }
 
+TEST(Config, a_checkpoint_threshold_outside_its_range_is_refused) {
+    Config c = with_secret("127.0.0.1:8080", strong_secret);
+    c.store.checkpoint_frames = 8;  // a checkpoint after nearly every commit
+    const Status s = validate(c);
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.message().find("store.checkpoint_frames"), std::string::npos) << s.message();
+    c.store.checkpoint_frames = 200;
+    EXPECT_TRUE(validate(c));
+}
+
 TEST(Config, a_short_secret_is_refused_unless_on_loopback) {
     const Status s = validate(with_secret("0.0.0.0:8080", std::string(31, 'k')));
     ASSERT_FALSE(s);
