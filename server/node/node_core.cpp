@@ -19,6 +19,7 @@
 #include "core/async.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 #include "muster/v1/event.pb.h"
 #include "node/client.hpp"
 #include "node/control.hpp"
@@ -265,6 +266,7 @@ asio::ip::tcp::endpoint NodeCore::start() {
     for (auto& loop : loops_) {
         threads_.emplace_back([io = &loop->io()] {
             const NonBlockingThread mark("network loop");
+            name_this_thread("network loop");
             auto guard = asio::make_work_guard(*io);
             io->run();
         });

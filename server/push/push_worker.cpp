@@ -9,6 +9,7 @@
 #include "core/async.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 #include "push/apns_provider.hpp"
 #include "push/delivery_state.hpp"
 #include "push/fcm_provider.hpp"
@@ -130,6 +131,7 @@ void PushWorker::start() {
     mailbox_->http = http_.get();
     thread_ = std::thread([this] {
         const NonBlockingThread mark("push worker");
+        name_this_thread("push worker");
         run();
     });
 }

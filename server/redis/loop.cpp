@@ -5,6 +5,7 @@
 
 #include "core/async.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace muster::redis {
 
@@ -12,6 +13,7 @@ Loop::Loop(std::string name) : name_(std::move(name)), io_(1) {
     work_.emplace(io_.get_executor());
     thread_ = std::thread([this] {
         const NonBlockingThread mark("Redis");
+        name_this_thread("redis " + name_);
         for (;;) {
             try {
                 io_.run();

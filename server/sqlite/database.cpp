@@ -5,6 +5,7 @@
 
 #include "core/async.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "sqlite/jobs.hpp"
 
 namespace muster::sqlite {
@@ -103,14 +104,17 @@ Database::Database(Options options, std::unique_ptr<Connection> writer,
     });
     checkpointer_ = std::thread([this] {
         const NonBlockingThread mark("SQLite checkpointer");
+        name_this_thread("sqlite ckpt");
         checkpoint_loop();
     });
     writer_ = std::thread([this] {
         const NonBlockingThread mark("SQLite writer");
+        name_this_thread("sqlite writer");
         writer_loop();
     });
     reader_ = std::thread([this] {
         const NonBlockingThread mark("SQLite reader");
+        name_this_thread("sqlite reader");
         reader_loop();
     });
     writer_id_ = writer_.get_id();
