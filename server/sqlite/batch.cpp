@@ -53,21 +53,11 @@ metrics::Counter& wal_checkpoints() {
     return counter;
 }
 
-std::atomic<std::int64_t>& wal_frames_now() {
-    static std::atomic<std::int64_t> frames{0};
-    // Reads a static: registered for the life of the process.
-    static const metrics::Registration registered = metrics::registry().gauge_fn(
-        "muster_store_wal_frames", "Frames in the SQLite WAL after the last commit",
-        [] { return static_cast<double>(frames.load(std::memory_order_relaxed)); });
-    return frames;
-}
-
 void register_store_metrics() {
     store_queued_jobs();
     commit_seconds();
     batch_size();
     wal_checkpoints();
-    wal_frames_now();
 }
 
 Status run_job_guarded(Job& job, Transaction& txn) {

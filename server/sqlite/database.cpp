@@ -91,10 +91,12 @@ Database::Database(Options options, std::unique_ptr<Connection> writer,
     , reader_db_(std::move(reader))
     , checkpoint_db_(std::move(checkpointer)) {
     register_store_metrics();  // listed by /metrics (at 0) before the first write
+    wal_frames_metric_ = metrics::registry().gauge_fn(
+        "muster_store_wal_frames", "Frames in the SQLite WAL after the last commit",
+        [this] { return static_cast<double>(wal_frames()); });
     // On the writer thread, inside its commit: a flag and a wake-up, nothing that waits.
     writer_db_->on_wal_commit([this](int frames) {
         wal_frames_.store(frames, std::memory_order_relaxed);
-        wal_frames_now().store(frames, std::memory_order_relaxed);
         if (frames < static_cast<int>(options_.checkpoint_frames)) return;
         {
             std::lock_guard lock(mutex_);

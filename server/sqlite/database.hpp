@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/metrics.hpp"
 #include "core/status.hpp"
 #include "sqlite/connection.hpp"
 
@@ -185,6 +186,9 @@ class Database {
     // message queued behind that commit would wait for it.
     std::thread checkpointer_;
     std::atomic<int> wal_frames_{0};
+    // muster_store_wal_frames reads wal_frames_: small while checkpoints keep up, growing
+    // without end when they copy nothing. Unregistered before the members it reads go.
+    metrics::Registration wal_frames_metric_;
     std::condition_variable checkpoint_wanted_cv_;
     bool checkpoint_wanted_ = false;  // guarded by mutex_
     std::thread::id writer_id_;       // copies taken at start: join() leaves writer_ without an id

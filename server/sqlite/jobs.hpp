@@ -20,9 +20,6 @@ std::atomic<std::int64_t>& store_queued_jobs();
 void register_store_metrics();
 // WAL checkpoints done by the checkpointer thread (muster_store_wal_checkpoints_total).
 metrics::Counter& wal_checkpoints();
-// Frames in the WAL after the last commit (muster_store_wal_frames): small while checkpoints
-// keep up; growing without end means they copy nothing.
-std::atomic<std::int64_t>& wal_frames_now();
 
 // Jobs and completions are other modules' code. One that throws (a bug) must not take the
 // store thread, and with it every later caller, down: the job fails with INTERNAL, the
