@@ -5,12 +5,13 @@
 //   - push_s: from the call's creation until the fake has accepted every push;
 //   - the server's RSS growth from just before the call to the end (sampled every 50 ms);
 //   - chat latency on the same node (two connected members of another group, one publishing
-//     every 10 ms, the other receiving): p99 over an idle phase, then during the storm (about
-//     500 samples each, so that the p99 is not the one or two slowest);
+//     every 10 ms, the other receiving): p99 over an idle phase of 10 s (about 1,000 samples:
+//     the disk's own fsync tail makes a shorter one's p99 jump between runs), which starts once
+//     the setup's writes are checkpointed, then during the storm (300 to 500 samples);
 //   - the CPU time of the server, the fake provider and this driver during the storm.
 //
 //   node push_storm.js --server HOST:PORT --pid PID --secret S --fake-log FILE [--fake-pid PID]
-//                      [--members 10000] [--groups 10] [--idle-s 5] [--timeout-s 120]
+//                      [--members 10000] [--groups 10] [--idle-s 10] [--timeout-s 120]
 //                      [--probe-ms 10]
 //
 // Prints one JSON line (the result) on stdout; progress goes to stderr. Bounded: every phase
@@ -32,7 +33,7 @@ const secret = args.secret;
 const fakeLog = args['fake-log'];
 const members = Number(args.members || 10000);
 const groups = Number(args.groups || 10);
-const idleSeconds = Number(args['idle-s'] || 5);
+const idleSeconds = Number(args['idle-s'] || 10);
 const timeoutSeconds = Number(args['timeout-s'] || 120);
 const probeMs = Number(args['probe-ms'] || 10);
 const [host, port] = server.split(':');
@@ -180,10 +181,25 @@ async function main() {
                                       { kind: 'apns', token: `ok-${i}`, topic: 'org.muster.app',
                                         environment: 'production' }, token(user(i))));
 
+  // The setup's writes (20,000 of them) are still being copied out of SQLite's write-ahead log
+  // for a while: the idle phase starts once that is done, or it measures the setup's tail.
+  const settled = Date.now() + 30000;
+  for (;;) {
+    const m = /^muster_store_wal_frames (\S+)$/m.exec((await call('GET', '/metrics', undefined, adminToken)).body);
+    if (!m || Number(m[1]) < 100 || Date.now() > settled) {
+      log(`store settled: ${m ? m[1] + ' WAL frames' : 'no WAL'}`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const probe = await chatProbe();
   log(`chat idle phase, ${idleSeconds} s`);
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-  const idle = summary((await probe.take()).map(([, ms]) => ms));
+  const idleTimed = await probe.take();
+  const idle = summary(idleTimed.map(([, ms]) => ms));
+  const idleFrom = idleTimed.length ? idleTimed[0][0] : 0;
+  log('slowest chat while idle: ' + idleTimed.slice().sort((a, b) => b[1] - a[1]).slice(0, 8)
+    .map(([at, ms]) => `${ms.toFixed(1)} ms at +${(at - idleFrom).toFixed(0)} ms`).join(', '));
 
   const rssBefore = rssKib();
   const cpuBefore = cpuMs();

@@ -29,7 +29,25 @@ function emit(event) {
   process.stdout.write(JSON.stringify(event) + '\n');
 }
 
+// Signatures already verified, by the token's exact text: a provider checks a provider token
+// once and then recognises it, as APNs does (a token is refreshed at most every 20 minutes and
+// sent with every request). Only a valid signature is remembered; the claims are still checked
+// on every request. Bounded: the server sends one token per key at a time.
+const verified = new Map();
+const VERIFIED_MAX = 64;
+
 function verifyJwt(jwt, key, alg) {
+  const known = verified.get(jwt);
+  if (known && known.key === key) return known.decoded;
+  const decoded = verifySignature(jwt, key, alg);
+  if (decoded) {
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value);
+    verified.set(jwt, { key, decoded });
+  }
+  return decoded;
+}
+
+function verifySignature(jwt, key, alg) {
   const parts = (jwt || '').split('.');
   if (parts.length !== 3) return null;
   const ok = crypto.verify('sha256', Buffer.from(parts[0] + '.' + parts[1]),
