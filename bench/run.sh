@@ -76,7 +76,10 @@ export BENCH_DATE
 BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 export BENCH_COMMIT
 BENCH_COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if ! git diff --quiet HEAD -- server clients proto 2>/dev/null; then BENCH_COMMIT+="-dirty"; fi
+# What was measured differs from the commit when the server, the clients, the benchmarks or
+# the fakes they drive were changed (the results files themselves do not count).
+if ! git diff --quiet HEAD -- server clients proto bench tests/integration/push/fakes \
+    ':!bench/results' 2>/dev/null; then BENCH_COMMIT+="-dirty"; fi
 export BENCH_MACHINE
 BENCH_MACHINE=$(python3 -c '
 import json, os, platform
