@@ -7,11 +7,16 @@
 // its connection closed; a connection that fails is restarted by its offerer (ICE restart);
 // after our own WebSocket reconnects, the room joins again and every connection starts over
 // (the answerer asks the offerer with BYE "restart"). A room that starts after its offerer's
-// asks the same way, since the first offer reached nobody.
+// asks the same way, since the first offer reached nobody. Signals to one participant keep
+// their order and are sent again when the server's rate limit refused them (signal()).
 //
 // Phone first: the front camera at 320x240, 15 fps (mobile data). A refused camera or
 // microphone leaves the room receive-only and says why (onError).
 import { getIceServers, onMeetingSignal, sendMeetingSignal, setMeetingMedia } from '@muster/client';
+
+// A signal refused as RATE_LIMITED is sent again at most this many times (backing off from
+// 100 ms, or the server's retry_after, up to 5 s each).
+const SIGNAL_RETRIES = 8;
 
 export interface Tile {
   user: string;
@@ -57,6 +62,7 @@ export class MeshRoom {
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private pendingMedia = 0;
+  private outgoing = new Map<string, Promise<void>>(); // the last queued signal to each user
   private participants: string[] = [];
   private started = false;
   private ready = false; // camera and ICE servers asked for: peer connections may be made
@@ -264,18 +270,27 @@ export class MeshRoom {
       await this.flushIce(peer);
       const answer = await peer.pc.createAnswer();
       await peer.pc.setLocalDescription(answer);
-      this.signal(user, 'ANSWER', JSON.stringify(peer.pc.localDescription), s.fromSession);
+      // The answer names the offer it answers (its ICE username fragment), so that an offerer
+      // that started over meanwhile can tell it from the answer to its new offer.
+      const reply = { ...peer.pc.localDescription!.toJSON(), offerUfrag: ufrag(description.sdp) };
+      this.signal(user, 'ANSWER', JSON.stringify(reply), s.fromSession);
       return;
     }
     const peer = this.peers.get(user);
     if (!peer) return;
     if (s.kind === 'ANSWER') {
+      const answer = JSON.parse(s.payload);
+      // An answer to an offer of a connection we have since replaced (a BYE "restart" crossed
+      // it): taking it would pair our new offer with a dropped connection's credentials, and
+      // the connection would stay "connecting".
+      if (peer.pc.signalingState !== 'have-local-offer') return;
+      if (answer.offerUfrag && answer.offerUfrag !== ufrag(peer.pc.localDescription?.sdp)) return;
       peer.session = s.fromSession;
-      await peer.pc.setRemoteDescription(JSON.parse(s.payload));
+      await peer.pc.setRemoteDescription({ type: answer.type, sdp: answer.sdp });
       await this.flushIce(peer);
     } else if (s.kind === 'ICE') {
       const candidate = JSON.parse(s.payload) as RTCIceCandidateInit;
-      if (peer.pc.remoteDescription) await peer.pc.addIceCandidate(candidate);
+      if (peer.pc.remoteDescription) await addCandidate(peer.pc, candidate);
       else peer.pendingIce.push(candidate);
     }
   }
@@ -283,17 +298,42 @@ export class MeshRoom {
   private async flushIce(peer: Peer): Promise<void> {
     const pending = peer.pendingIce;
     peer.pendingIce = [];
-    for (const c of pending) await peer.pc.addIceCandidate(c);
+    for (const c of pending) await addCandidate(peer.pc, c);
   }
 
+  // Signals to one participant go out in order, each once the one before it is answered. The
+  // server refuses signals over meeting.signal_burst (per connection) as RATE_LIMITED; such a
+  // signal is sent again after the server's retry_after and the ones behind it wait, so that no
+  // ICE candidate is lost (the connection would stay "connecting") and none overtakes its offer.
+  // Different participants' queues do not wait for each other.
   private signal(user: string, kind: string, payload: string, toSession?: string): void {
-    sendMeetingSignal(this.client, {
+    const body = {
       meetingId: this.meetingId,
       toUser: user,
       kind: kind as any,
       payload,
       ...(toSession ? { toSession } : {}),
-    }).catch(() => {});
+    };
+    const queued = (this.outgoing.get(user) ?? Promise.resolve()).then(() => this.send(body));
+    this.outgoing.set(user, queued);
+    void queued.finally(() => {
+      if (this.outgoing.get(user) === queued) this.outgoing.delete(user);
+    });
+  }
+
+  private async send(body: Parameters<typeof sendMeetingSignal>[1]): Promise<void> {
+    for (let tries = 0; !this.closed; tries++) {
+      try {
+        await sendMeetingSignal(this.client, body);
+        return;
+      } catch (e: any) {
+        // Anything else (the peer left, the meeting ended, the connection dropped) ends this
+        // signal: the room starts over from the state the server sends.
+        if (e?.code !== 'RATE_LIMITED' || tries >= SIGNAL_RETRIES) return;
+        const delay = Math.min(5_000, Math.max(Number(e.retryAfterMs) || 0, 100 * 2 ** tries));
+        await new Promise((done) => setTimeout(done, delay));
+      }
+    }
   }
 
   private drop(user: string): void {
@@ -330,6 +370,22 @@ export class MeshRoom {
       }
     }
     this.callbacks.changed();
+  }
+}
+
+// A description's ICE username fragment: new for every offer that restarts ICE, and for every
+// new peer connection.
+function ufrag(sdp: string | undefined): string {
+  return /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1] ?? '';
+}
+
+// A candidate of a connection the other side has since replaced carries an ICE username
+// fragment this one does not know, and the browser refuses it: not an error of the room.
+async function addCandidate(pc: RTCPeerConnection, candidate: RTCIceCandidateInit): Promise<void> {
+  try {
+    await pc.addIceCandidate(candidate);
+  } catch {
+    /* stale: its connection is gone */
   }
 }
 
