@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <stdexcept>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -52,10 +53,10 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     return n;
 }
 
-CURLcode add_extra_ca(CURL* /*easy*/, void* ssl_ctx, void* user) {
-    const auto* path = static_cast<const std::string*>(user);
-    X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
-    if (X509_STORE_load_file(store, path->c_str()) != 1) return CURLE_SSL_CACERT_BADFILE;
+// Hands every new TLS connection the client's trust store. Shared (reference-counted), not
+// copied: libcurl would otherwise parse the system's CA bundle again for each connection.
+CURLcode use_trust_store(CURL* /*easy*/, void* ssl_ctx, void* user) {
+    SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx), static_cast<X509_STORE*>(user));
     return CURLE_OK;
 }
 
@@ -67,8 +68,23 @@ struct GlobalInit {
 
 HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
     static GlobalInit init;
+    // The trust store, read once: OpenSSL's default CA file and directory (Debian's system CAs,
+    // the ones libcurl would read) and the extra CA file. A CA file that yields no certificate
+    // stops the start, instead of failing every request later.
+    trust_store_ = X509_STORE_new();
+    if (trust_store_ == nullptr) throw std::runtime_error("X509_STORE_new failed");
+    X509_STORE_set_default_paths(trust_store_);
+    ERR_clear_error();  // a default file or directory this machine lacks is not an error
+    if (!options_.ca_file.empty() &&
+        X509_STORE_load_file(trust_store_, options_.ca_file.c_str()) != 1) {
+        X509_STORE_free(trust_store_);
+        throw std::runtime_error("cannot read a CA certificate from " + options_.ca_file);
+    }
     multi_ = curl_multi_init();
-    if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
+    if (multi_ == nullptr) {
+        X509_STORE_free(trust_store_);
+        throw std::runtime_error("curl_multi_init failed");
+    }
     // Many requests to one provider share a connection (HTTP/2 streams) rather than each
     // opening its own.
     curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -79,6 +95,7 @@ HttpClient::~HttpClient() {
     for (auto& [easy, transfer] : transfers_) curl_multi_remove_handle(multi_, transfer->easy);
     transfers_.clear();
     curl_multi_cleanup(multi_);
+    X509_STORE_free(trust_store_);
 }
 
 void HttpClient::start(HttpRequest request, Callback done) {
@@ -110,11 +127,13 @@ void HttpClient::start(HttpRequest request, Callback done) {
     curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options_.ca_file.empty()) {
-        // Beside the system's CAs (loaded by libcurl first), not instead of them.
-        curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, add_extra_ca);
-        curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &options_.ca_file);
-    }
+    // Verified against trust_store_ alone: libcurl's own CA file and directory are unset (so it
+    // reads nothing per connection) and its store cache is off (the client holds the store).
+    curl_easy_setopt(easy, CURLOPT_CAINFO, nullptr);
+    curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
+    curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, use_trust_store);
+    curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, trust_store_);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options_.connect_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));

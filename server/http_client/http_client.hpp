@@ -3,7 +3,9 @@
 // libcurl's multi interface, driven by its owner's own thread (never a network loop's). HTTP/2
 // where the server offers it (ALPN; nghttp2 inside libcurl), connections kept and reused per host,
 // TLS verified against the system CAs plus an optional extra CA file, connect and total timeouts on
-// every request.
+// every request. The CAs are read once, by the constructor, and shared by every connection: a
+// provider that closes connections (GOAWAY) costs a TLS handshake, not a re-read of the system's
+// CA bundle (about 25 ms of CPU each).
 //
 // Thread: every member, and every callback, on the thread that owns the client, except
 // wakeup(), which any thread may call to end a wait() early.
@@ -17,6 +19,7 @@
 #include <vector>
 
 using CURLM = void;
+struct x509_store_st;  // OpenSSL's X509_STORE
 
 namespace muster::http_client {
 
@@ -45,6 +48,7 @@ class HttpClient {
   public:
     using Callback = std::function<void(HttpReply reply)>;
 
+    // Throws std::runtime_error when options.ca_file yields no certificate.
     explicit HttpClient(HttpClientOptions options);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
@@ -63,6 +67,7 @@ class HttpClient {
   private:
     struct Transfer;
     HttpClientOptions options_;
+    x509_store_st* trust_store_ = nullptr;  // the system CAs and options_.ca_file
     CURLM* multi_ = nullptr;
     std::map<void*, std::unique_ptr<Transfer>> transfers_;  // by easy handle
 };

@@ -56,9 +56,8 @@ class PushProvidersTest : public testing::Test {
             [](std::string_view line) { return line.find("\"ready\"") != std::string::npos; },
             std::chrono::seconds(30));
         ASSERT_TRUE(ready) << fake_.output();
-        const std::string base =
-            "https://127.0.0.1:" +
-            std::to_string(json::parse(*ready).as_object().at("port").to_number<int>());
+        base_ = "https://127.0.0.1:" +
+                std::to_string(json::parse(*ready).as_object().at("port").to_number<int>());
 
         std::ifstream key_in(dir / "sa.pem");
         const std::string sa_key((std::istreambuf_iterator<char>(key_in)), {});
@@ -68,34 +67,42 @@ class PushProvidersTest : public testing::Test {
                                             {"private_key_id", "k1"},
                                             {"private_key", sa_key},
                                             {"client_email", "push@muster-test.iam.example"},
-                                            {"token_uri", base + "/oauth/google"}});
+                                            {"token_uri", base_ + "/oauth/google"}});
 
-        ServerOptions options;
-        options.args = push_args(make_vapid_key(dir));
+        args_ = push_args(make_vapid_key(dir));
         for (std::string arg :
              {"--push.ca_file=" + file("ca.pem"), "--push.apns_key_file=" + file("apns.p8"),
               std::string("--push.apns_key_id=KEY123"), std::string("--push.apns_team_id=TEAM456"),
-              "--push.apns_url=" + base, "--push.fcm_service_account_file=" + file("sa.json"),
-              "--push.fcm_url=" + base, std::string("--push.hms_app_id=10086"),
-              std::string("--push.hms_client_secret=hms-secret"), "--push.hms_url=" + base,
-              "--push.hms_token_url=" + base + "/oauth/huawei"})
-            options.args.push_back(arg);
+              "--push.apns_url=" + base_, "--push.fcm_service_account_file=" + file("sa.json"),
+              "--push.fcm_url=" + base_, std::string("--push.hms_app_id=10086"),
+              std::string("--push.hms_client_secret=hms-secret"), "--push.hms_url=" + base_,
+              "--push.hms_token_url=" + base_ + "/oauth/huawei"})
+            args_.push_back(arg);
+        ServerOptions options;
+        options.args = args_;
         server_ = std::make_unique<ServerProcess>(std::move(options));
         ASSERT_TRUE(server_->start());
         organise(*server_);
     }
 
+    // The fake's events of `kind` so far.
+    std::vector<json::object> events(const std::string& kind) {
+        std::vector<json::object> out;
+        std::istringstream lines(fake_.output());
+        for (std::string line; std::getline(lines, line);) {
+            boost::system::error_code ec;
+            auto v = json::parse(line, ec);
+            if (!ec && v.is_object() && v.as_object().at("event").as_string() == kind)
+                out.push_back(v.as_object());
+        }
+        return out;
+    }
+
+    // Waits until the fake has logged `count` events of `kind` (or the default wait passed).
     std::vector<json::object> wait_events(const std::string& kind, std::size_t count) {
         const auto deadline = std::chrono::steady_clock::now() + default_wait;
         for (;;) {
-            std::vector<json::object> out;
-            std::istringstream lines(fake_.output());
-            for (std::string line; std::getline(lines, line);) {
-                boost::system::error_code ec;
-                auto v = json::parse(line, ec);
-                if (!ec && v.is_object() && v.as_object().at("event").as_string() == kind)
-                    out.push_back(v.as_object());
-            }
+            auto out = events(kind);
             if (out.size() >= count || std::chrono::steady_clock::now() > deadline) return out;
             const std::int64_t last = last_sequence(fake_.output());
             fake_.wait_for_line(
@@ -105,8 +112,19 @@ class PushProvidersTest : public testing::Test {
         }
     }
 
+    // The fixture's musterd options with push.ca_file replaced.
+    ServerOptions with_ca_file(const std::string& path) const {
+        ServerOptions options;
+        options.args = args_;
+        for (auto& arg : options.args)
+            if (arg.starts_with("--push.ca_file=")) arg = "--push.ca_file=" + path;
+        return options;
+    }
+
     TempDir dir_;
     ChildProcess fake_;
+    std::string base_;               // the fake's https://127.0.0.1:PORT
+    std::vector<std::string> args_;  // musterd's push options
     std::unique_ptr<ServerProcess> server_;
 };
 
@@ -169,6 +187,38 @@ TEST_F(PushProvidersTest, unregistered_tokens_delete_their_devices) {
         body = http_call(*server_, "GET", "/api/v1/devices", {}, server_->token("liming")).body;
     } while (body != R"({"devices":[]})" && std::chrono::steady_clock::now() < deadline);
     EXPECT_EQ(body, R"({"devices":[]})") << fake_.output();
+}
+
+// TLS verification is on: a node that trusts another CA than the one that signed the fake's
+// certificate refuses the handshake and sends the provider nothing.
+TEST_F(PushProvidersTest, a_provider_whose_certificate_no_trusted_ca_signed_gets_nothing) {
+    const auto other_ca = (dir_.path() / "other-ca.pem").string();
+    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", (dir_.path() / "other-ca.key").string(), "-out", other_ca, "-subj",
+             "/CN=another CA", "-days", "2"});
+    ServerProcess other(with_ca_file(other_ca));
+    ASSERT_TRUE(other.start());
+    organise(other);
+    register_device(other, "liming", "iphone",
+                    {{"kind", "apns"}, {"token", "ok-apns-liming"}, {"topic", "org.muster.app"}});
+    create_call(other, 1, true, now_ms() + 3600000);
+
+    const auto refused = wait_events("tls-error", 1);
+    ASSERT_EQ(refused.size(), 1U) << fake_.output();
+    EXPECT_NE(std::string(refused[0].at("error").as_string()).find("unknown ca"), std::string::npos)
+        << json::serialize(refused[0]);
+    EXPECT_TRUE(events("apns").empty()) << fake_.output();
+}
+
+// push.ca_file is read at start: a file with no certificate in it stops the node with a message
+// that names it, instead of failing every push later.
+TEST_F(PushProvidersTest, a_ca_file_without_a_certificate_stops_the_start) {
+    const auto key_only = (dir_.path() / "server.key").string();
+    ServerProcess bad(with_ca_file(key_only));
+    EXPECT_FALSE(bad.start());
+    EXPECT_NE(bad.log_text().find("cannot read a CA certificate from " + key_only),
+              std::string::npos)
+        << bad.log_text();
 }
 
 }  // namespace

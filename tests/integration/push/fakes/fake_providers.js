@@ -141,6 +141,8 @@ const server = http2.createSecureServer({
   maxSessionMemory: 256,
 });
 server.on('sessionError', (e) => emit({ event: 'error', error: String(e && e.message || e) }));
+// A client that refuses this fake's certificate (it trusts another CA) ends the handshake.
+server.on('tlsClientError', (e) => emit({ event: 'tls-error', error: String(e && e.message || e) }));
 // Each request's line names its HTTP/2 session and stream: a request sent twice shows whether
 // the client repeated it on the same connection or on a new one.
 let sessions = 0;
