@@ -149,8 +149,19 @@ def main():
         idle = med("push-storm-10k", "muster", "chat_latency_ms.idle.p99")
         during = med("push-storm-10k", "muster", "chat_latency_ms.during_push.p99")
         if idle and during is not None:
+            # Each repetition's own ratio too: with about 400 chat samples during a storm, its
+            # p99 is the 4th slowest, so single repetitions scatter (bench/README.md).
+            ratios = [dig(r["result"], "chat_p99_ratio")
+                      for r in groups.get((case_scenario("push-storm-10k"), "push-storm-10k",
+                                           "muster"), [])]
+            ratios = [x for x in ratios if isinstance(x, (int, float))]
+            spread = ""
+            if ratios:
+                spread = "; per repetition %.2f-%.2fx, %d of %d <= 2x" % (
+                    min(ratios), max(ratios), sum(1 for x in ratios if x <= 2), len(ratios))
             checks.append(("push storm: chat p99 on the node <= 2 x idle",
-                           "%.2f ms vs %.2f ms idle (%.2fx)" % (during, idle, during / idle),
+                           "%.2f ms vs %.2f ms idle (%.2fx%s)" % (during, idle, during / idle,
+                                                                  spread),
                            during <= 2 * idle))
     for case in ("large-group-join-10k", "large-group-join-10k-redis"):
         mb = med(case, "muster", "presence_mb")
