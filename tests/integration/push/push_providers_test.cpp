@@ -112,12 +112,12 @@ class PushProvidersTest : public testing::Test {
         }
     }
 
-    // The fixture's musterd options with push.ca_file replaced.
-    ServerOptions with_ca_file(const std::string& path) const {
+    // The fixture's musterd options with one of them ("--push.KEY=") given another value.
+    ServerOptions with_option(const std::string& option, const std::string& value) const {
         ServerOptions options;
         options.args = args_;
         for (auto& arg : options.args)
-            if (arg.starts_with("--push.ca_file=")) arg = "--push.ca_file=" + path;
+            if (arg.starts_with(option)) arg = option + value;
         return options;
     }
 
@@ -196,7 +196,7 @@ TEST_F(PushProvidersTest, a_provider_whose_certificate_no_trusted_ca_signed_gets
     openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
              "-keyout", (dir_.path() / "other-ca.key").string(), "-out", other_ca, "-subj",
              "/CN=another CA", "-days", "2"});
-    ServerProcess other(with_ca_file(other_ca));
+    ServerProcess other(with_option("--push.ca_file=", other_ca));
     ASSERT_TRUE(other.start());
     organise(other);
     register_device(other, "liming", "iphone",
@@ -210,11 +210,39 @@ TEST_F(PushProvidersTest, a_provider_whose_certificate_no_trusted_ca_signed_gets
     EXPECT_TRUE(events("apns").empty()) << fake_.output();
 }
 
+// The fake remembers a provider token it verified, but only by its exact text: a node that signs
+// with another key (same key id and team) is refused with 403 InvalidProviderToken, also after
+// the right key's token was remembered.
+TEST_F(PushProvidersTest, a_provider_token_signed_with_another_key_is_refused) {
+    register_device(*server_, "liming", "iphone",
+                    {{"kind", "apns"}, {"token", "ok-apns-liming"}, {"topic", "org.muster.app"}});
+    create_call(*server_, 1, true, now_ms() + 3600000);
+    const auto first = wait_events("apns", 1);
+    ASSERT_EQ(first.size(), 1U) << fake_.output();
+    EXPECT_TRUE(first[0].at("ok").as_bool()) << json::serialize(first[0]);
+
+    const auto other_key = (dir_.path() / "other.p8").string();
+    openssl(
+        {"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", other_key});
+    ServerProcess other(with_option("--push.apns_key_file=", other_key));
+    ASSERT_TRUE(other.start());
+    organise(other);
+    register_device(
+        other, "zhangfang", "iphone",
+        {{"kind", "apns"}, {"token", "ok-apns-zhangfang"}, {"topic", "org.muster.app"}});
+    create_call(other, 1, true, now_ms() + 3600000);
+    const auto both = wait_events("apns", 2);
+    ASSERT_GE(both.size(), 2U) << fake_.output();
+    EXPECT_EQ(both[1].at("path").as_string(), "/3/device/ok-apns-zhangfang");
+    EXPECT_FALSE(both[1].at("ok").as_bool()) << json::serialize(both[1]);
+    EXPECT_EQ(both[1].at("status").to_number<int>(), 403);
+}
+
 // push.ca_file is read at start: a file with no certificate in it stops the node with a message
 // that names it, instead of failing every push later.
 TEST_F(PushProvidersTest, a_ca_file_without_a_certificate_stops_the_start) {
     const auto key_only = (dir_.path() / "server.key").string();
-    ServerProcess bad(with_ca_file(key_only));
+    ServerProcess bad(with_option("--push.ca_file=", key_only));
     EXPECT_FALSE(bad.start());
     EXPECT_NE(bad.log_text().find("cannot read a CA certificate from " + key_only),
               std::string::npos)
