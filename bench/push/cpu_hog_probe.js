@@ -9,17 +9,12 @@
 // --limits.commands_per_second and --limits.command_burst), or the probe's 100 messages a
 // second are cut to the default 50.
 'use strict';
-const path = require('path'), http = require('http'), crypto = require('crypto');
+const path = require('path'), http = require('http');
+const { token: makeToken } = require('./token');
 const childProcess = require('child_process');
 const [server, secret, reps, hogKind] = process.argv.slice(2);
 const [host, port] = server.split(':');
-function token(sub, extra = {}) {
-  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = b64({ alg: 'HS256', typ: 'JWT' });
-  const body = b64({ sub, name: sub, exp: Math.floor(Date.now() / 1000) + 3600, ...extra });
-  const sig = crypto.createHmac('sha256', secret).update(head + '.' + body).digest('base64url');
-  return `${head}.${body}.${sig}`;
-}
+const token = (sub, extra) => makeToken(secret, sub, extra);
 const admin = token('admin', { roles: ['admin'] });
 function call(method, p, body) {
   return new Promise((resolve, reject) => {

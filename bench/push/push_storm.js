@@ -19,7 +19,7 @@
 'use strict';
 
 const childProcess = require('child_process');
-const crypto = require('crypto');
+const { token: makeToken } = require('./token');
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
@@ -40,13 +40,7 @@ const [host, port] = server.split(':');
 
 const log = (...parts) => process.stderr.write('push-storm: ' + parts.join(' ') + '\n');
 
-function token(sub, extra = {}) {
-  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = b64({ alg: 'HS256', typ: 'JWT' });
-  const body = b64({ sub, name: sub, exp: Math.floor(Date.now() / 1000) + 3600, ...extra });
-  const sig = crypto.createHmac('sha256', secret).update(head + '.' + body).digest('base64url');
-  return `${head}.${body}.${sig}`;
-}
+const token = (sub, extra) => makeToken(secret, sub, extra);
 const adminToken = token('admin', { roles: ['admin'] });
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
