@@ -93,9 +93,11 @@ def main():
         print("| %s | %s | %d | %d/%d | %s |" % (case, server, len(runs), ok, len(runs),
                                                 " | ".join(cells)))
 
+    def case_runs(case, server):
+        return groups.get((case_scenario(case), case, server), [])
+
     def med(case, server, path):
-        runs = groups.get((case_scenario(case), case, server), [])
-        return median(runs, path)
+        return median(case_runs(case, server), path)
 
     def case_scenario(case):
         for (scen, c, _), _runs in groups.items():
@@ -151,9 +153,7 @@ def main():
         if idle and during is not None:
             # Each repetition's own ratio too: with about 400 chat samples during a storm, its
             # p99 is the 4th slowest, so single repetitions scatter (bench/README.md).
-            ratios = [dig(r["result"], "chat_p99_ratio")
-                      for r in groups.get((case_scenario("push-storm-10k"), "push-storm-10k",
-                                           "muster"), [])]
+            ratios = [dig(r["result"], "chat_p99_ratio") for r in case_runs("push-storm-10k", "muster")]
             ratios = [x for x in ratios if isinstance(x, (int, float))]
             spread = ""
             if ratios:
