@@ -204,7 +204,7 @@ TEST_F(PushProvidersTest, a_provider_whose_certificate_no_trusted_ca_signed_gets
     create_call(other, 1, true, now_ms() + 3600000);
 
     const auto refused = wait_events("tls-error", 1);
-    ASSERT_EQ(refused.size(), 1U) << fake_.output();
+    ASSERT_GE(refused.size(), 1U) << fake_.output();  // retries (100 ms apart) refuse again
     EXPECT_NE(std::string(refused[0].at("error").as_string()).find("unknown ca"), std::string::npos)
         << json::serialize(refused[0]);
     EXPECT_TRUE(events("apns").empty()) << fake_.output();
