@@ -16,6 +16,8 @@
 #                           and Node ws interleaved; Socket.IO once)
 #   BENCH_DURATION=3        seconds of each publishing phase
 #   BENCH_PEERS=1           0: Muster only (no Node.js needed)
+#   BENCH_TMP=/tmp          where the servers' data directories go; /dev/shm takes the disk's
+#                           fsync out of a diagnostic run (not for recorded results)
 #
 # The raw floor (bench/floor, muster-bench-floor: epoll and one write() per socket per message,
 # nothing else) runs beside Muster whenever it is built: what any server's delivery costs here
@@ -55,7 +57,7 @@ if (($(ulimit -n) < 20000)) && [[ $SCALE == full ]]; then
     echo "bench: only $(ulimit -n) file descriptors per process; the idle scenario needs 20000" >&2
 fi
 
-WORK=$(mktemp -d /tmp/muster-bench.XXXXXX)
+WORK=$(mktemp -d "${BENCH_TMP:-/tmp}/muster-bench.XXXXXX")
 SERVER_PID=
 REDIS_PID=
 NODE_PIDS=()
@@ -455,8 +457,9 @@ run_push_case() {  # CASE REP MEMBERS [FAKE_POLICY: idle (default) | normal]
         --members "$members" --groups 10 --idle-s 10 --timeout-s 120 2>>"$WORK/push.stderr") || true
     BENCH_OUTER="{\"loadavg_1m_before\":$load}" BENCH_ARGS="[\"--members\",\"$members\",\"--groups\",\"10\"]" \
         python3 bench/record.py "$RESULTS" "$RUN_FILE" push "$case" muster "$rep" <<<"$output"
-    # Where the storm's slowest chat lines fell (the driver's diagnosis; not recorded).
-    grep 'slowest chat' "$WORK/push.stderr" | tail -2 | sed 's/^push-storm: /    /' || true
+    # Where the storm's slowest chat lines fell, and the machine's own stalls (the driver's
+    # diagnosis; the stalls are recorded too).
+    grep -E 'slowest chat|machine stalls' "$WORK/push.stderr" | tail -3 | sed 's/^push-storm: /    /' || true
     stop_server
     kill -TERM "$fake_pid" 2>/dev/null || true
     wait "$fake_pid" 2>/dev/null || true

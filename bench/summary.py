@@ -48,7 +48,10 @@ COLUMNS = {
              ("RSS growth MB", "server_rss_kib.growth", "%.1f"),
              ("server CPU us/push", "server_cpu_us_per_push", "%.0f"),
              ("chat p99 idle ms", "chat_latency_ms.idle.p99", "%.2f"),
-             ("chat p99 during ms", "chat_latency_ms.during_push.p99", "%.2f")],
+             ("chat p99 during ms", "chat_latency_ms.during_push.p99", "%.2f"),
+             ("same, without machine stalls: idle", "outside_machine_stalls.chat_latency_ms.idle.p99",
+              "%.2f"),
+             ("during", "outside_machine_stalls.chat_latency_ms.during_push.p99", "%.2f")],
     "large-group": [("join s", "join_s", "%.2f"), ("joined", "joined", "%.0f"),
                     ("presence MB", "presence_mb", "%.2f"),
                     ("presence B/subscriber", "presence_bytes_per_subscriber", "%.0f"),
@@ -105,6 +108,24 @@ def main():
                 return scen
         return None
 
+    def chat_ratio_check(label, prefix):
+        # The push storm's chat p99 during the storm against idle, on the medians; and each
+        # repetition's own ratio: with about 400 chat samples during a storm, its p99 is the 4th
+        # slowest, so single repetitions scatter (bench/README.md).
+        idle = med("push-storm-10k", "muster", prefix + "chat_latency_ms.idle.p99")
+        during = med("push-storm-10k", "muster", prefix + "chat_latency_ms.during_push.p99")
+        if not idle or during is None:
+            return []
+        ratios = [dig(r["result"], prefix + "chat_p99_ratio")
+                  for r in case_runs("push-storm-10k", "muster")]
+        ratios = [x for x in ratios if isinstance(x, (int, float))]
+        spread = ""
+        if ratios:
+            spread = "; per repetition %.2f-%.2fx, %d of %d <= 2x" % (
+                min(ratios), max(ratios), sum(1 for x in ratios if x <= 2), len(ratios))
+        return [(label, "%.2f ms vs %.2f ms idle (%.2fx%s)" % (during, idle, during / idle, spread),
+                 during <= 2 * idle)]
+
     print("\n### targets, and cross-node latency (no target)\n")
     checks = []
     mu = med("fanout-1k-rate-100k", "muster", "phase.server.cpu_us_per_delivery")
@@ -148,21 +169,11 @@ def main():
         growth = med("push-storm-10k", "muster", "server_rss_kib.growth") / 1024
         checks.append(("push storm: server RSS growth <= 50 MB", "%.1f MB" % growth,
                        growth <= 50))
-        idle = med("push-storm-10k", "muster", "chat_latency_ms.idle.p99")
-        during = med("push-storm-10k", "muster", "chat_latency_ms.during_push.p99")
-        if idle and during is not None:
-            # Each repetition's own ratio too: with about 400 chat samples during a storm, its
-            # p99 is the 4th slowest, so single repetitions scatter (bench/README.md).
-            ratios = [dig(r["result"], "chat_p99_ratio") for r in case_runs("push-storm-10k", "muster")]
-            ratios = [x for x in ratios if isinstance(x, (int, float))]
-            spread = ""
-            if ratios:
-                spread = "; per repetition %.2f-%.2fx, %d of %d <= 2x" % (
-                    min(ratios), max(ratios), sum(1 for x in ratios if x <= 2), len(ratios))
-            checks.append(("push storm: chat p99 on the node <= 2 x idle",
-                           "%.2f ms vs %.2f ms idle (%.2fx%s)" % (during, idle, during / idle,
-                                                                  spread),
-                           during <= 2 * idle))
+        checks.extend(chat_ratio_check("push storm: chat p99 on the node <= 2 x idle", ""))
+        # The same samples less those in flight while the machine itself stalled (a SCHED_FIFO
+        # canary was late): the hypervisor's share set apart (bench/README.md, "Push storm").
+        checks.extend(chat_ratio_check("the same, without the samples in flight during a "
+                                       "machine stall", "outside_machine_stalls."))
     for case in ("large-group-join-10k", "large-group-join-10k-redis"):
         mb = med(case, "muster", "presence_mb")
         join_s = med(case, "muster", "join_s")

@@ -8,11 +8,15 @@
 //     every 10 ms, the other receiving): p99 over an idle phase of 10 s (about 1,000 samples:
 //     the disk's own fsync tail makes a shorter one's p99 jump between runs), which starts once
 //     the setup's writes are checkpointed, then during the storm (300 to 500 samples);
-//   - the CPU time of the server, the fake provider and this driver during the storm.
+//   - the CPU time of the server, the fake provider and this driver during the storm;
+//   - the machine's own stalls (bench/push/stall_canary.py, a SCHED_FIFO thread that nothing
+//     on the machine but the machine can delay), and each phase's chat latency again without
+//     the samples that were in flight during one: what the server did, with the hypervisor's
+//     share set apart (bench/README.md, "Push storm").
 //
 //   node push_storm.js --server HOST:PORT --pid PID --secret S --fake-log FILE [--fake-pid PID]
 //                      [--members 10000] [--groups 10] [--idle-s 10] [--timeout-s 120]
-//                      [--probe-ms 10]
+//                      [--probe-ms 10] [--stall-ms 2]
 //
 // Prints one JSON line (the result) on stdout; progress goes to stderr. Bounded: every phase
 // has a deadline, and the script exits by itself.
@@ -36,6 +40,7 @@ const groups = Number(args.groups || 10);
 const idleSeconds = Number(args['idle-s'] || 10);
 const timeoutSeconds = Number(args['timeout-s'] || 120);
 const probeMs = Number(args['probe-ms'] || 10);
+const stallMs = Number(args['stall-ms'] || 2);
 const [host, port] = server.split(':');
 
 const log = (...parts) => process.stderr.write('push-storm: ' + parts.join(' ') + '\n');
@@ -146,6 +151,41 @@ function chatProbe() {
   }));
 }
 
+// The stall canary (bench/push/stall_canary.py) at SCHED_FIFO: intervals [from, to] (ms on the
+// monotonic clock the probe's samples use) in which the machine held back even a real-time
+// thread by more than --stall-ms. Null (and nothing set apart) when it cannot run so.
+function stallCanary() {
+  const child = childProcess.spawn('chrt', ['-f', '10', 'python3', path.join(__dirname, 'stall_canary.py'),
+    '--late-ms', String(stallMs), '--max-s', String(timeoutSeconds + idleSeconds + 600)],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stalls = [];
+  let pending = '';
+  let ready;
+  const started = new Promise((resolve) => { ready = resolve; });
+  child.stdout.on('data', (chunk) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      const value = JSON.parse(line);
+      if (Array.isArray(value)) stalls.push(value); else ready(true);
+    }
+  });
+  child.on('error', () => ready(false));
+  child.on('exit', () => ready(false));
+  return started.then((ok) => (ok ? { stalls, stop: () => child.kill() } : null));
+}
+
+// The samples whose flight [sent, sent + latency] overlaps none of the stalls.
+function outsideStalls(samples, stalls) {
+  return samples.filter(([at, ms]) => !stalls.some(([from, to]) => from < at + ms && to > at));
+}
+
+function stallSummary(stalls, from, to) {
+  const inside = stalls.filter(([a, b]) => b > from && a < to).map(([a, b]) => b - a);
+  return { count: inside.length, longest_ms: inside.length ? Math.max(...inside) : 0 };
+}
+
 function summary(values) {
   const sorted = values.slice().sort((a, b) => a - b);
   return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90),
@@ -186,6 +226,8 @@ async function main() {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const canary = await stallCanary();
+  if (!canary) log('no stall canary (chrt -f needs root): no figures without the machine\'s stalls');
   const probe = await chatProbe();
   log(`chat idle phase, ${idleSeconds} s`);
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
@@ -230,6 +272,30 @@ async function main() {
     .map(([at, ms]) => `${ms.toFixed(1)} ms at +${(at - startedMs).toFixed(0)} ms`).join(', '));
   const rssAfter = rssKib();
   probe.stop();
+  // Each phase again without the samples in flight while the machine stalled.
+  let machine = null;
+  if (canary) {
+    canary.stop();
+    const stalls = canary.stalls;
+    const idleKept = outsideStalls(idleTimed, stalls);
+    const duringKept = outsideStalls(duringTimed, stalls);
+    const idleClean = summary(idleKept.map(([, ms]) => ms));
+    const duringClean = summary(duringKept.map(([, ms]) => ms));
+    const span = (timed) => (timed.length ? [timed[0][0], timed[timed.length - 1][0]] : [0, 0]);
+    machine = {
+      stall_ms: stallMs,
+      stalls: { idle: stallSummary(stalls, ...span(idleTimed)),
+                during_push: stallSummary(stalls, ...span(duringTimed)) },
+      chat_latency_ms: { idle: idleClean, during_push: duringClean },
+      chat_p99_ratio: idleClean.p99 && duringClean.p99 ? duringClean.p99 / idleClean.p99 : null,
+    };
+    log(`machine stalls over ${stallMs} ms: ${machine.stalls.idle.count} while idle `
+      + `(longest ${machine.stalls.idle.longest_ms.toFixed(1)} ms), `
+      + `${machine.stalls.during_push.count} during the storm `
+      + `(longest ${machine.stalls.during_push.longest_ms.toFixed(1)} ms); without the samples in `
+      + `flight then: p99 ${idleClean.p99?.toFixed(2)} ms idle (${idleClean.count} samples), `
+      + `${duringClean.p99?.toFixed(2)} ms during (${duringClean.count})`);
+  }
   // The server's own count of provider answers: a retried push the fake had accepted shows up
   // as a duplicate there and as a failure here.
   const counters = {};
@@ -252,6 +318,8 @@ async function main() {
     server_rss_kib: { before: rssBefore, peak: rssPeak, after: rssAfter, growth: rssPeak - rssBefore },
     chat_latency_ms: { idle, during_push: during },
     chat_p99_ratio: idle.p99 && during.p99 ? during.p99 / idle.p99 : null,
+    // The same without the samples in flight during a machine stall (null: no canary).
+    outside_machine_stalls: machine,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   agent.destroy();
