@@ -322,17 +322,30 @@ void PushWorker::begin(std::vector<std::shared_ptr<Round>> rounds) {
                 }
             }
             if (offline.empty()) return;
-            gather<std::vector<store::DeviceInfo>>(
-                std::move(offline),
-                [this](const std::string& user, Done<std::vector<store::DeviceInfo>> done) {
-                    devices_.devices_of(user, std::move(done));
-                },
-                [this](std::vector<std::shared_ptr<Round>>& users,
-                       std::vector<Result<std::vector<store::DeviceInfo>>>& devices) {
-                    for (std::size_t i = 0; i < users.size(); ++i)
-                        with_devices(users[i], std::move(devices[i]));
-                });
+            find_devices(std::move(offline));
         });
+}
+
+void PushWorker::find_devices(std::vector<std::shared_ptr<Round>> rounds) {
+    std::vector<std::string> users;
+    users.reserve(rounds.size());
+    for (const auto& round : rounds) users.push_back(round->intent.user);
+    // One question for the page (the embedded store answers it in one read transaction), and
+    // its answer reaches the worker as one task.
+    auto batch = std::make_shared<std::vector<std::shared_ptr<Round>>>(std::move(rounds));
+    devices_.devices_of_users(std::move(users), [this, mailbox = mailbox_, batch](
+                                                    Result<store::DeviceStore::DeviceLists> lists) {
+        auto answer = std::make_shared<Result<store::DeviceStore::DeviceLists>>(std::move(lists));
+        post_to(mailbox, [this, batch, answer] {
+            for (std::size_t i = 0; i < batch->size(); ++i) {
+                if (!*answer) {
+                    with_devices((*batch)[i], answer->status());
+                } else {
+                    with_devices((*batch)[i], std::move((**answer)[i]));
+                }
+            }
+        });
+    });
 }
 
 void PushWorker::flush_removals() {

@@ -81,6 +81,8 @@ class PushWorker {
     void gather(std::vector<std::shared_ptr<Round>> rounds, Ask ask, Then then);
     void begin(std::vector<std::shared_ptr<Round>> rounds);
     void flush_removals();
+    // The devices of each round's user, read for the whole batch at once, then with_devices.
+    void find_devices(std::vector<std::shared_ptr<Round>> rounds);
     void with_devices(const std::shared_ptr<Round>& round,
                       Result<std::vector<store::DeviceInfo>> devices);
     void dispatch(std::int64_t now);

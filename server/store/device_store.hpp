@@ -54,6 +54,14 @@ class DeviceStore {
     virtual void remove(std::string user, std::string id, Done<Unit> done) = 0;
     // Ordered by id.
     virtual void devices_of(std::string user, Done<std::vector<DeviceInfo>> done) = 0;
+
+    // Each user's devices (as devices_of gives them, or that user's own failure), in the order
+    // of `users`, answered once for all. For the push worker's page of intents: the embedded
+    // store reads the lot in one read transaction instead of one transaction each. By default
+    // one devices_of per user, gathered (on Redis each user's keys may be on another node of a
+    // cluster). `done` runs on the thread of the last answer.
+    using DeviceLists = std::vector<Result<std::vector<DeviceInfo>>>;
+    virtual void devices_of_users(std::vector<std::string> users, Done<DeviceLists> done);
 };
 
 }  // namespace muster::store

@@ -45,6 +45,21 @@ DeviceInfo device_of(const sqlite::Statement& row) {
     return device;
 }
 
+// A user's devices, ordered by id, inside the job's transaction.
+Result<std::vector<DeviceInfo>> read_devices(sqlite::Transaction& txn, const std::string& user) {
+    auto list = txn.prepare(std::string(select_columns) + "WHERE user_id = ?1 ORDER BY device_id");
+    if (!list) return list.status();
+    list->bind_text(1, user);
+    std::vector<DeviceInfo> out;
+    for (;;) {
+        auto row = list->step();
+        if (!row) return row.status();
+        if (!*row) break;
+        out.push_back(device_of(*list));
+    }
+    return out;
+}
+
 }  // namespace
 
 SqliteDeviceStore::SqliteDeviceStore(sqlite::Database& db) : db_(db) {
@@ -115,18 +130,24 @@ void SqliteDeviceStore::remove(std::string user, std::string id, Done<Unit> done
 
 void SqliteDeviceStore::devices_of(std::string user, Done<std::vector<DeviceInfo>> done) {
     auto job = [user = std::move(user), done](sqlite::Transaction& txn) -> Status {
-        auto list =
-            txn.prepare(std::string(select_columns) + "WHERE user_id = ?1 ORDER BY device_id");
-        if (!list) return list.status();
-        list->bind_text(1, user);
-        std::vector<DeviceInfo> out;
-        for (;;) {
-            auto row = list->step();
-            if (!row) return row.status();
-            if (!*row) break;
-            out.push_back(device_of(*list));
+        auto devices = read_devices(txn, user);
+        if (!devices) return devices.status();
+        txn.after_commit([done, out = std::move(*devices)]() mutable { done(std::move(out)); });
+        return ok_status();
+    };
+    db_.read(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+}
+
+void SqliteDeviceStore::devices_of_users(std::vector<std::string> users, Done<DeviceLists> done) {
+    auto job = [users = std::move(users), done](sqlite::Transaction& txn) -> Status {
+        DeviceLists lists;
+        lists.reserve(users.size());
+        for (const auto& user : users) {
+            auto devices = read_devices(txn, user);
+            if (!devices) return devices.status();
+            lists.emplace_back(std::move(*devices));
         }
-        txn.after_commit([done, out = std::move(out)]() mutable { done(std::move(out)); });
+        txn.after_commit([done, lists = std::move(lists)]() mutable { done(std::move(lists)); });
         return ok_status();
     };
     db_.read(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });

@@ -15,6 +15,8 @@ class SqliteDeviceStore final : public DeviceStore {
     void put(DevicePut request, Done<DevicePutResult> done) override;
     void remove(std::string user, std::string id, Done<Unit> done) override;
     void devices_of(std::string user, Done<std::vector<DeviceInfo>> done) override;
+    // One read transaction for all of them.
+    void devices_of_users(std::vector<std::string> users, Done<DeviceLists> done) override;
 
   private:
     sqlite::Database& db_;

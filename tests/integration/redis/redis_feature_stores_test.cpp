@@ -517,6 +517,18 @@ TEST_F(RedisFeatureStoresTest, devices_keep_their_first_registration_and_the_cap
     ASSERT_EQ(listed->size(), 2U);
     EXPECT_EQ((*listed)[0].id, "laptop");
     EXPECT_EQ((*listed)[1].endpoint, "https://a.example/2");
+    // A page of users, each user's list in its place (by default one devices_of each).
+    auto lists = wait_for<DeviceStore::DeviceLists>([&](Done<DeviceStore::DeviceLists> d) {
+        devices.devices_of_users({"bob", "ann"}, std::move(d));
+    });
+    ASSERT_TRUE(lists.ok()) << lists.status().message();
+    ASSERT_EQ(lists->size(), 2U);
+    ASSERT_TRUE((*lists)[0].ok());
+    EXPECT_TRUE((*lists)[0]->empty());
+    ASSERT_TRUE((*lists)[1].ok());
+    ASSERT_EQ((*lists)[1]->size(), 2U);
+    EXPECT_EQ((*lists)[1]->at(0).id, "laptop");
+    EXPECT_EQ((*lists)[1]->at(1).id, "phone");
     EXPECT_EQ(wait_for<Unit>([&](Done<Unit> d) { devices.remove("ann", "tablet", std::move(d)); })
                   .status()
                   .code(),
