@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/async.hpp"
+#include "core/gather.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/thread_name.hpp"
@@ -279,50 +280,32 @@ void PushWorker::claimed(Result<std::vector<PushIntent>> intents, std::uint64_t 
     if (!rounds.empty()) begin(std::move(rounds));
 }
 
-// The answers of one lookup per round of a batch, gathered on the stores' threads and handed
-// to the worker in one task: a batch of 256 intents wakes the worker twice, not 512 times.
-template <typename T>
-struct PushWorker::Gather {
-    std::mutex mutex;
-    std::vector<std::shared_ptr<Round>> rounds;
-    std::vector<Result<T>> answers;
-    std::size_t left = 0;
-};
-
-template <typename T, typename Ask, typename Then>
-void PushWorker::gather(std::vector<std::shared_ptr<Round>> rounds, Ask ask, Then then) {
-    auto g = std::make_shared<Gather<T>>();
-    g->left = rounds.size();
-    g->answers.assign(rounds.size(), Result<T>(Status{errc::internal, "no answer"}));
-    g->rounds = std::move(rounds);
-    for (std::size_t i = 0; i < g->rounds.size(); ++i) {
-        ask(g->rounds[i]->intent.user, [mailbox = mailbox_, g, i, then](Result<T> answer) {
-            std::lock_guard lock(g->mutex);
-            g->answers[i] = std::move(answer);
-            if (--g->left == 0) post_to(mailbox, [g, then] { then(g->rounds, g->answers); });
-        });
-    }
-}
-
+// Presence is asked per user; the answers are gathered on the stores' threads and handed to the
+// worker in one task: a page of 256 intents wakes the worker once, not 256 times.
 void PushWorker::begin(std::vector<std::shared_ptr<Round>> rounds) {
-    gather<bool>(
-        std::move(rounds),
-        [this](const std::string& user, Done<bool> done) {
-            presence_.is_connected(user, std::move(done));
+    auto batch = std::make_shared<std::vector<std::shared_ptr<Round>>>(std::move(rounds));
+    gather_each<bool>(
+        batch->size(),
+        [this, batch](std::size_t i, Done<bool> done) {
+            presence_.is_connected((*batch)[i]->intent.user, std::move(done));
         },
-        [this](std::vector<std::shared_ptr<Round>>& batch, std::vector<Result<bool>>& online) {
-            std::vector<std::shared_ptr<Round>> offline;
-            for (std::size_t i = 0; i < batch.size(); ++i) {
-                if (online[i] && *online[i]) {
-                    // Online somewhere: the app shows it; a push would only repeat it.
-                    push_metrics::skipped_online().inc();
-                    removals_.push_back(batch[i]->intent.id);
-                } else {
-                    offline.push_back(batch[i]);
+        [this, mailbox = mailbox_, batch](std::vector<Result<bool>> online) {
+            auto answers = std::make_shared<std::vector<Result<bool>>>(std::move(online));
+            post_to(mailbox, [this, batch, answers] {
+                std::vector<std::shared_ptr<Round>> offline;
+                for (std::size_t i = 0; i < batch->size(); ++i) {
+                    const auto& answer = (*answers)[i];
+                    if (answer && *answer) {
+                        // Online somewhere: the app shows it; a push would only repeat it.
+                        push_metrics::skipped_online().inc();
+                        removals_.push_back((*batch)[i]->intent.id);
+                    } else {
+                        offline.push_back((*batch)[i]);
+                    }
                 }
-            }
-            if (offline.empty()) return;
-            find_devices(std::move(offline));
+                if (offline.empty()) return;
+                find_devices(std::move(offline));
+            });
         });
 }
 
@@ -433,7 +416,7 @@ void PushWorker::dispatch(std::int64_t now) {
             ++lane.in_flight;
             Lane* l = &lane;
             lane.provider->send(job->notification, job->device, *http_, now,
-                                [this, job, l](Outcome outcome) {
+                                [this, job, l](const Outcome& outcome) {
                                     --l->in_flight;
                                     finished(job, outcome);
                                 });

@@ -73,12 +73,7 @@ class PushWorker {
     void poll(std::int64_t now);
     void claimed(Result<std::vector<PushIntent>> intents, std::uint64_t listed,
                  std::uint64_t last_id, std::int64_t oldest_ms);
-    template <typename T>
-    struct Gather;
-    // Asks `ask(user, done)` for every round's user and calls `then(rounds, answers)` on the
-    // worker thread once all have answered.
-    template <typename T, typename Ask, typename Then>
-    void gather(std::vector<std::shared_ptr<Round>> rounds, Ask ask, Then then);
+    // Which rounds' users are offline (presence), then find_devices for those.
     void begin(std::vector<std::shared_ptr<Round>> rounds);
     void flush_removals();
     // The devices of each round's user, read for the whole batch at once, then with_devices.

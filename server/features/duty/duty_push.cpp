@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <memory>
-#include <mutex>
 
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include "core/async.hpp"
+#include "core/gather.hpp"
 
 namespace muster::features {
 
@@ -71,35 +71,23 @@ asio::awaitable<std::vector<std::string>> offline_among(store::PresenceStore& pr
                                                         std::vector<std::string> users) {
     if (users.empty()) co_return std::vector<std::string>{};
     // One question per user, all in flight together; the last answer completes the gather.
-    struct Gather {
-        std::mutex mutex;
-        std::vector<bool> offline;
-        std::size_t left = 0;
-        Done<std::vector<bool>> done;
-    };
-    auto result = co_await async_call<std::vector<bool>>(
-        [&presence, &users](Done<std::vector<bool>> done) {
-            auto gather = std::make_shared<Gather>();
-            gather->offline.assign(users.size(), false);
-            gather->left = users.size();
-            gather->done = std::move(done);
-            for (std::size_t i = 0; i < users.size(); ++i) {
-                presence.is_connected(users[i], [gather, i](Result<bool> connected) {
-                    bool last = false;
-                    {
-                        std::lock_guard lock(gather->mutex);
-                        gather->offline[i] = !connected || !*connected;
-                        last = --gather->left == 0;
-                    }
-                    if (last) gather->done(std::move(gather->offline));
+    auto result = co_await async_call<std::vector<Result<bool>>>(
+        [&presence, &users](Done<std::vector<Result<bool>>> done) {
+            gather_each<bool>(
+                users.size(),
+                [&presence, &users](std::size_t i, Done<bool> answer) {
+                    presence.is_connected(users[i], std::move(answer));
+                },
+                [done = std::move(done)](std::vector<Result<bool>> connected) {
+                    done(std::move(connected));
                 });
-            }
         },
         asio::use_awaitable);
     std::vector<std::string> out;
     if (!result) co_return out;  // cannot happen: the gather never fails
     for (std::size_t i = 0; i < users.size(); ++i) {
-        if ((*result)[i]) out.push_back(std::move(users[i]));
+        const auto& connected = (*result)[i];
+        if (!connected || !*connected) out.push_back(std::move(users[i]));  // offline or unknown
     }
     co_return out;
 }
