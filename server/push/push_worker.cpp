@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "core/async.hpp"
-#include "core/gather.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/thread_name.hpp"
@@ -280,33 +279,35 @@ void PushWorker::claimed(Result<std::vector<PushIntent>> intents, std::uint64_t 
     if (!rounds.empty()) begin(std::move(rounds));
 }
 
-// Presence is asked per user; the answers are gathered on the stores' threads and handed to the
-// worker in one task: a page of 256 intents wakes the worker once, not 256 times.
+// Presence is asked for the whole page at once; the answers are handed to the worker in one
+// task: a page of 256 intents wakes the worker once, not 256 times.
 void PushWorker::begin(std::vector<std::shared_ptr<Round>> rounds) {
     auto batch = std::make_shared<std::vector<std::shared_ptr<Round>>>(std::move(rounds));
-    gather_each<bool>(
-        batch->size(),
-        [this, batch](std::size_t i, Done<bool> done) {
-            presence_.is_connected((*batch)[i]->intent.user, std::move(done));
-        },
-        [this, mailbox = mailbox_, batch](std::vector<Result<bool>> online) {
-            auto answers = std::make_shared<std::vector<Result<bool>>>(std::move(online));
-            post_to(mailbox, [this, batch, answers] {
-                std::vector<std::shared_ptr<Round>> offline;
-                for (std::size_t i = 0; i < batch->size(); ++i) {
-                    const auto& answer = (*answers)[i];
-                    if (answer && *answer) {
-                        // Online somewhere: the app shows it; a push would only repeat it.
-                        push_metrics::skipped_online().inc();
-                        removals_.push_back((*batch)[i]->intent.id);
-                    } else {
-                        offline.push_back((*batch)[i]);
-                    }
+    std::vector<std::string> users;
+    users.reserve(batch->size());
+    for (const auto& round : *batch) users.push_back(round->intent.user);
+    presence_.connected_among(std::move(users), [this, mailbox = mailbox_, batch](
+                                                    Result<store::PresenceStore::Connected> asked) {
+        // The default gathers and never fails as a whole; each user's failure is in place.
+        auto online = asked ? std::move(*asked)
+                            : store::PresenceStore::Connected(batch->size(), asked.status());
+        auto answers = std::make_shared<std::vector<Result<bool>>>(std::move(online));
+        post_to(mailbox, [this, batch, answers] {
+            std::vector<std::shared_ptr<Round>> offline;
+            for (std::size_t i = 0; i < batch->size(); ++i) {
+                const auto& answer = (*answers)[i];
+                if (answer && *answer) {
+                    // Online somewhere: the app shows it; a push would only repeat it.
+                    push_metrics::skipped_online().inc();
+                    removals_.push_back((*batch)[i]->intent.id);
+                } else {
+                    offline.push_back((*batch)[i]);
                 }
-                if (offline.empty()) return;
-                find_devices(std::move(offline));
-            });
+            }
+            if (offline.empty()) return;
+            find_devices(std::move(offline));
         });
+    });
 }
 
 void PushWorker::find_devices(std::vector<std::shared_ptr<Round>> rounds) {

@@ -68,6 +68,16 @@ void MemoryPresence::is_connected(std::string user, Done<bool> done) {
     done(connected);
 }
 
+void MemoryPresence::connected_among(std::vector<std::string> users, Done<Connected> done) {
+    Connected connected;
+    connected.reserve(users.size());
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& user : users) connected.emplace_back(connections_.contains(user));
+    }
+    done(std::move(connected));
+}
+
 void MemoryPresence::connection_opened(const std::string& user) {
     std::lock_guard lock(mutex_);
     ++connections_[user];

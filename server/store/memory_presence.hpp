@@ -26,6 +26,8 @@ class MemoryPresence final : public PresenceStore {
               Done<PresencePage> done) override;
     void count(std::string group, Done<std::uint64_t> done) override;
     void is_connected(std::string user, Done<bool> done) override;
+    // Under one lock for all of them.
+    void connected_among(std::vector<std::string> users, Done<Connected> done) override;
     void connection_opened(const std::string& user) override;
     // A close without an open is ignored (never negative).
     void connection_closed(const std::string& user) override;

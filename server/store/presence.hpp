@@ -42,6 +42,13 @@ class PresenceStore {
     virtual void count(std::string group, Done<std::uint64_t> done) = 0;
     // Whether the user has a connection anywhere (push goes to users who have none).
     virtual void is_connected(std::string user, Done<bool> done) = 0;
+    // The same for many users, answered once for all, in the order of `users` (each answer
+    // that user's, or that user's own failure). For a duty call's audience (10,000 users) and
+    // the push worker's page of intents: one node's presence answers the lot under one lock.
+    // By default one is_connected per user, gathered (on Redis each user's key may be on
+    // another node of a cluster). `done` runs on the thread of the last answer.
+    using Connected = std::vector<Result<bool>>;
+    virtual void connected_among(std::vector<std::string> users, Done<Connected> done);
     // A connection of the user opened or closed on this node (for is_connected).
     virtual void connection_opened(const std::string& user) = 0;
     virtual void connection_closed(const std::string& user) = 0;

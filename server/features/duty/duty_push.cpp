@@ -7,7 +7,6 @@
 #include <boost/json.hpp>
 
 #include "core/async.hpp"
-#include "core/gather.hpp"
 
 namespace muster::features {
 
@@ -70,21 +69,13 @@ push::PushIntent reminder_push(const v1::DutyCall& call, const v1::DutyUpdate& t
 asio::awaitable<std::vector<std::string>> offline_among(store::PresenceStore& presence,
                                                         std::vector<std::string> users) {
     if (users.empty()) co_return std::vector<std::string>{};
-    // One question per user, all in flight together; the last answer completes the gather.
-    auto result = co_await async_call<std::vector<Result<bool>>>(
-        [&presence, &users](Done<std::vector<Result<bool>>> done) {
-            gather_each<bool>(
-                users.size(),
-                [&presence, &users](std::size_t i, Done<bool> answer) {
-                    presence.is_connected(users[i], std::move(answer));
-                },
-                [done = std::move(done)](std::vector<Result<bool>> connected) {
-                    done(std::move(connected));
-                });
+    auto result = co_await async_call<store::PresenceStore::Connected>(
+        [&presence, &users](Done<store::PresenceStore::Connected> done) {
+            presence.connected_among(users, std::move(done));
         },
         asio::use_awaitable);
     std::vector<std::string> out;
-    if (!result) co_return out;  // cannot happen: the gather never fails
+    if (!result) co_return out;  // cannot happen: each user's failure is in its place
     for (std::size_t i = 0; i < users.size(); ++i) {
         const auto& connected = (*result)[i];
         if (!connected || !*connected) out.push_back(std::move(users[i]));  // offline or unknown

@@ -26,8 +26,8 @@ push::PushIntent reminder_push(const muster::v1::DutyCall& call,
                                const std::string& group_name);
 
 // The users (of `users`) with no connection on any node, ordered as given. Asks the presence
-// store about all of them at once. A user whose presence cannot be read counts as offline:
-// a push too many beats a call nobody heard of.
+// store about all of them at once (connected_among). A user whose presence cannot be read
+// counts as offline: a push too many beats a call nobody heard of.
 boost::asio::awaitable<std::vector<std::string>> offline_among(store::PresenceStore& presence,
                                                                std::vector<std::string> users);
 

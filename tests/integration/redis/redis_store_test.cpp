@@ -496,6 +496,16 @@ TEST_F(RedisStoreTest, presence_is_decided_across_nodes_and_a_dead_nodes_users_e
         std::this_thread::sleep_for(20ms);
     }
     EXPECT_TRUE(connected("bob"));
+    // Many users at once (the default: one question each, gathered), in the order asked.
+    auto among = wait_for<PresenceStore::Connected>([&](Done<PresenceStore::Connected> d) {
+        store(1).presence().connected_among({"carol", "bob", "alice", "bob"}, std::move(d));
+    });
+    ASSERT_TRUE(among.ok());
+    ASSERT_EQ(among->size(), 4u);
+    EXPECT_FALSE((*among)[0].ok() && *(*among)[0]) << "carol never connected";
+    EXPECT_TRUE((*among)[1].ok() && *(*among)[1]) << "bob is on node 0";
+    EXPECT_FALSE((*among)[2].ok() && *(*among)[2]) << "alice joined groups but opened nothing";
+    EXPECT_TRUE((*among)[3].ok() && *(*among)[3]) << "bob again, answered again";
     const std::string dead = store(0).redis_presence().node_id();
     stores_[0]->close();
     EXPECT_EQ(list(1), (std::vector<std::string>{"bob/Name bob"}));

@@ -104,5 +104,22 @@ TEST_F(MemoryPresenceTest, is_connected_counts_connections_per_user) {
     EXPECT_FALSE(connected("u2"));
 }
 
+TEST_F(MemoryPresenceTest, connected_among_answers_each_user_in_the_order_asked) {
+    presence_.connection_opened("u2");
+    presence_.connection_opened("u4");
+    const auto among = now<PresenceStore::Connected>([&](auto d) {
+        presence_.connected_among({"u1", "u2", "u3", "u4", "u2"}, d);
+    });
+    ASSERT_EQ(among.size(), 5u);
+    std::vector<bool> seen;
+    for (const auto& answer : among) {
+        ASSERT_TRUE(answer.ok());
+        seen.push_back(*answer);
+    }
+    EXPECT_EQ(seen, (std::vector<bool>{false, true, false, true, true}));
+    EXPECT_TRUE(
+        now<PresenceStore::Connected>([&](auto d) { presence_.connected_among({}, d); }).empty());
+}
+
 }  // namespace
 }  // namespace muster::store
