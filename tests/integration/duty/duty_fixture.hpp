@@ -121,6 +121,19 @@ class DutyTest : public testing::TestWithParam<Backend> {
         return types;
     }
 
+    // pushes_for(user) once it equals `expected`, or what it was at the deadline. On Redis the
+    // intents reach the outbox in a step after the event that announced them, so a test that
+    // saw the event asks until they are there.
+    std::vector<std::string> pushes_become(const std::string& user,
+                                           const std::vector<std::string>& expected) {
+        const auto deadline = std::chrono::steady_clock::now() + default_wait;
+        auto seen = pushes_for(user);
+        while (seen != expected && std::chrono::steady_clock::now() < deadline) {
+            seen = pushes_for(user);
+        }
+        return seen;
+    }
+
     std::unique_ptr<NodeUnderTest> node_;
 };
 
