@@ -63,9 +63,10 @@ void ApnsProvider::send(const Notification& notification, const store::DeviceInf
                        "apns-priority: 10",
                        "apns-expiration: " + std::to_string(now_ms / 1000 + options_.ttl_s),
                        "content-type: application/json"};
-    if (!notification.collapse_key.empty() && notification.collapse_key.size() <= 64)
-        request.headers.push_back("apns-collapse-id: " + notification.collapse_key);
-    http.start(std::move(request), [this, done = std::move(done), now_ms](HttpReply reply) {
+    // APNs refuses a collapse id longer than 64 bytes.
+    if (!notification.replace_id.empty() && notification.replace_id.size() <= 64)
+        request.headers.push_back("apns-collapse-id: " + notification.replace_id);
+    http.start(std::move(request), [this, done = std::move(done), now_ms](const HttpReply& reply) {
         Outcome out = common_outcome(reply, now_ms);
         const std::string reason = reply.status >= 400 ? reason_of(reply) : "";
         if (!reason.empty()) out.status += " " + reason;

@@ -97,6 +97,8 @@ void FcmProvider::send(const Notification& notification, const store::DeviceInfo
                                  {"ttl", std::to_string(ttl_s_) + "s"}};
             if (!notification.collapse_key.empty())
                 android["collapse_key"] = notification.collapse_key;
+            if (!notification.replace_id.empty())
+                android["notification"] = json::object{{"tag", notification.replace_id}};
             json::object message{{"token", device.token},
                                  {"notification", json::object{{"title", notification.title},
                                                                {"body", notification.body}}},
@@ -106,16 +108,17 @@ void FcmProvider::send(const Notification& notification, const store::DeviceInfo
             request.url = url_ + "/v1/projects/" + account_.project_id + "/messages:send";
             request.headers = {"Authorization: Bearer " + *token, "Content-Type: application/json"};
             request.body = json::serialize(json::object{{"message", std::move(message)}});
-            http.start(std::move(request), [this, done = std::move(done), now_ms](HttpReply reply) {
-                Outcome out = common_outcome(reply, now_ms);
-                if (reply.status == 404 || (reply.status == 400 && unregistered(reply))) {
-                    out.kind = Outcome::Kind::dead;
-                } else if (reply.status == 401) {
-                    token_.invalidate();
-                    out.kind = Outcome::Kind::retry;
-                }
-                done(out);
-            });
+            http.start(
+                std::move(request), [this, done = std::move(done), now_ms](const HttpReply& reply) {
+                    Outcome out = common_outcome(reply, now_ms);
+                    if (reply.status == 404 || (reply.status == 400 && unregistered(reply))) {
+                        out.kind = Outcome::Kind::dead;
+                    } else if (reply.status == 401) {
+                        token_.invalidate();
+                        out.kind = Outcome::Kind::retry;
+                    }
+                    done(out);
+                });
         });
 }
 

@@ -61,7 +61,7 @@ void HmsProvider::send(const Notification& notification, const store::DeviceInfo
                    request.body = json::serialize(
                        json::object{{"validate_only", false}, {"message", std::move(message)}});
                    http.start(std::move(request),
-                              [this, done = std::move(done), now_ms](HttpReply reply) {
+                              [this, done = std::move(done), now_ms](const HttpReply& reply) {
                                   Outcome out = common_outcome(reply, now_ms);
                                   if (reply.status != 200) {
                                       if (reply.status == 401) {

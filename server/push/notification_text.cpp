@@ -104,6 +104,8 @@ Notification render(const PushIntent& intent, const std::string& locale,
         if (!open.empty()) out.body = body;
     }
     if (out.type == "chat") out.collapse_key = field(data, "group");
+    out.replace_id =
+        out.collapse_key.empty() ? "intent-" + std::to_string(intent.id) : out.collapse_key;
     // The data every app gets: what to open, and the intent id to drop duplicates by.
     out.data["type"] = out.type;
     for (const char* key : {"group", "seq", "callId", "meetingId"}) {

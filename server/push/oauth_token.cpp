@@ -24,7 +24,7 @@ void OAuthToken::get(HttpClient& http, std::int64_t now_ms, Ready ready) {
         return;
     }
     fetching_ = true;
-    http.start(std::move(*request), [this, now_ms, fail_all](HttpReply reply) {
+    http.start(std::move(*request), [this, now_ms, fail_all](const HttpReply& reply) {
         fetching_ = false;
         if (reply.status != 200) {
             fail_all({errc::unavailable,

@@ -80,7 +80,7 @@ void WebPushProvider::send(const Notification& notification, const store::Device
             "Topic: " +
             base64url_encode(std::string(reinterpret_cast<const char*>(digest), 24)).substr(0, 32));
     }
-    http.start(std::move(request), [done = std::move(done), now_ms](HttpReply reply) {
+    http.start(std::move(request), [done = std::move(done), now_ms](const HttpReply& reply) {
         Outcome out = common_outcome(reply, now_ms);
         if (reply.status == 404 || reply.status == 410) out.kind = Outcome::Kind::dead;
         done(out);

@@ -26,7 +26,7 @@ void WebhookProvider::send(const Notification& notification, const store::Device
                                      {"priority", notification.urgent ? "high" : "normal"}});
     request.headers = {"Content-Type: application/json",
                        "X-Muster-Signature: " + to_hex(hmac_sha256(device.secret, request.body))};
-    http.start(std::move(request), [done = std::move(done), now_ms](HttpReply reply) {
+    http.start(std::move(request), [done = std::move(done), now_ms](const HttpReply& reply) {
         Outcome out = common_outcome(reply, now_ms);
         if (reply.status == 404 || reply.status == 410) out.kind = Outcome::Kind::dead;
         done(out);

@@ -147,6 +147,10 @@ TEST_F(PushProvidersTest, apns_fcm_and_hms_each_deliver_with_their_own_auth) {
     const auto& aps = apns[0].at("payload").at("aps").as_object();
     EXPECT_EQ(aps.at("alert").at("title").as_string(), "重华 · 门岗: 登记, 测体温");
     EXPECT_EQ(apns[0].at("payload").at("data").at("callId").as_string(), call);
+    // A duplicate of the same intent (delivery is at least once) replaces this one on the phone.
+    const std::string apns_intent(apns[0].at("payload").at("data").at("intent").as_string());
+    ASSERT_TRUE(apns[0].contains("collapseId")) << json::serialize(apns[0]);
+    EXPECT_EQ(apns[0].at("collapseId").as_string(), "intent-" + apns_intent);
 
     const auto fcm = wait_events("fcm", 1);
     ASSERT_EQ(fcm.size(), 1U) << fake_.output();
@@ -156,6 +160,8 @@ TEST_F(PushProvidersTest, apns_fcm_and_hms_each_deliver_with_their_own_auth) {
     EXPECT_EQ(message.at("token").as_string(), "ok-fcm-zhangfang");
     EXPECT_EQ(message.at("android").at("priority").as_string(), "HIGH");
     EXPECT_EQ(message.at("data").at("callId").as_string(), call);
+    EXPECT_EQ(message.at("android").at("notification").at("tag").as_string(),
+              "intent-" + std::string(message.at("data").at("intent").as_string()));
 
     const auto hms = wait_events("hms", 1);
     ASSERT_EQ(hms.size(), 1U) << fake_.output();

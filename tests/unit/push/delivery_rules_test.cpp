@@ -86,9 +86,21 @@ TEST(NotificationText, duty_calls_name_group_and_call_in_chinese_by_default) {
     EXPECT_EQ(zh.kind, "duty");
     EXPECT_EQ(zh.data.at("intent"), "42");
     EXPECT_EQ(zh.data.at("callId"), "dc_1");
+    EXPECT_EQ(zh.replace_id, "intent-42");  // a second delivery of this intent replaces it
     const auto en = render(intent, "en", "Europe/London");
     EXPECT_EQ(en.body,
               "URGENT: starts May 28, 21:30, 3 more people needed at 北门. Answer in the app.");
+}
+
+TEST(NotificationText, chat_is_collapsed_and_replaced_per_group) {
+    PushIntent intent;
+    intent.id = 7;
+    intent.title = "李明";
+    intent.body = "明早八点集合";
+    intent.data_json = R"({"type":"chat","group":"chonghua","seq":"12"})";
+    const auto chat = render(intent, "", "Asia/Shanghai");
+    EXPECT_EQ(chat.collapse_key, "chonghua");
+    EXPECT_EQ(chat.replace_id, "chonghua");
 }
 
 TEST(NotificationText, quiet_hours_wrap_midnight) {

@@ -81,6 +81,7 @@ function handle(stream, headers, body) {
                headers['apns-push-type'] === 'alert' && headers['apns-priority'] === '10' &&
                !!headers['apns-expiration'];
     event.payload = JSON.parse(body.toString('utf8'));
+    if (headers['apns-collapse-id'] !== undefined) event.collapseId = headers['apns-collapse-id'];
     if (!event.ok) return reply(stream, 403, { reason: 'InvalidProviderToken' }, event);
     if (token.startsWith('gone')) return reply(stream, 410, { reason: 'Unregistered' }, event);
     return reply(stream, 200, {}, event);
