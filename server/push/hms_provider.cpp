@@ -49,6 +49,11 @@ void HmsProvider::send(const Notification& notification, const store::DeviceInfo
                    json::object android{{"urgency", notification.urgent ? "HIGH" : "NORMAL"},
                                         {"ttl", std::to_string(options_.ttl_s) + "s"}};
                    if (!notification.collapse_key.empty()) android["collapse_key"] = 1;
+                   // HMS needs a tap action with an Android notification: type 3 opens the
+                   // app (which reads `data`). The tag makes a later copy replace this one.
+                   json::object shown{{"click_action", json::object{{"type", 3}}}};
+                   if (!notification.replace_id.empty()) shown["tag"] = notification.replace_id;
+                   android["notification"] = std::move(shown);
                    json::object message{{"token", json::array{json::string(device.token)}},
                                         {"notification", json::object{{"title", notification.title},
                                                                       {"body", notification.body}}},

@@ -20,7 +20,7 @@ struct Notification {
     std::string title;
     std::string body;
     std::string collapse_key;  // chat: one pending notification per group; else empty
-    // What the phone replaces a shown notification by (APNs apns-collapse-id, FCM
+    // What the phone replaces a shown notification by (APNs apns-collapse-id, FCM and HMS
     // android.notification.tag): the chat's group, else the intent. Delivery is at least once,
     // so the same intent may reach a phone twice; it is then shown once, app or not.
     std::string replace_id;

@@ -171,6 +171,10 @@ TEST_F(PushProvidersTest, apns_fcm_and_hms_each_deliver_with_their_own_auth) {
                   .find("more people needed"),
               std::string::npos);
     EXPECT_NE(std::string(hms_message.at("data").as_string()).find(call), std::string::npos);
+    const auto& shown = hms_message.at("android").at("notification");
+    EXPECT_EQ(shown.at("click_action").at("type").to_number<int>(), 3);  // opens the app
+    EXPECT_EQ(std::string(shown.at("tag").as_string()).rfind("intent-", 0), 0U)
+        << json::serialize(shown);
 
     // Both OAuth grants were verified by the fake.
     const auto tokens = wait_events("token", 2);
