@@ -1,7 +1,5 @@
 #include "store/device_store.hpp"
 
-#include <cstddef>
-#include <memory>
 #include <utility>
 
 #include "core/gather.hpp"
@@ -9,13 +7,12 @@
 namespace muster::store {
 
 void DeviceStore::devices_of_users(std::vector<std::string> users, Done<DeviceLists> done) {
-    auto asked = std::make_shared<std::vector<std::string>>(std::move(users));
     gather_each<std::vector<DeviceInfo>>(
-        asked->size(),
-        [this, asked](std::size_t i, Done<std::vector<DeviceInfo>> answer) {
-            devices_of((*asked)[i], std::move(answer));
+        std::move(users),
+        [this](const std::string& user, Done<std::vector<DeviceInfo>> answer) {
+            devices_of(user, std::move(answer));
         },
-        [done = std::move(done)](DeviceLists lists) { done(std::move(lists)); });
+        std::move(done));
 }
 
 }  // namespace muster::store

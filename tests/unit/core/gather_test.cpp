@@ -13,7 +13,8 @@ TEST(GatherEach, answers_keep_the_order_asked_whatever_order_they_come_in) {
     std::vector<Done<std::string>> pending(3);
     std::vector<std::vector<Result<std::string>>> completions;
     gather_each<std::string>(
-        3, [&](std::size_t i, Done<std::string> answer) { pending[i] = std::move(answer); },
+        std::vector<std::size_t>{0, 1, 2},
+        [&](std::size_t i, Done<std::string> answer) { pending[i] = std::move(answer); },
         [&](std::vector<Result<std::string>> answers) {
             completions.push_back(std::move(answers));
         });
@@ -33,7 +34,7 @@ TEST(GatherEach, nothing_to_ask_completes_at_once_with_no_answers) {
     int asked = 0;
     int completed = 0;
     gather_each<int>(
-        0, [&](std::size_t, const Done<int>&) { ++asked; },
+        std::vector<std::string>{}, [&](const std::string&, const Done<int>&) { ++asked; },
         [&](const std::vector<Result<int>>& answers) {
             EXPECT_TRUE(answers.empty());
             ++completed;
