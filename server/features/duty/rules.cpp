@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <string_view>
 
 #include "protocol/event_limits.hpp"
@@ -26,7 +27,9 @@ Status not_active(const v1::DutyCall& call) {
 // Members of the target groups but the creator who answered nothing, each once, sorted: views
 // into `audience`, which must outlive them. A sorted vector, not a std::set: this runs inside
 // the store's transaction for every answer, and a call may reach 10,000 people (a node per
-// user and a string copy each cost milliseconds there).
+// user and a string copy each cost milliseconds there). The SQLite store reads each group's
+// members sorted, so each group is merged into the rest rather than all sorted again (about a
+// tenth of the comparisons for 10 groups of 1,000); a group that comes unsorted is sorted first.
 std::vector<std::string_view> silent_set(const StoredDutyCall& record, const Audience& audience) {
     std::vector<std::string_view> answered;
     answered.reserve(static_cast<std::size_t>(record.answers_size()));
@@ -38,25 +41,36 @@ std::vector<std::string_view> silent_set(const StoredDutyCall& record, const Aud
     out.reserve(members);
     const std::string_view creator = record.call().created_by();
     for (const auto& group : audience) {
+        const auto merged = static_cast<std::ptrdiff_t>(out.size());
         for (const auto& user : group.users) {
             if (user != creator &&
                 !std::binary_search(answered.begin(), answered.end(), std::string_view(user)))
                 out.push_back(user);
         }
+        const auto added = out.begin() + merged;
+        if (!std::is_sorted(added, out.end())) std::sort(added, out.end());
+        std::inplace_merge(out.begin(), added, out.end());
     }
-    std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
 
-// `push` to its recipients who are in `allowed`: the notification once, not once per user
-// (this runs inside the store's transaction, and a call may reach 10,000 people).
+// `push` to its recipients (each named once) who are in `allowed` (sorted), in their order: the
+// notification once, not once per user (this runs inside the store's transaction, and a call
+// may reach 10,000 people). Recipients read from the audience come sorted, and are then
+// matched in one pass over both lists instead of a search each.
 push::PushFanout fanout_for(const DutyPush& push, const std::vector<std::string_view>& allowed,
                             std::int64_t now_ms) {
     push::PushFanout out;
     out.notification = push.intent;
     out.notification.created_ms = now_ms;
     out.users.reserve(push.to.size());
+    const auto by_bytes = [](std::string_view a, std::string_view b) { return a < b; };
+    if (std::is_sorted(push.to.begin(), push.to.end())) {
+        std::set_intersection(push.to.begin(), push.to.end(), allowed.begin(), allowed.end(),
+                              std::back_inserter(out.users), by_bytes);
+        return out;
+    }
     for (const auto& user : push.to) {
         if (std::binary_search(allowed.begin(), allowed.end(), std::string_view(user)))
             out.users.push_back(user);

@@ -96,6 +96,28 @@ TEST_F(DutyRulesTest, create_announces_everywhere_and_pushes_only_to_the_silent_
     EXPECT_EQ(run(create_rule(other)).status().code(), errc::conflict);
 }
 
+// The SQLite store reads each group's members sorted and the recipients come in the audience's
+// order, which the rules use to merge rather than search; another order must decide the same.
+TEST_F(DutyRulesTest, members_and_recipients_in_any_order_decide_the_same) {
+    audience_ = {{"root", {"coord"}}, {"a", {"u3", "u1", "u2"}}, {"b", {"u4", "u2"}}};
+    auto sorted = creation(2);
+    sorted.push.to = {"coord", "outsider", "u1", "u2", "u4"};
+    auto outcome = run(create_rule(sorted));
+    ASSERT_TRUE(outcome.ok());
+    EXPECT_EQ(outcome->push.users, (std::vector<std::string>{"u1", "u2", "u4"}));
+    EXPECT_EQ(outcome->result.tally.pending(), 4U);
+    EXPECT_EQ(silent(record_, audience_), (std::vector<std::string>{"u1", "u2", "u3", "u4"}));
+
+    record_ = StoredDutyCall{};
+    auto unsorted = creation(2);
+    unsorted.push.to = {"u4", "u2", "outsider", "u1"};
+    outcome = run(create_rule(unsorted));
+    ASSERT_TRUE(outcome.ok());
+    EXPECT_EQ(outcome->push.users, (std::vector<std::string>{"u4", "u2", "u1"}));
+    ASSERT_TRUE(answer("u2", v1::DutyRespond::ACCEPT).ok());
+    EXPECT_EQ(silent(record_, audience_), (std::vector<std::string>{"u1", "u3", "u4"}));
+}
+
 TEST_F(DutyRulesTest, slots_are_never_exceeded_and_a_decline_reopens_a_filled_call) {
     make(2);
     EXPECT_EQ(answer("u1", v1::DutyRespond::ACCEPT)->result.tally.state(), v1::DutyCall::OPEN);
