@@ -457,9 +457,10 @@ run_push_case() {  # CASE REP MEMBERS [FAKE_POLICY: idle (default) | normal]
         --members "$members" --groups 10 --idle-s 10 --timeout-s 120 2>>"$WORK/push.stderr") || true
     BENCH_OUTER="{\"loadavg_1m_before\":$load}" BENCH_ARGS="[\"--members\",\"$members\",\"--groups\",\"10\"]" \
         python3 bench/record.py "$RESULTS" "$RUN_FILE" push "$case" muster "$rep" <<<"$output"
-    # Where the storm's slowest chat lines fell, and the machine's own stalls (the driver's
-    # diagnosis; the stalls are recorded too).
-    grep -E 'slowest chat|machine stalls' "$WORK/push.stderr" | tail -3 | sed 's/^push-storm: /    /' || true
+    # Where the storm's slowest chat lines fell, how long writes waited for the SQLite writer,
+    # and the machine's own stalls (the driver's diagnosis; the waits and stalls are recorded
+    # too).
+    grep -E 'slowest chat|machine stalls|waiting for the SQLite writer' "$WORK/push.stderr" | tail -4 | sed 's/^push-storm: /    /' || true
     stop_server
     kill -TERM "$fake_pid" 2>/dev/null || true
     wait "$fake_pid" 2>/dev/null || true

@@ -186,6 +186,37 @@ function stallSummary(stalls, from, to) {
   return { count: inside.length, longest_ms: inside.length ? Math.max(...inside) : 0 };
 }
 
+// The node's muster_store_wait_seconds buckets (cumulative, by upper bound in s) for the synced
+// and the relaxed writes: how long writes waited for the SQLite writer (embedded only).
+async function storeWaits() {
+  const out = { write_synced: {}, write_relaxed: {} };
+  const text = (await call('GET', '/metrics', undefined, adminToken)).body;
+  const re = /^muster_store_wait_seconds_bucket\{queue="(write_synced|write_relaxed)",le="([^"]+)"\} (\S+)$/gm;
+  for (let m; (m = re.exec(text));) out[m[1]][m[2]] = Number(m[3]);
+  return out;
+}
+
+// Between two storeWaits(): per queue, the writes begun, the share that waited more than 2 and
+// more than 8 ms, and the bucket holding the 99th percentile (its upper bound, ms).
+function waitsBetween(before, after) {
+  const phase = {};
+  for (const queue of Object.keys(after)) {
+    const num = (le) => (le === '+Inf' ? Infinity : Number(le));
+    const bounds = Object.keys(after[queue]).sort((a, b) => num(a) - num(b));
+    const delta = (le) => (after[queue][le] || 0) - ((before[queue] || {})[le] || 0);
+    const count = bounds.length ? delta(bounds[bounds.length - 1]) : 0;  // le="+Inf" sorts last
+    const within = (s) => delta(bounds.find((b) => num(b) >= s) || '+Inf');
+    const p99 = bounds.find((b) => delta(b) >= 0.99 * count);
+    phase[queue] = {
+      count,
+      over_2ms: count ? (count - within(0.002)) / count : null,
+      over_8ms: count ? (count - within(0.008)) / count : null,
+      p99_bucket_ms: p99 === undefined || p99 === '+Inf' ? null : Number(p99) * 1000,
+    };
+  }
+  return phase;
+}
+
 function summary(values) {
   const sorted = values.slice().sort((a, b) => a - b);
   return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90),
@@ -230,8 +261,10 @@ async function main() {
   if (!canary) log('no stall canary (chrt -f needs root): no figures without the machine\'s stalls');
   const probe = await chatProbe();
   log(`chat idle phase, ${idleSeconds} s`);
+  const waitsAtIdle = await storeWaits();
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
   const idleTimed = await probe.take();
+  const waitsAtCall = await storeWaits();
   const idle = summary(idleTimed.map(([, ms]) => ms));
   const idleFrom = idleTimed.length ? idleTimed[0][0] : 0;
   log('slowest chat while idle: ' + idleTimed.slice().sort((a, b) => b[1] - a[1]).slice(0, 8)
@@ -266,6 +299,14 @@ async function main() {
   const driverCpuMs = (driverUsed.user + driverUsed.system) / 1000;
   const duringTimed = await probe.take();
   const during = summary(duringTimed.map(([, ms]) => ms));
+  const waitsAfter = await storeWaits();
+  const storeWait = { idle: waitsBetween(waitsAtIdle, waitsAtCall),
+                      during_push: waitsBetween(waitsAtCall, waitsAfter) };
+  const waitLine = (w) => `${w.count} synced writes, ${(100 * (w.over_2ms || 0)).toFixed(1)} % waited > 2 ms, `
+    + `${(100 * (w.over_8ms || 0)).toFixed(1)} % > 8 ms`;
+  log(`writes waiting for the SQLite writer: idle ${waitLine(storeWait.idle.write_synced)}; `
+    + `during the storm ${waitLine(storeWait.during_push.write_synced)} `
+    + `(and ${storeWait.during_push.write_relaxed.count} relaxed)`);
   // Where the slow ones fell (ms after the call was made): a cluster at the start is the call's
   // own transaction; the rest is the storm.
   log('slowest chat during the storm: ' + duringTimed.slice().sort((a, b) => b[1] - a[1]).slice(0, 8)
@@ -318,6 +359,9 @@ async function main() {
     server_rss_kib: { before: rssBefore, peak: rssPeak, after: rssAfter, growth: rssPeak - rssBefore },
     chat_latency_ms: { idle, during_push: during },
     chat_p99_ratio: idle.p99 && during.p99 ? during.p99 / idle.p99 : null,
+    // How long writes waited for the SQLite writer in each phase (muster_store_wait_seconds):
+    // the chat appends are among the synced ones.
+    store_wait: storeWait,
     // The same without the samples in flight during a machine stall (null: no canary).
     outside_machine_stalls: machine,
   };

@@ -16,6 +16,10 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
+constexpr const char* wait_help =
+    "Time a store job waited in its queue until its thread began it (queue: read, "
+    "write_synced, write_relaxed)";
+
 metrics::Histogram& commit_seconds() {
     static auto& histogram = metrics::registry().histogram(
         "muster_store_commit_seconds", "Time from BEGIN to the end of COMMIT of one write batch",
@@ -28,6 +32,13 @@ metrics::Histogram& batch_size() {
         "muster_store_batch_size", "Write jobs committed in one transaction",
         {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
     return histogram;
+}
+
+const std::vector<double>& wait_buckets() {
+    // From a tenth of a millisecond (a free writer) to a second (a stalled disk).
+    static const std::vector<double> buckets{0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008,
+                                             0.016,  0.032,   0.064,  0.128, 0.256, 0.512, 1.0};
+    return buckets;
 }
 
 void run_undo(std::vector<std::function<void()>>& undo) {
@@ -53,11 +64,27 @@ metrics::Counter& wal_checkpoints() {
     return counter;
 }
 
+metrics::Histogram& wait_seconds(std::string_view queue) {
+    static auto& read = metrics::registry().histogram("muster_store_wait_seconds", wait_help,
+                                                      wait_buckets(), R"(queue="read")");
+    static auto& synced = metrics::registry().histogram("muster_store_wait_seconds", wait_help,
+                                                        wait_buckets(), R"(queue="write_synced")");
+    static auto& relaxed = metrics::registry().histogram(
+        "muster_store_wait_seconds", wait_help, wait_buckets(), R"(queue="write_relaxed")");
+    if (queue == "read") return read;
+    return queue == "write_relaxed" ? relaxed : synced;
+}
+
+void observe_wait(std::string_view queue, steady::time_point queued, steady::time_point began) {
+    wait_seconds(queue).observe(std::chrono::duration<double>(began - queued).count());
+}
+
 void register_store_metrics() {
     store_queued_jobs();
     commit_seconds();
     batch_size();
     wal_checkpoints();
+    wait_seconds("read");
 }
 
 Status run_job_guarded(Job& job, Transaction& txn) {
@@ -130,6 +157,11 @@ void Database::run_batch(std::vector<Entry>& batch) {
     Connection& db = *writer_db_;
     const auto started = steady::now();
     std::vector<Outcome> outcomes(batch.size());
+    for (const auto& entry : batch) {
+        if (!entry.queued) continue;  // a periodic job of the writer's own
+        observe_wait(entry.durability == Durability::relaxed ? "write_relaxed" : "write_synced",
+                     *entry.queued, started);
+    }
 
     // Only when every job of the batch allows it (see Durability): one synced job makes the
     // whole commit wait for the disk, as before.

@@ -140,6 +140,7 @@ void Database::read(Job job, Failed failed) {
 }
 
 void Database::enqueue(std::deque<Entry>& queue, std::condition_variable& ready, Entry entry) {
+    entry.queued = std::chrono::steady_clock::now();
     const char* refused = nullptr;
     {
         std::unique_lock lock(mutex_);
@@ -221,6 +222,7 @@ void Database::reader_loop() {
             reads_.pop_front();
             store_queued_jobs().fetch_sub(1, std::memory_order_relaxed);
             lock.unlock();
+            if (entry.queued) observe_wait("read", *entry.queued, std::chrono::steady_clock::now());
             run_read(entry);
         }  // the job's captures die here, outside the lock
         lock.lock();

@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -142,6 +143,9 @@ class Database {
         Job job;
         Failed failed;
         Durability durability = Durability::synced;
+        // When write() or read() queued it (muster_store_wait_seconds); the writer's own
+        // periodic jobs have none.
+        std::optional<std::chrono::steady_clock::time_point> queued;
     };
     struct Periodic {
         std::chrono::milliseconds interval;

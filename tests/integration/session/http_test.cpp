@@ -54,6 +54,13 @@ TEST_P(HttpTest, metrics_count_what_happens) {
                              ? "muster_store_commit_seconds_bucket{le="
                              : "muster_redis_command_seconds_bucket{connection=\"store\",le="),
               std::string::npos);
+    if (GetParam() == Backend::embedded) {
+        // How long the two chat appends waited for the writer (each counted once, with the
+        // rest of the node's synced writes).
+        EXPECT_GE(metric(after, R"(muster_store_wait_seconds_count{queue="write_synced"})") -
+                      metric(before, R"(muster_store_wait_seconds_count{queue="write_synced"})"),
+                  2);
+    }
     EXPECT_NE(after.find("# TYPE muster_frames_in_total counter"), std::string::npos);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <mutex>
 #include <string>
@@ -141,7 +142,7 @@ TEST(SqliteDatabase, the_wal_is_checkpointed_by_its_own_thread_not_by_the_commit
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     auto& db = **opened;
     auto insert_user = [&](const std::string& id) {
-        return wait_for<Unit>([&](Done<Unit> reply) {
+        return wait_for<Unit>([&](const Done<Unit>& reply) {
             db.write(
                 [id, reply](Transaction& txn) -> Status {
                     auto insert = txn.prepare("INSERT INTO users (id, name) VALUES (?1, 'x')");
@@ -214,6 +215,61 @@ TEST(SqliteDatabase, failed_commit_fails_every_job_of_the_batch_and_runs_their_u
     db->write(insert_user("b", next), record_failure("b", next));
     ASSERT_EQ(next.all_done.get_future().wait_for(test::wait_limit), std::future_status::ready);
     EXPECT_EQ(next.entries, (std::vector<std::string>{"b ok"}));
+}
+
+// muster_store_wait_seconds: a job's time in its queue, by queue. The writer is held while a
+// synced and a relaxed job queue behind it, and a read runs meanwhile; each write's wait
+// covers at least the time from its queueing to the writer's release.
+TEST(SqliteDatabase, jobs_waiting_behind_the_writer_report_their_wait_by_queue) {
+    using steady = std::chrono::steady_clock;
+    using Durability = Database::Durability;
+    TempDir dir;
+    auto db = open_db(dir);
+    auto histogram = [](const char* queue) -> metrics::Histogram& {
+        return metrics::registry().histogram("muster_store_wait_seconds", "", {},
+                                             std::string("queue=\"") + queue + "\"");
+    };
+    auto& synced = histogram("write_synced");
+    auto& relaxed = histogram("write_relaxed");
+    auto& reads = histogram("read");
+    const auto synced_before = synced.count();
+    const auto relaxed_before = relaxed.count();
+    const auto reads_before = reads.count();
+    const double synced_sum = synced.sum();
+    const double relaxed_sum = relaxed.sum();
+
+    std::promise<void> synced_done;
+    std::promise<void> relaxed_done;
+    steady::time_point queued;
+    steady::time_point released;
+    {
+        WriterGate gate(*db);  // waited for once the writer runs it: counted as a synced write
+        db->write(
+            [&](Transaction& txn) {
+                txn.after_commit([&] { synced_done.set_value(); });
+                return ok_status();
+            },
+            {}, Durability::synced);
+        db->write(
+            [&](Transaction& txn) {
+                txn.after_commit([&] { relaxed_done.set_value(); });
+                return ok_status();
+            },
+            {}, Durability::relaxed);
+        queued = steady::now();
+        EXPECT_EQ(count_rows(*db, "SELECT count(*) FROM users"), 0);  // the reader is free
+        released = steady::now();
+    }
+    ASSERT_EQ(synced_done.get_future().wait_for(test::wait_limit), std::future_status::ready);
+    ASSERT_EQ(relaxed_done.get_future().wait_for(test::wait_limit), std::future_status::ready);
+
+    EXPECT_EQ(synced.count() - synced_before, 2U);  // the gate's job, then the synced one
+    EXPECT_EQ(relaxed.count() - relaxed_before, 1U);
+    EXPECT_GE(reads.count() - reads_before, 1U);
+    const double held = std::chrono::duration<double>(released - queued).count();
+    const double rounding = 2e-6;  // the sums are kept in microseconds
+    EXPECT_GE(synced.sum() - synced_sum, held - rounding);
+    EXPECT_GE(relaxed.sum() - relaxed_sum, held - rounding);
 }
 
 TEST(SqliteDatabase, full_write_queue_refuses_at_once_with_unavailable) {
