@@ -41,6 +41,25 @@ const std::vector<double>& wait_buckets() {
     return buckets;
 }
 
+// One series per queue, registered together.
+metrics::Histogram& wait_seconds(WaitQueue queue) {
+    static auto& read = metrics::registry().histogram("muster_store_wait_seconds", wait_help,
+                                                      wait_buckets(), R"(queue="read")");
+    static auto& synced = metrics::registry().histogram("muster_store_wait_seconds", wait_help,
+                                                        wait_buckets(), R"(queue="write_synced")");
+    static auto& relaxed = metrics::registry().histogram(
+        "muster_store_wait_seconds", wait_help, wait_buckets(), R"(queue="write_relaxed")");
+    switch (queue) {
+        case WaitQueue::read:
+            return read;
+        case WaitQueue::write_relaxed:
+            return relaxed;
+        case WaitQueue::write_synced:
+            break;
+    }
+    return synced;
+}
+
 void run_undo(std::vector<std::function<void()>>& undo) {
     for (auto it = undo.rbegin(); it != undo.rend(); ++it) run_guarded(*it);
     undo.clear();
@@ -64,18 +83,7 @@ metrics::Counter& wal_checkpoints() {
     return counter;
 }
 
-metrics::Histogram& wait_seconds(std::string_view queue) {
-    static auto& read = metrics::registry().histogram("muster_store_wait_seconds", wait_help,
-                                                      wait_buckets(), R"(queue="read")");
-    static auto& synced = metrics::registry().histogram("muster_store_wait_seconds", wait_help,
-                                                        wait_buckets(), R"(queue="write_synced")");
-    static auto& relaxed = metrics::registry().histogram(
-        "muster_store_wait_seconds", wait_help, wait_buckets(), R"(queue="write_relaxed")");
-    if (queue == "read") return read;
-    return queue == "write_relaxed" ? relaxed : synced;
-}
-
-void observe_wait(std::string_view queue, steady::time_point queued, steady::time_point began) {
+void observe_wait(WaitQueue queue, steady::time_point queued, steady::time_point began) {
     wait_seconds(queue).observe(std::chrono::duration<double>(began - queued).count());
 }
 
@@ -84,7 +92,7 @@ void register_store_metrics() {
     commit_seconds();
     batch_size();
     wal_checkpoints();
-    wait_seconds("read");
+    wait_seconds(WaitQueue::read);
 }
 
 Status run_job_guarded(Job& job, Transaction& txn) {
@@ -159,7 +167,8 @@ void Database::run_batch(std::vector<Entry>& batch) {
     std::vector<Outcome> outcomes(batch.size());
     for (const auto& entry : batch) {
         if (!entry.queued) continue;  // a periodic job of the writer's own
-        observe_wait(entry.durability == Durability::relaxed ? "write_relaxed" : "write_synced",
+        observe_wait(entry.durability == Durability::relaxed ? WaitQueue::write_relaxed
+                                                             : WaitQueue::write_synced,
                      *entry.queued, started);
     }
 

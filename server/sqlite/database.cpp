@@ -222,7 +222,8 @@ void Database::reader_loop() {
             reads_.pop_front();
             store_queued_jobs().fetch_sub(1, std::memory_order_relaxed);
             lock.unlock();
-            if (entry.queued) observe_wait("read", *entry.queued, std::chrono::steady_clock::now());
+            if (entry.queued)
+                observe_wait(WaitQueue::read, *entry.queued, std::chrono::steady_clock::now());
             run_read(entry);
         }  // the job's captures die here, outside the lock
         lock.lock();

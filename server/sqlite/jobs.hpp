@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <string_view>
 
 #include "core/metrics.hpp"
 #include "sqlite/database.hpp"
@@ -22,13 +21,12 @@ std::atomic<std::int64_t>& store_queued_jobs();
 void register_store_metrics();
 // WAL checkpoints done by the checkpointer thread (muster_store_wal_checkpoints_total).
 metrics::Counter& wal_checkpoints();
-// How long a job waited in its queue before its thread began it (muster_store_wait_seconds):
-// `queue` is "read", "write_synced" or "write_relaxed". A chat message's append is a synced
-// write, so its wait is what the writer's other work (push bookkeeping, a duty call's
-// transaction) costs it.
-metrics::Histogram& wait_seconds(std::string_view queue);
-// Observes the wait of `entry` (queued at `queued`) that its thread begins at `began`.
-void observe_wait(std::string_view queue, std::chrono::steady_clock::time_point queued,
+// The queues whose waits muster_store_wait_seconds reports, as its `queue` label. A chat
+// message's append is a synced write, so its wait is what the writer's other work (push
+// bookkeeping, a duty call's transaction) costs it.
+enum class WaitQueue : std::uint8_t { read, write_synced, write_relaxed };
+// Observes how long a job queued at `queued` waited until its thread began it at `began`.
+void observe_wait(WaitQueue queue, std::chrono::steady_clock::time_point queued,
                   std::chrono::steady_clock::time_point began);
 
 // Jobs and completions are other modules' code. One that throws (a bug) must not take the

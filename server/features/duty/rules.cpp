@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <iterator>
 #include <string_view>
 
@@ -65,10 +66,9 @@ push::PushFanout fanout_for(const DutyPush& push, const std::vector<std::string_
     out.notification = push.intent;
     out.notification.created_ms = now_ms;
     out.users.reserve(push.to.size());
-    const auto by_bytes = [](std::string_view a, std::string_view b) { return a < b; };
     if (std::is_sorted(push.to.begin(), push.to.end())) {
         std::set_intersection(push.to.begin(), push.to.end(), allowed.begin(), allowed.end(),
-                              std::back_inserter(out.users), by_bytes);
+                              std::back_inserter(out.users), std::less<>());
         return out;
     }
     for (const auto& user : push.to) {
