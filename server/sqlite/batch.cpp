@@ -152,11 +152,22 @@ bool Database::next_batch(std::unique_lock<std::mutex>& lock, std::vector<Entry>
 
 void Database::writer_loop() {
     std::vector<Entry> batch;
+    std::vector<Entry> relaxed;
     std::unique_lock lock(mutex_);
     while (next_batch(lock, batch)) {
         lock.unlock();
-        run_batch(batch);
+        // Synced jobs first, in a commit of their own: a chat append waits for its fsync, not
+        // also for push bookkeeping that happened to be queued beside it (see Durability).
+        const auto first_relaxed = std::stable_partition(
+            batch.begin(), batch.end(),
+            [](const Entry& entry) { return entry.durability == Durability::synced; });
+        relaxed.assign(std::make_move_iterator(first_relaxed),
+                       std::make_move_iterator(batch.end()));
+        batch.erase(first_relaxed, batch.end());
+        if (!batch.empty()) run_batch(batch);
+        if (!relaxed.empty()) run_batch(relaxed);
         batch.clear();  // the jobs' captures die here, outside the lock
+        relaxed.clear();
         lock.lock();
     }
 }

@@ -5,12 +5,14 @@
 // thread, so the Asio threads that queue jobs never block on the disk. The driver knows no
 // schema: the application's migration is given in Options and run once at open().
 //
-// Writes: group commit. The writer takes everything queued (up to max_batch jobs) and runs it
-// in ONE transaction, each job inside its own SAVEPOINT so that a failing job rolls back alone;
-// it then commits once (one fsync for the whole batch) and only then runs each job's
-// after-commit actions, in queue order. A job that fails gets its failure callback instead, at
-// the same point in that order. If the commit fails, every job of the batch fails with
-// UNAVAILABLE and the rollback actions of every job are run (caches forget what was lost).
+// Writes: group commit. The writer takes everything queued (up to max_batch jobs) and runs its
+// synced jobs in ONE transaction, each job inside its own SAVEPOINT so that a failing job rolls
+// back alone; it then commits once (one fsync for the whole batch) and only then runs each
+// job's after-commit actions, in queue order. The relaxed jobs it took (see Durability) follow
+// in a second transaction of their own, the same way. A job that fails gets its failure
+// callback instead, at the same point in that order. If a commit fails, every job of its batch
+// fails with UNAVAILABLE and the rollback actions of those jobs are run (caches forget what
+// was lost).
 //
 // Reads: the journal is in WAL mode, so the reader's snapshots never wait on the writer. Each
 // read job runs in its own read transaction (a consistent snapshot across its statements).
@@ -75,7 +77,7 @@ class Transaction {
     [[nodiscard]] bool writable() const { return writable_; }
 
     // Runs after the transaction has committed (on the same thread, in queue order across
-    // jobs and in registration order within one), only if the job succeeded; for a read job,
+    // jobs of the same Durability and in registration order within one), only if the job succeeded; for a read job,
     // once its snapshot is released. Deliveries and completions belong here: nothing is
     // announced that might still be rolled back. Every later job of the store waits while
     // these run, so keep them short (post real work to an executor).
@@ -118,7 +120,9 @@ class Database {
     // least once allows the push again). A batch of relaxed jobs only commits without waiting
     // for the disk (synchronous=NORMAL in WAL mode: the next synced commit makes it durable,
     // in order), so a storm of such bookkeeping adds no fsync for the commits that need one
-    // (chat appends) to queue behind.
+    // (chat appends) to queue behind. Nor does it add its work to theirs: relaxed jobs commit
+    // after the synced jobs taken with them, so a relaxed job may commit after a synced job
+    // queued later. Queue order holds among the jobs of each kind.
     enum class Durability : std::uint8_t { synced, relaxed };
     void write(Job job, Failed failed, Durability durability = Durability::synced);
     // Queues a job for the reader thread (a read transaction; writes are refused there).

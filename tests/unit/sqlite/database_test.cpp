@@ -104,10 +104,11 @@ Job read_synchronous(std::promise<std::int64_t>& seen) {
     };
 }
 
-TEST(SqliteDatabase, only_a_batch_of_relaxed_jobs_skips_the_sync_and_the_next_batch_syncs_again) {
+TEST(SqliteDatabase, relaxed_jobs_commit_after_the_synced_ones_beside_them_without_the_sync) {
     TempDir dir;
     auto db = open_db(dir);
     using Durability = Database::Durability;
+    auto& batches = metrics::registry().histogram("muster_store_batch_size", "", {});
     std::promise<std::int64_t> relaxed_alone, relaxed_mixed, synced_mixed, synced_after;
     {
         WriterGate gate(*db);  // the next batch: the relaxed job alone
@@ -116,15 +117,35 @@ TEST(SqliteDatabase, only_a_batch_of_relaxed_jobs_skips_the_sync_and_the_next_ba
     auto alone = relaxed_alone.get_future();
     ASSERT_EQ(alone.wait_for(test::wait_limit), std::future_status::ready);
     EXPECT_EQ(alone.get(), 1);  // NORMAL: committed without waiting for the disk
+
+    // A relaxed job queued before a synced one: taken together, committed apart, synced first.
+    std::mutex order_mutex;
+    std::vector<std::string> order;
+    auto noting = [&](std::string name, Job job) -> Job {
+        return [&, name = std::move(name), job = std::move(job)](Transaction& txn) {
+            {
+                const std::lock_guard lock(order_mutex);
+                order.push_back(name);
+            }
+            return job(txn);
+        };
+    };
+    const auto batches_before = batches.count();
+    const double jobs_before = batches.sum();
     {
-        WriterGate gate(*db);  // the next batch: one relaxed job and one that must be synced
-        db->write(read_synchronous(relaxed_mixed), {}, Durability::relaxed);
-        db->write(read_synchronous(synced_mixed), {});
+        WriterGate gate(*db);
+        db->write(noting("relaxed", read_synchronous(relaxed_mixed)), {}, Durability::relaxed);
+        db->write(noting("synced", read_synchronous(synced_mixed)), {});
     }
     auto mixed = relaxed_mixed.get_future();
     ASSERT_EQ(mixed.wait_for(test::wait_limit), std::future_status::ready);
-    EXPECT_EQ(mixed.get(), 2);  // FULL: one synced job makes the whole commit wait
-    EXPECT_EQ(synced_mixed.get_future().get(), 2);
+    EXPECT_EQ(synced_mixed.get_future().get(), 2);  // FULL: the synced commit waits for the disk
+    EXPECT_EQ(mixed.get(), 1);  // and the relaxed job, in a commit of its own, does not
+    EXPECT_EQ(order, (std::vector<std::string>{"synced", "relaxed"}));
+    // Three commits: the gate's, then the synced job's, then the relaxed job's.
+    EXPECT_EQ(batches.count() - batches_before, 3U);
+    EXPECT_DOUBLE_EQ(batches.sum() - jobs_before, 3.0);
+
     // And the level is back for whatever follows a relaxed batch (a chat append).
     db->write(read_synchronous(synced_after), {});
     auto after = synced_after.get_future();

@@ -121,8 +121,9 @@ class SqlitePushOutboxSpillTest : public testing::Test {
 
 TEST_F(SqlitePushOutboxSpillTest, a_large_fan_out_is_expanded_a_chunk_per_transaction) {
     open_outbox();
-    // A writer job queued the moment the enqueue commits (on the writer thread, right behind
-    // the first expansion) sees the first chunk and one expanded chunk: not the whole fan-out.
+    // A relaxed writer job queued the moment the enqueue commits (on the writer thread, right
+    // behind the first expansion, which is relaxed too and so keeps its place ahead of it) sees
+    // the first chunk and one expanded chunk: not the whole fan-out.
     std::promise<std::int64_t> seen_by_next_writer;
     auto* db = &store_->database();
     outbox_->enqueue(call_to_everyone(), [&, db](const Result<Unit>& enqueued) {
@@ -136,7 +137,8 @@ TEST_F(SqlitePushOutboxSpillTest, a_large_fan_out_is_expanded_a_chunk_per_transa
                 seen_by_next_writer.set_value(count->int64(0));
                 return ok_status();
             },
-            [&](const Status&) { seen_by_next_writer.set_value(-1); });
+            [&](const Status&) { seen_by_next_writer.set_value(-1); },
+            sqlite::Database::Durability::relaxed);
     });
     auto seen = seen_by_next_writer.get_future();
     ASSERT_EQ(seen.wait_for(test::wait_limit), std::future_status::ready);
