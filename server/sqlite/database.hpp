@@ -77,10 +77,10 @@ class Transaction {
     [[nodiscard]] bool writable() const { return writable_; }
 
     // Runs after the transaction has committed (on the same thread, in queue order across
-    // jobs of the same Durability and in registration order within one), only if the job succeeded; for a read job,
-    // once its snapshot is released. Deliveries and completions belong here: nothing is
-    // announced that might still be rolled back. Every later job of the store waits while
-    // these run, so keep them short (post real work to an executor).
+    // jobs of the same Durability and in registration order within one), only if the job
+    // succeeded; for a read job, once its snapshot is released. Deliveries and completions
+    // belong here: nothing is announced that might still be rolled back. Every later job of
+    // the store waits while these run, so keep them short (post real work to an executor).
     void after_commit(std::function<void()> action) { after_commit_.push_back(std::move(action)); }
     // Runs if the job's work is undone after all: its savepoint rolled back (the job returned
     // an error) or the batch failed to commit. Newest first. For in-memory caches that the
