@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_duty_store.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <stdexcept>
 
@@ -41,6 +42,14 @@ auto failed(Done<T> done) {
     };
 }
 
+// True when `audience` lists exactly `groups`, in their order.
+bool same_groups(const Audience& audience,
+                 const google::protobuf::RepeatedPtrField<std::string>& groups) {
+    return std::equal(
+        audience.begin(), audience.end(), groups.begin(), groups.end(),
+        [](const auto& members, const std::string& group) { return members.group == group; });
+}
+
 }  // namespace
 
 SqliteDutyStore::SqliteDutyStore(sqlite::Database& db, SqliteEventLog& log,
@@ -55,7 +64,7 @@ SqliteDutyStore::SqliteDutyStore(sqlite::Database& db, SqliteEventLog& log,
 Result<DutyApplied> SqliteDutyStore::apply_in(sqlite::Transaction& txn,
                                               std::optional<features::duty::StoredDutyCall> record,
                                               const std::vector<std::string>& targets,
-                                              const DutyRule& rule) {
+                                              const DutyRule& rule, std::optional<Audience> read) {
     DutyApplied applied;
     google::protobuf::RepeatedPtrField<std::string> groups;
     if (record) {
@@ -64,7 +73,10 @@ Result<DutyApplied> SqliteDutyStore::apply_in(sqlite::Transaction& txn,
     } else {
         groups.Add(targets.begin(), targets.end());
     }
-    auto audience = load_audience(txn, groups);
+    // The audience read ahead serves if it is of these groups (a call's targets never change;
+    // a create retried with other targets, or a call the read did not find, reads them here).
+    Result<Audience> audience =
+        read && same_groups(*read, groups) ? std::move(*read) : load_audience(txn, groups);
     if (!audience) return audience.status();
     auto outcome = rule(applied.record, *audience);
     if (!outcome) return outcome.status();
@@ -88,29 +100,71 @@ Result<DutyApplied> SqliteDutyStore::apply_in(sqlite::Transaction& txn,
     return applied;
 }
 
+void SqliteDutyStore::read_audience(std::string call_id, std::vector<std::string> targets,
+                                    std::function<void(std::optional<Audience>)> then) {
+    auto shared_then = std::make_shared<decltype(then)>(std::move(then));
+    db_.read(
+        [call_id = std::move(call_id), targets = std::move(targets),
+         shared_then](sqlite::Transaction& txn) -> Status {
+            google::protobuf::RepeatedPtrField<std::string> groups(targets.begin(), targets.end());
+            if (groups.empty()) {
+                auto loaded = load_record(txn, call_id, false);
+                if (!loaded) return loaded.status();
+                if (!*loaded) {  // not there yet for this snapshot: the write job reads it
+                    txn.after_commit([shared_then] { (*shared_then)(std::nullopt); });
+                    return ok_status();
+                }
+                groups = (*loaded)->call().target_groups();
+            }
+            auto audience = load_audience(txn, groups);
+            if (!audience) return audience.status();
+            txn.after_commit([shared_then, audience = std::move(*audience)]() mutable {
+                (*shared_then)(std::move(audience));
+            });
+            return ok_status();
+        },
+        // The reader refused or failed: the write job reads the audience itself, as before.
+        [shared_then](const Status&) { (*shared_then)(std::nullopt); });
+}
+
 void SqliteDutyStore::create(std::string call_id, std::vector<std::string> targets, DutyRule rule,
                              Done<DutyApplied> done) {
-    db_.write(
-        job<DutyApplied>(done,
-                         [this, call_id = std::move(call_id), targets = std::move(targets),
-                          rule = std::move(rule)](sqlite::Transaction& txn) -> Result<DutyApplied> {
-                             auto loaded = load_record(txn, call_id);
-                             if (!loaded) return loaded.status();
-                             return apply_in(txn, std::move(*loaded), targets, rule);
-                         }),
-        failed(done));
+    auto ahead_targets = targets;
+    read_audience(
+        call_id, std::move(ahead_targets),
+        [this, call_id, targets = std::move(targets), rule = std::move(rule),
+         done = std::move(done)](std::optional<Audience> read) mutable {
+            db_.write(
+                job<DutyApplied>(done,
+                                 [this, call_id = std::move(call_id), targets = std::move(targets),
+                                  rule = std::move(rule), read = std::move(read)](
+                                     sqlite::Transaction& txn) mutable -> Result<DutyApplied> {
+                                     auto loaded = load_record(txn, call_id);
+                                     if (!loaded) return loaded.status();
+                                     return apply_in(txn, std::move(*loaded), targets, rule,
+                                                     std::move(read));
+                                 }),
+                failed(done));
+        });
 }
 
 void SqliteDutyStore::apply(std::string call_id, DutyRule rule, Done<DutyApplied> done) {
-    db_.write(job<DutyApplied>(done,
-                               [this, call_id = std::move(call_id), rule = std::move(rule)](
-                                   sqlite::Transaction& txn) -> Result<DutyApplied> {
-                                   auto loaded = load_record(txn, call_id);
-                                   if (!loaded) return loaded.status();
-                                   if (!*loaded) return no_such_call(call_id);
-                                   return apply_in(txn, std::move(*loaded), {}, rule);
-                               }),
-              failed(done));
+    read_audience(call_id, {},
+                  [this, call_id, rule = std::move(rule),
+                   done = std::move(done)](std::optional<Audience> read) mutable {
+                      db_.write(job<DutyApplied>(
+                                    done,
+                                    [this, call_id = std::move(call_id), rule = std::move(rule),
+                                     read = std::move(read)](
+                                        sqlite::Transaction& txn) mutable -> Result<DutyApplied> {
+                                        auto loaded = load_record(txn, call_id);
+                                        if (!loaded) return loaded.status();
+                                        if (!*loaded) return no_such_call(call_id);
+                                        return apply_in(txn, std::move(*loaded), {}, rule,
+                                                        std::move(read));
+                                    }),
+                                failed(done));
+                  });
 }
 
 // ---- reads ----------------------------------------------------------------------------------

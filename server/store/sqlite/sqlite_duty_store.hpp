@@ -2,13 +2,27 @@
 // Duty calls in the embedded database (the contract: features/duty/duty_store.hpp; the tables:
 // sqlite_duty_rows.hpp).
 //
-// A change is one write job: load the record and the audience, run the feature's rule, append
-// the events it decided with SqliteEventLog::append_in_transaction, record the seqs they got in
-// the record, write it, and record the push intents (SqlitePushOutbox::enqueue_in_transaction),
-// all in the writer's transaction. The writer is one thread, so two answers can never
-// interleave: the slot count is exact by construction, and the audience is read inside the
-// transaction. An error from the rule or any step rolls everything back. Reads run on the
-// reader connection.
+// A change is a read job, then one write job. The read job, on the reader connection, reads the
+// audience (the members of the call's target groups: 10,000 ids for a sub-district) so that the
+// one writer does not spend milliseconds on it while chat commits wait. The write job loads the
+// record, runs the feature's rule on it and that audience, appends the events it decided with
+// SqliteEventLog::append_in_transaction, records the seqs they got in the record, writes it,
+// and records the push intents (SqlitePushOutbox::enqueue_in_transaction), all in the writer's
+// transaction. The writer is one thread, so two answers can never interleave: the slot count is
+// exact by construction. An error from the rule or any step rolls everything back.
+//
+// The audience is not version-checked, as on Redis (docs/ARCHITECTURE.md, "The tally reads
+// members before the swap"): no decision depends on membership, only the `pending` count and
+// who a push or a reminder names, as of the read. A call the read did not find yet, a create
+// retried with other targets, or a reader that refused the job: the write job reads the
+// audience itself. Changes keep the order they were asked in: the reader runs jobs one at a
+// time, and each write is queued from its read's completion (a refused read queues it at
+// once). Other reads run on the reader connection.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "features/duty/duty_store.hpp"
 #include "sqlite/database.hpp"
@@ -35,10 +49,17 @@ class SqliteDutyStore final : public features::duty::DutyStore {
     void audience(std::vector<std::string> groups, Done<std::vector<std::string>> done) override;
 
   private:
-    // The rule on `record` (empty: absent, with `targets` as the new call's), in `txn`.
+    // Reads the audience of `targets`, or of the stored call's targets when `targets` is empty,
+    // on the reader; `then` gets it (nullopt: the call is not there, or the read failed) on the
+    // reader thread.
+    void read_audience(std::string call_id, std::vector<std::string> targets,
+                       std::function<void(std::optional<features::duty::Audience>)> then);
+    // The rule on `record` (empty: absent, with `targets` as the new call's), in `txn`, with
+    // the audience `read` ahead when it is of the call's groups (else read here).
     Result<features::duty::DutyApplied> apply_in(
         sqlite::Transaction& txn, std::optional<features::duty::StoredDutyCall> record,
-        const std::vector<std::string>& targets, const features::duty::DutyRule& rule);
+        const std::vector<std::string>& targets, const features::duty::DutyRule& rule,
+        std::optional<features::duty::Audience> read);
 
     sqlite::Database& db_;
     SqliteEventLog& log_;

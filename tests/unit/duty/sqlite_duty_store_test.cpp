@@ -5,6 +5,8 @@
 
 #include "store/sqlite/sqlite_duty_store.hpp"
 
+#include <future>
+
 #include <gtest/gtest.h>
 
 #include "bus/local_bus.hpp"
@@ -103,7 +105,7 @@ class SqliteDutyStoreTest : public testing::Test {
         return change_of(std::move(*applied));
     }
 
-    Result<DutyReminded> remind(DutyReminding reminding) {
+    Result<DutyReminded> remind(const DutyReminding& reminding) {
         auto applied = apply(reminding.call_id, remind_rule(reminding));
         if (!applied) return applied.status();
         return reminded_of(*applied);
@@ -183,6 +185,47 @@ TEST_F(SqliteDutyStoreTest, create_announces_in_every_target_group_and_pushes_to
     auto taken = creation("dc_1", 2);
     taken.call.set_created_by("someone");
     EXPECT_EQ(create(std::move(taken)).status().code(), errc::conflict);
+}
+
+// The audience is read ahead of the write job, on the reader (as on Redis, before the swap):
+// a member whose joining commits between that read and the change is counted by the next
+// change, not by this one. The slots are decided by the record alone, inside the transaction.
+TEST_F(SqliteDutyStoreTest, a_change_counts_the_members_its_read_found_and_the_next_counts_again) {
+    ASSERT_TRUE(create(creation("dc_1", 2)).ok());
+    std::promise<Result<DutyApplied>> answered;
+    std::promise<Status> joined;
+    {
+        test::WriterGate gate(store_->database());
+        // u5 joins a: the write waits behind the gate, not committed yet.
+        store_->directory().put_member("a", "u5", Role::member, "", [&](const Result<Unit>& r) {
+            joined.set_value(r.status());
+        });
+        DutyAnswer request;
+        request.call_id = "dc_1";
+        request.actor = DutyActor{"u1", "User u1"};
+        request.answer = v1::DutyRespond::ACCEPT;
+        request.now_ms = t0 + 1000;
+        duty_->apply("dc_1", respond_rule(std::move(request)),
+                     [&](Result<DutyApplied> r) { answered.set_value(std::move(r)); });
+        // One reader, in order: once a later read is done, so is the answer's (without u5), and
+        // its write is queued behind u5's.
+        ASSERT_TRUE(record("dc_1").has_call());
+    }
+    auto joining = joined.get_future();
+    ASSERT_EQ(joining.wait_for(test::wait_limit), std::future_status::ready);
+    ASSERT_TRUE(joining.get().ok());
+    auto answering = answered.get_future();
+    ASSERT_EQ(answering.wait_for(test::wait_limit), std::future_status::ready);
+    auto applied = answering.get();
+    ASSERT_TRUE(applied.ok()) << applied.status().message();
+    const DutyChange first = change_of(std::move(*applied));
+    EXPECT_EQ(first.tally.accepted(), 1U);
+    EXPECT_EQ(first.tally.pending(), 3U);  // u2, u3, u4: u5 joined after the read
+
+    auto second = answer("dc_1", "u2", v1::DutyRespond::ACCEPT);
+    ASSERT_TRUE(second.ok()) << second.status().message();
+    EXPECT_EQ(second->tally.pending(), 3U);  // u3, u4 and now u5
+    EXPECT_EQ(record("dc_1").tally().pending(), 3U);
 }
 
 TEST_F(SqliteDutyStoreTest, create_in_a_missing_group_stores_nothing) {
