@@ -454,8 +454,12 @@ run_push_case() {  # CASE REP MEMBERS [FAKE_POLICY: idle (default) | normal]
     output=$(NODE_PATH=bench/peers/node_modules timeout 900 node bench/push/push_storm.js \
         --server "$SERVER_ADDR" --pid "$SERVER_PID" --fake-pid "$fake_pid" --secret "$SECRET" \
         --fake-log "$dir/fake.log" \
-        --members "$members" --groups 10 --idle-s 10 --timeout-s 120 2>>"$WORK/push.stderr") || true
-    BENCH_OUTER="{\"loadavg_1m_before\":$load}" BENCH_ARGS="[\"--members\",\"$members\",\"--groups\",\"10\"]" \
+        --members "$members" --groups 10 --idle-s 10 --timeout-s 120 "${PUSH_STORM_EXTRA[@]}" \
+        2>>"$WORK/push.stderr") || true
+    local recorded_args
+    recorded_args=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' \
+        --members "$members" --groups 10 "${PUSH_STORM_EXTRA[@]}")
+    BENCH_OUTER="{\"loadavg_1m_before\":$load}" BENCH_ARGS="$recorded_args" \
         python3 bench/record.py "$RESULTS" "$RUN_FILE" push "$case" muster "$rep" <<<"$output"
     # Where the storm's slowest chat lines fell, how long writes waited for the SQLite writer,
     # and the machine's own stalls (the driver's diagnosis; the waits and stalls are recorded
@@ -465,13 +469,21 @@ run_push_case() {  # CASE REP MEMBERS [FAKE_POLICY: idle (default) | normal]
     kill -TERM "$fake_pid" 2>/dev/null || true
     wait "$fake_pid" 2>/dev/null || true
 }
+# BENCH_PUSH_ANSWERS=N (not part of the recorded scenario): N volunteers answer the call while
+# its pushes go out, one every 20 ms (bench/push/push_storm.js --answers).
+PUSH_STORM_EXTRA=()
+ANSWERS_TAG=
+if [[ -n ${BENCH_PUSH_ANSWERS:-} ]]; then
+    PUSH_STORM_EXTRA=(--answers "$BENCH_PUSH_ANSWERS")
+    ANSWERS_TAG=-answers$BENCH_PUSH_ANSWERS
+fi
 if wants push; then
     echo "bench: push storm"
     if [[ $PEERS == 1 ]]; then
         for rep in $(seq 1 "$REPS"); do
-            run_push_case "push-storm-$(size_name "$PUSH_MEMBERS")$TAG" "$rep" "$PUSH_MEMBERS"
+            run_push_case "push-storm-$(size_name "$PUSH_MEMBERS")$ANSWERS_TAG$TAG" "$rep" "$PUSH_MEMBERS"
         done
-        run_push_case "push-storm-$(size_name "$PUSH_MEMBERS")-fake-normal$TAG" 1 "$PUSH_MEMBERS" normal
+        run_push_case "push-storm-$(size_name "$PUSH_MEMBERS")-fake-normal$ANSWERS_TAG$TAG" 1 "$PUSH_MEMBERS" normal
     else
         echo "bench: push storm needs node (BENCH_PEERS=1)" >&2
     fi

@@ -41,6 +41,11 @@ const idleSeconds = Number(args['idle-s'] || 10);
 const timeoutSeconds = Number(args['timeout-s'] || 120);
 const probeMs = Number(args['probe-ms'] || 10);
 const stallMs = Number(args['stall-ms'] || 2);
+// Volunteers answering while the pushes go out (0: none, the recorded scenario): one answer
+// every `answer-every-ms` from the call on, each a change of the call whose rule runs on the
+// whole audience.
+const answers = Number(args.answers || 0);
+const answerEveryMs = Number(args['answer-every-ms'] || 20);
 const [host, port] = server.split(':');
 
 const log = (...parts) => process.stderr.write('push-storm: ' + parts.join(' ') + '\n');
@@ -78,6 +83,29 @@ async function pool(n, width, work) {
     while (next < n) await work(next++);
   });
   await Promise.all(lanes);
+}
+
+// --answers volunteers (spread over the members) answer the call, one every answerEveryMs
+// from `fromMs` on: the first 20 (the call's slots) accept, the rest decline. Resolves to
+// their count, how many the server took, and their latency.
+async function answerDuring(callId, fromMs) {
+  const taken = [];
+  const sent = [];
+  for (let k = 0; k < answers; k++) {
+    const wait = fromMs + (k + 1) * answerEveryMs - Number(process.hrtime.bigint()) / 1e6;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const volunteer = `v${Math.floor(k * members / answers)}`;
+    const t = process.hrtime.bigint();
+    sent.push(call('POST', `/api/v1/duty-calls/${callId}/responses`,
+      { callId, answer: k < 20 ? 'ACCEPT' : 'DECLINE' }, token(volunteer))
+      .then((r) => {
+        if (r.status === 200 || r.status === 201) taken.push(Number(process.hrtime.bigint() - t) / 1e6);
+        else log(`answer by ${volunteer}: ${r.status} ${r.body}`);
+      }));
+  }
+  await Promise.all(sent);
+  return { count: answers, every_ms: answerEveryMs, taken: taken.length,
+           latency_ms: summary(taken) };
 }
 
 function rssKib() {
@@ -286,12 +314,14 @@ async function main() {
   }, token('coordinator'));
   const createMs = Number(process.hrtime.bigint() - started) / 1e6;
   log(`call created in ${createMs.toFixed(0)} ms: ${made.body}`);
+  const answering = answerDuring(JSON.parse(made.body).callId, startedMs);
   let accepted = { devices: 0, pushes: 0 };
   const limit = Date.now() + timeoutSeconds * 1000;
   while ((accepted = acceptedSoFar()).devices < members && Date.now() < limit) {
     await new Promise((r) => setTimeout(r, 50));
   }
   const pushSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const answered = await answering;
   clearInterval(sampler);
   const serverCpuMs = cpuMs() - cpuBefore;
   const fakeCpuMs = fakePid ? cpuMs(fakePid) - fakeBefore : null;
@@ -362,6 +392,8 @@ async function main() {
     // How long writes waited for the SQLite writer in each phase (muster_store_wait_seconds):
     // the chat appends are among the synced ones.
     store_wait: storeWait,
+    // With --answers: how many answers were taken and how long each took.
+    ...(answers > 0 ? { answers: answered } : {}),
     // The same without the samples in flight during a machine stall (null: no canary).
     outside_machine_stalls: machine,
   };
