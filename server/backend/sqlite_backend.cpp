@@ -22,7 +22,7 @@ class SqliteBackend final : public Backend {
         , store_(config, bus_, clock)
         , meetings_(store_.database(), store_.sqlite_log(), clock)
         , outbox_(store_.database(), clock, store::PushOutboxLimits::from(config.push))
-        , duty_(store_.database(), store_.sqlite_log(), outbox_)
+        , duty_(store_.database(), store_.sqlite_log(), outbox_, config.store.read_ahead_ids)
         , devices_(store_.database())
         , signin_(store_.database(), clock)
         , path_(config.sqlite_path()) {}

@@ -149,6 +149,8 @@ po::options_description describe(Config& c) {
     add("store.queue_max", po::value(&st.queue_max)->default_value(st.queue_max), "");
     add("store.checkpoint_frames",
         po::value(&st.checkpoint_frames)->default_value(st.checkpoint_frames), "");
+    add("store.read_ahead_ids", po::value(&st.read_ahead_ids)->default_value(st.read_ahead_ids),
+        "");
     add("store.trim_interval_s", po::value(&st.trim_interval_s)->default_value(st.trim_interval_s),
         "");
 
@@ -483,6 +485,8 @@ Status validate(const Config& c) {
         return bad("store.max_batch and store.queue_max must be positive");
     if (c.store.checkpoint_frames < 16 || c.store.checkpoint_frames > 1000000)
         return bad("store.checkpoint_frames must be between 16 and 1000000");
+    if (c.store.read_ahead_ids > 10000000)
+        return bad("store.read_ahead_ids must be at most 10000000");
     if (c.duty.max_slots == 0 || c.duty.max_title_bytes == 0 || c.duty.max_target_groups == 0)
         return bad(
             "duty.max_slots, duty.max_title_bytes and duty.max_target_groups must be positive");

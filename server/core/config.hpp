@@ -107,6 +107,10 @@ struct StoreConfig {
     // WAL frames (pages) after which a checkpoint copies the WAL into the file, on a thread of
     // its own; smaller: shorter bursts of disk writes beside the commits, more of them
     std::uint32_t checkpoint_frames = 1000;
+    // Member ids of duty-call audiences read ahead of their changes and not yet written (a
+    // 10,000-member call holds 10,000 per change in flight); over it, a change reads its
+    // audience inside the writer's transaction, as with 0
+    std::uint32_t read_ahead_ids = 100000;
 };
 
 struct RedisConfig {

@@ -50,11 +50,31 @@ bool same_groups(const Audience& audience,
         [](const auto& members, const std::string& group) { return members.group == group; });
 }
 
+// Gives a read-ahead audience's ids back to the bound.
+struct Reservation {
+    Reservation(std::shared_ptr<std::atomic<std::uint64_t>> held, std::uint64_t ids)
+        : held(std::move(held)), ids(ids) {}
+    ~Reservation() { held->fetch_sub(ids); }
+    Reservation(const Reservation&) = delete;
+    Reservation& operator=(const Reservation&) = delete;
+
+    std::shared_ptr<std::atomic<std::uint64_t>> held;
+    std::uint64_t ids;
+};
+
+// The audience to hand to apply_in (moved out: the job runs once); the reservation stays with
+// the job until it is destroyed.
+template <class ReadAhead>
+std::optional<Audience> audience_of(std::optional<ReadAhead>& read) {
+    if (!read) return std::nullopt;
+    return std::move(read->audience);
+}
+
 }  // namespace
 
 SqliteDutyStore::SqliteDutyStore(sqlite::Database& db, SqliteEventLog& log,
-                                 SqlitePushOutbox& outbox)
-    : db_(db), log_(log), outbox_(outbox) {
+                                 SqlitePushOutbox& outbox, std::uint64_t read_ahead_ids)
+    : db_(db), log_(log), outbox_(outbox), read_ahead_ids_(read_ahead_ids) {
     if (Status s = apply_feature_schema(db_, "duty_calls", migrations); !s)
         throw std::runtime_error(s.message());
 }
@@ -101,11 +121,15 @@ Result<DutyApplied> SqliteDutyStore::apply_in(sqlite::Transaction& txn,
 }
 
 void SqliteDutyStore::read_audience(std::string call_id, std::vector<std::string> targets,
-                                    std::function<void(std::optional<Audience>)> then) {
+                                    std::function<void(std::optional<ReadAhead>)> then) {
+    if (held_->load() >= read_ahead_ids_) {  // the bound is reached (or 0: never ahead)
+        then(std::nullopt);
+        return;
+    }
     auto shared_then = std::make_shared<decltype(then)>(std::move(then));
     db_.read(
-        [call_id = std::move(call_id), targets = std::move(targets),
-         shared_then](sqlite::Transaction& txn) -> Status {
+        [call_id = std::move(call_id), targets = std::move(targets), shared_then, held = held_,
+         limit = read_ahead_ids_](sqlite::Transaction& txn) -> Status {
             google::protobuf::RepeatedPtrField<std::string> groups(targets.begin(), targets.end());
             if (groups.empty()) {
                 auto loaded = load_record(txn, call_id, false);
@@ -118,8 +142,16 @@ void SqliteDutyStore::read_audience(std::string call_id, std::vector<std::string
             }
             auto audience = load_audience(txn, groups);
             if (!audience) return audience.status();
-            txn.after_commit([shared_then, audience = std::move(*audience)]() mutable {
-                (*shared_then)(std::move(audience));
+            std::uint64_t ids = 0;
+            for (const auto& group : *audience) ids += group.users.size();
+            if (held->fetch_add(ids) + ids > limit) {  // over the bound: the write job reads it
+                held->fetch_sub(ids);
+                txn.after_commit([shared_then] { (*shared_then)(std::nullopt); });
+                return ok_status();
+            }
+            ReadAhead ahead{std::move(*audience), std::make_shared<Reservation>(held, ids)};
+            txn.after_commit([shared_then, ahead = std::move(ahead)]() mutable {
+                (*shared_then)(std::move(ahead));
             });
             return ok_status();
         },
@@ -133,7 +165,7 @@ void SqliteDutyStore::create(std::string call_id, std::vector<std::string> targe
     read_audience(
         call_id, std::move(ahead_targets),
         [this, call_id, targets = std::move(targets), rule = std::move(rule),
-         done = std::move(done)](std::optional<Audience> read) mutable {
+         done = std::move(done)](std::optional<ReadAhead> read) mutable {
             db_.write(
                 job<DutyApplied>(done,
                                  [this, call_id = std::move(call_id), targets = std::move(targets),
@@ -142,7 +174,7 @@ void SqliteDutyStore::create(std::string call_id, std::vector<std::string> targe
                                      auto loaded = load_record(txn, call_id);
                                      if (!loaded) return loaded.status();
                                      return apply_in(txn, std::move(*loaded), targets, rule,
-                                                     std::move(read));
+                                                     audience_of(read));
                                  }),
                 failed(done));
         });
@@ -151,7 +183,7 @@ void SqliteDutyStore::create(std::string call_id, std::vector<std::string> targe
 void SqliteDutyStore::apply(std::string call_id, DutyRule rule, Done<DutyApplied> done) {
     read_audience(call_id, {},
                   [this, call_id, rule = std::move(rule),
-                   done = std::move(done)](std::optional<Audience> read) mutable {
+                   done = std::move(done)](std::optional<ReadAhead> read) mutable {
                       db_.write(job<DutyApplied>(
                                     done,
                                     [this, call_id = std::move(call_id), rule = std::move(rule),
@@ -161,7 +193,7 @@ void SqliteDutyStore::apply(std::string call_id, DutyRule rule, Done<DutyApplied
                                         if (!loaded) return loaded.status();
                                         if (!*loaded) return no_such_call(call_id);
                                         return apply_in(txn, std::move(*loaded), {}, rule,
-                                                        std::move(read));
+                                                        audience_of(read));
                                     }),
                                 failed(done));
                   });

@@ -11,6 +11,10 @@
 // transaction. The writer is one thread, so two answers can never interleave: the slot count is
 // exact by construction. An error from the rule or any step rolls everything back.
 //
+// Memory: an audience read ahead is held until its write job is done. At most
+// `read_ahead_ids` member ids are held so (store.read_ahead_ids); beyond, a change reads its
+// audience inside the write job, so a writer held up by the disk does not gather audiences.
+//
 // The audience is not version-checked, as on Redis (docs/ARCHITECTURE.md, "The tally reads
 // members before the swap"): no decision depends on membership, only the `pending` count and
 // who a push or a reminder names, as of the read. A call the read did not find yet, a create
@@ -19,7 +23,10 @@
 // time, and each write is queued from its read's completion (a refused read queues it at
 // once). Other reads run on the reader connection.
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,7 +42,8 @@ class SqliteDutyStore final : public features::duty::DutyStore {
   public:
     // Creates or migrates the duty tables (blocking: start-up only); throws std::runtime_error
     // when it cannot. The database must be closed before this store is destroyed.
-    SqliteDutyStore(sqlite::Database& db, SqliteEventLog& log, SqlitePushOutbox& outbox);
+    SqliteDutyStore(sqlite::Database& db, SqliteEventLog& log, SqlitePushOutbox& outbox,
+                    std::uint64_t read_ahead_ids = 100000);
 
     void create(std::string call_id, std::vector<std::string> targets,
                 features::duty::DutyRule rule, Done<features::duty::DutyApplied> done) override;
@@ -48,12 +56,21 @@ class SqliteDutyStore final : public features::duty::DutyStore {
     void list_active(Done<std::vector<features::duty::DutyTimerState>> done) override;
     void audience(std::vector<std::string> groups, Done<std::vector<std::string>> done) override;
 
+    // Member ids held by audiences read ahead whose write jobs are not done. Any thread.
+    [[nodiscard]] std::uint64_t read_ahead_ids_held() const { return held_->load(); }
+
   private:
+    // An audience read ahead, and its ids' share of the bound (given back when the last copy
+    // of the write job that holds it is destroyed).
+    struct ReadAhead {
+        features::duty::Audience audience;
+        std::shared_ptr<void> held;
+    };
     // Reads the audience of `targets`, or of the stored call's targets when `targets` is empty,
-    // on the reader; `then` gets it (nullopt: the call is not there, or the read failed) on the
-    // reader thread.
+    // on the reader; `then` gets it (nullopt: the call is not there, the bound is reached, or
+    // the read failed) on the reader thread, or at once on this one.
     void read_audience(std::string call_id, std::vector<std::string> targets,
-                       std::function<void(std::optional<features::duty::Audience>)> then);
+                       std::function<void(std::optional<ReadAhead>)> then);
     // The rule on `record` (empty: absent, with `targets` as the new call's), in `txn`, with
     // the audience `read` ahead when it is of the call's groups (else read here).
     Result<features::duty::DutyApplied> apply_in(
@@ -64,6 +81,10 @@ class SqliteDutyStore final : public features::duty::DutyStore {
     sqlite::Database& db_;
     SqliteEventLog& log_;
     SqlitePushOutbox& outbox_;
+    const std::uint64_t read_ahead_ids_;
+    // Shared with the reservations, which may outlive a job's queue but not the store.
+    std::shared_ptr<std::atomic<std::uint64_t>> held_ =
+        std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 }  // namespace muster::store

@@ -49,8 +49,8 @@ class SqliteDutyStoreTest : public testing::Test {
     void open() {
         store_ = std::make_unique<SqliteStore>(config_, bus_, clock_);
         outbox_ = std::make_unique<SqlitePushOutbox>(store_->database(), clock_);
-        duty_ =
-            std::make_unique<SqliteDutyStore>(store_->database(), store_->sqlite_log(), *outbox_);
+        duty_ = std::make_unique<SqliteDutyStore>(store_->database(), store_->sqlite_log(),
+                                                  *outbox_, read_ahead_ids_);
     }
     void close() {
         if (store_) store_->close();
@@ -123,6 +123,17 @@ class SqliteDutyStoreTest : public testing::Test {
         return change(call, respond_rule(std::move(request)));
     }
 
+    // `user` accepts dc_1, without waiting: the result goes to `answered`.
+    void accept_later(const std::string& user, std::promise<Result<DutyApplied>>& answered) {
+        DutyAnswer request;
+        request.call_id = "dc_1";
+        request.actor = DutyActor{user, "User " + user};
+        request.answer = v1::DutyRespond::ACCEPT;
+        request.now_ms = t0 + 1000;
+        duty_->apply("dc_1", respond_rule(std::move(request)),
+                     [&answered](Result<DutyApplied> r) { answered.set_value(std::move(r)); });
+    }
+
     v1::DutyCallRecord record(const std::string& call) {
         auto r = wait_for<DutySnapshot>([&](const Done<DutySnapshot>& d) { duty_->read(call, d); });
         EXPECT_TRUE(r.ok()) << r.status().message();
@@ -138,6 +149,7 @@ class SqliteDutyStoreTest : public testing::Test {
 
     test::TempDir dir_;
     Config config_;
+    std::uint64_t read_ahead_ids_ = 100000;
     bus::LocalBus bus_;
     test::RecordingHandler recorder_;
     ManualClock clock_{t0};
@@ -200,13 +212,7 @@ TEST_F(SqliteDutyStoreTest, a_change_counts_the_members_its_read_found_and_the_n
         store_->directory().put_member("a", "u5", Role::member, "", [&](const Result<Unit>& r) {
             joined.set_value(r.status());
         });
-        DutyAnswer request;
-        request.call_id = "dc_1";
-        request.actor = DutyActor{"u1", "User u1"};
-        request.answer = v1::DutyRespond::ACCEPT;
-        request.now_ms = t0 + 1000;
-        duty_->apply("dc_1", respond_rule(std::move(request)),
-                     [&](Result<DutyApplied> r) { answered.set_value(std::move(r)); });
+        accept_later("u1", answered);
         // One reader, in order: once a later read is done, so is the answer's (without u5), and
         // its write is queued behind u5's.
         ASSERT_TRUE(record("dc_1").has_call());
@@ -226,6 +232,59 @@ TEST_F(SqliteDutyStoreTest, a_change_counts_the_members_its_read_found_and_the_n
     ASSERT_TRUE(second.ok()) << second.status().message();
     EXPECT_EQ(second->tally.pending(), 3U);  // u3, u4 and now u5
     EXPECT_EQ(record("dc_1").tally().pending(), 3U);
+}
+
+// The audiences read ahead hold at most store.read_ahead_ids member ids: with the writer held
+// up, a change beyond the bound reads its audience inside the write job; every id is given back
+// once the write jobs are done, and every answer counts.
+TEST_F(SqliteDutyStoreTest, audiences_read_ahead_are_bounded_and_given_back) {
+    close();
+    read_ahead_ids_ = 8;  // the call's audience is 5 ids (coord; u1, u2, u3; u4): one fits
+    open();
+    ASSERT_TRUE(create(creation("dc_1", 5)).ok());
+    // A later write is done only after the writer let go of the batch before it, and with it
+    // the jobs of that batch and their reservations (a group outside the call's audience).
+    member("other", "later1");
+    EXPECT_EQ(duty_->read_ahead_ids_held(), 0U);
+    std::vector<std::promise<Result<DutyApplied>>> answered(3);
+    {
+        test::WriterGate gate(store_->database());
+        for (std::size_t i = 0; i < answered.size(); ++i)
+            accept_later("u" + std::to_string(i + 1), answered[i]);
+        ASSERT_TRUE(record("dc_1").has_call());  // one reader, in order: the three reads are done
+        EXPECT_EQ(duty_->read_ahead_ids_held(), 5U);
+    }
+    for (auto& promise : answered) {
+        auto future = promise.get_future();
+        ASSERT_EQ(future.wait_for(test::wait_limit), std::future_status::ready);
+        ASSERT_TRUE(future.get().ok());
+    }
+    EXPECT_EQ(record("dc_1").tally().accepted(), 3U);
+    member("other", "later2");
+    EXPECT_EQ(duty_->read_ahead_ids_held(), 0U);
+}
+
+// With no read-ahead (store.read_ahead_ids = 0), a change reads its audience inside the write
+// job: a member whose joining is queued before it is counted at once.
+TEST_F(SqliteDutyStoreTest, without_read_ahead_a_change_counts_the_members_of_its_transaction) {
+    close();
+    read_ahead_ids_ = 0;
+    open();
+    ASSERT_TRUE(create(creation("dc_1", 2)).ok());
+    {
+        test::WriterGate gate(store_->database());
+        store_->directory().put_member("a", "u5", Role::member, "", [](const Result<Unit>&) {});
+        // Queued behind u5's write, as the ahead case's is (here without a read first).
+        std::promise<Result<DutyApplied>> answered;
+        accept_later("u1", answered);
+        gate.open();
+        auto future = answered.get_future();
+        ASSERT_EQ(future.wait_for(test::wait_limit), std::future_status::ready);
+        auto applied = future.get();
+        ASSERT_TRUE(applied.ok()) << applied.status().message();
+        EXPECT_EQ(change_of(std::move(*applied)).tally.pending(), 4U);  // u2, u3, u4, u5
+    }
+    EXPECT_EQ(duty_->read_ahead_ids_held(), 0U);
 }
 
 TEST_F(SqliteDutyStoreTest, create_in_a_missing_group_stores_nothing) {
