@@ -158,12 +158,18 @@ void Database::writer_loop() {
         lock.unlock();
         // Synced jobs first, in a commit of their own: a chat append waits for its fsync, not
         // also for push bookkeeping that happened to be queued beside it (see Durability).
-        const auto first_relaxed = std::stable_partition(
-            batch.begin(), batch.end(),
-            [](const Entry& entry) { return entry.durability == Durability::synced; });
-        relaxed.assign(std::make_move_iterator(first_relaxed),
-                       std::make_move_iterator(batch.end()));
-        batch.erase(first_relaxed, batch.end());
+        // In place, in queue order, into vectors whose capacity is kept from round to round.
+        std::size_t kept = 0;
+        for (auto& entry : batch) {
+            if (entry.durability == Durability::relaxed) {
+                relaxed.push_back(std::move(entry));
+            } else if (&batch[kept] != &entry) {
+                batch[kept++] = std::move(entry);
+            } else {
+                ++kept;
+            }
+        }
+        batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(kept), batch.end());
         if (!batch.empty()) run_batch(batch);
         if (!relaxed.empty()) run_batch(relaxed);
         batch.clear();  // the jobs' captures die here, outside the lock

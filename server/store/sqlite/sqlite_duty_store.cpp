@@ -161,42 +161,33 @@ void SqliteDutyStore::read_audience(std::string call_id, std::vector<std::string
 
 void SqliteDutyStore::create(std::string call_id, std::vector<std::string> targets, DutyRule rule,
                              Done<DutyApplied> done) {
+    change(std::move(call_id), std::move(targets), false, std::move(rule), std::move(done));
+}
+
+void SqliteDutyStore::apply(std::string call_id, DutyRule rule, Done<DutyApplied> done) {
+    change(std::move(call_id), {}, true, std::move(rule), std::move(done));
+}
+
+void SqliteDutyStore::change(std::string call_id, std::vector<std::string> targets, bool must_exist,
+                             DutyRule rule, Done<DutyApplied> done) {
     auto ahead_targets = targets;
     read_audience(
         call_id, std::move(ahead_targets),
-        [this, call_id, targets = std::move(targets), rule = std::move(rule),
+        [this, call_id, targets = std::move(targets), must_exist, rule = std::move(rule),
          done = std::move(done)](std::optional<ReadAhead> read) mutable {
             db_.write(
                 job<DutyApplied>(done,
                                  [this, call_id = std::move(call_id), targets = std::move(targets),
-                                  rule = std::move(rule), read = std::move(read)](
+                                  must_exist, rule = std::move(rule), read = std::move(read)](
                                      sqlite::Transaction& txn) mutable -> Result<DutyApplied> {
                                      auto loaded = load_record(txn, call_id);
                                      if (!loaded) return loaded.status();
+                                     if (!*loaded && must_exist) return no_such_call(call_id);
                                      return apply_in(txn, std::move(*loaded), targets, rule,
                                                      audience_of(read));
                                  }),
                 failed(done));
         });
-}
-
-void SqliteDutyStore::apply(std::string call_id, DutyRule rule, Done<DutyApplied> done) {
-    read_audience(call_id, {},
-                  [this, call_id, rule = std::move(rule),
-                   done = std::move(done)](std::optional<ReadAhead> read) mutable {
-                      db_.write(job<DutyApplied>(
-                                    done,
-                                    [this, call_id = std::move(call_id), rule = std::move(rule),
-                                     read = std::move(read)](
-                                        sqlite::Transaction& txn) mutable -> Result<DutyApplied> {
-                                        auto loaded = load_record(txn, call_id);
-                                        if (!loaded) return loaded.status();
-                                        if (!*loaded) return no_such_call(call_id);
-                                        return apply_in(txn, std::move(*loaded), {}, rule,
-                                                        audience_of(read));
-                                    }),
-                                failed(done));
-                  });
 }
 
 // ---- reads ----------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ class SqliteDutyStore final : public features::duty::DutyStore {
     // Creates or migrates the duty tables (blocking: start-up only); throws std::runtime_error
     // when it cannot. The database must be closed before this store is destroyed.
     SqliteDutyStore(sqlite::Database& db, SqliteEventLog& log, SqlitePushOutbox& outbox,
-                    std::uint64_t read_ahead_ids = 100000);
+                    std::uint64_t read_ahead_ids = StoreConfig{}.read_ahead_ids);
 
     void create(std::string call_id, std::vector<std::string> targets,
                 features::duty::DutyRule rule, Done<features::duty::DutyApplied> done) override;
@@ -66,6 +66,10 @@ class SqliteDutyStore final : public features::duty::DutyStore {
         features::duty::Audience audience;
         std::shared_ptr<void> held;
     };
+    // create() (the new call's targets; the call may be absent) and apply() (no targets; the
+    // call must exist).
+    void change(std::string call_id, std::vector<std::string> targets, bool must_exist,
+                features::duty::DutyRule rule, Done<features::duty::DutyApplied> done);
     // Reads the audience of `targets`, or of the stored call's targets when `targets` is empty,
     // on the reader; `then` gets it (nullopt: the call is not there, the bound is reached, or
     // the read failed) on the reader thread, or at once on this one.
