@@ -453,7 +453,7 @@ run_push_case() {  # CASE REP MEMBERS [FAKE_POLICY: idle (default) | normal]
     load=$(cut -d' ' -f1 /proc/loadavg)
     output=$(NODE_PATH=bench/peers/node_modules timeout 900 node bench/push/push_storm.js \
         --server "$SERVER_ADDR" --pid "$SERVER_PID" --fake-pid "$fake_pid" --secret "$SECRET" \
-        --fake-log "$dir/fake.log" \
+        --fake-log "$dir/fake.log" --disk-dir "$dir" \
         --members "$members" --groups 10 --idle-s 10 --timeout-s 120 "${PUSH_STORM_EXTRA[@]}" \
         2>>"$WORK/push.stderr") || true
     local recorded_args

@@ -9,14 +9,16 @@
 //     the disk's own fsync tail makes a shorter one's p99 jump between runs), which starts once
 //     the setup's writes are checkpointed, then during the storm (300 to 500 samples);
 //   - the CPU time of the server, the fake provider and this driver during the storm;
-//   - the machine's own stalls (bench/push/stall_canary.py, a SCHED_FIFO thread that nothing
-//     on the machine but the machine can delay), and each phase's chat latency again without
-//     the samples that were in flight during one: what the server did, with the hypervisor's
-//     share set apart (bench/README.md, "Push storm").
+//   - the machine's own stalls: the CPU's (bench/push/stall_canary.py, a SCHED_FIFO thread
+//     that nothing on the machine but the machine can delay) and, with --disk-dir, the disk's
+//     (bench/push/disk_canary.py, a flush of one block of its own held far longer than the
+//     node's own flushes take); and each phase's chat latency again without the samples that
+//     were in flight during one: what the server did, with the hypervisor's share set apart
+//     (bench/README.md, "Push storm").
 //
 //   node push_storm.js --server HOST:PORT --pid PID --secret S --fake-log FILE [--fake-pid PID]
 //                      [--members 10000] [--groups 10] [--idle-s 10] [--timeout-s 120]
-//                      [--probe-ms 10] [--stall-ms 2]
+//                      [--probe-ms 10] [--stall-ms 2] [--disk-dir DIR] [--disk-stall-ms 30]
 //
 // Prints one JSON line (the result) on stdout; progress goes to stderr. Bounded: every phase
 // has a deadline, and the script exits by itself.
@@ -41,6 +43,9 @@ const idleSeconds = Number(args['idle-s'] || 10);
 const timeoutSeconds = Number(args['timeout-s'] || 120);
 const probeMs = Number(args['probe-ms'] || 10);
 const stallMs = Number(args['stall-ms'] || 2);
+// A directory on the node's data file system, for the disk canary (none: no disk canary).
+const diskDir = args['disk-dir'];
+const diskStallMs = Number(args['disk-stall-ms'] || 30);
 // Volunteers answering while the pushes go out (0: none, the recorded scenario): one answer
 // every `answer-every-ms` from the call on, each a change of the call whose rule runs on the
 // whole audience.
@@ -179,13 +184,10 @@ function chatProbe() {
   }));
 }
 
-// The stall canary (bench/push/stall_canary.py) at SCHED_FIFO: intervals [from, to] (ms on the
-// monotonic clock the probe's samples use) in which the machine held back even a real-time
-// thread by more than --stall-ms. Null (and nothing set apart) when it cannot run so.
-function stallCanary() {
-  const child = childProcess.spawn('chrt', ['-f', '10', 'python3', path.join(__dirname, 'stall_canary.py'),
-    '--late-ms', String(stallMs), '--max-s', String(timeoutSeconds + idleSeconds + 600)],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
+// A canary process: it prints {"ready": true}, then one [from, to] interval (ms on the
+// monotonic clock the probe's samples use) per stall it saw. Null when it cannot start.
+function canary(command, argv) {
+  const child = childProcess.spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   const stalls = [];
   let pending = '';
   let ready;
@@ -202,6 +204,22 @@ function stallCanary() {
   child.on('error', () => ready(false));
   child.on('exit', () => ready(false));
   return started.then((ok) => (ok ? { stalls, stop: () => child.kill() } : null));
+}
+
+// The stall canary (bench/push/stall_canary.py) at SCHED_FIFO: the intervals in which the
+// machine held back even a real-time thread by more than --stall-ms. Null (and nothing set
+// apart) when it cannot run so.
+function stallCanary() {
+  return canary('chrt', ['-f', '10', 'python3', path.join(__dirname, 'stall_canary.py'),
+    '--late-ms', String(stallMs), '--max-s', String(timeoutSeconds + idleSeconds + 600)]);
+}
+
+// The disk canary (bench/push/disk_canary.py) in --disk-dir: the intervals in which one flush
+// of a 4 KiB block took more than --disk-stall-ms. Null without --disk-dir.
+function diskCanary() {
+  if (!diskDir) return Promise.resolve(null);
+  return canary('python3', [path.join(__dirname, 'disk_canary.py'), '--dir', diskDir,
+    '--late-ms', String(diskStallMs), '--max-s', String(timeoutSeconds + idleSeconds + 600)]);
 }
 
 // The samples whose flight [sent, sent + latency] overlaps none of the stalls.
@@ -285,8 +303,9 @@ async function main() {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const canary = await stallCanary();
-  if (!canary) log('no stall canary (chrt -f needs root): no figures without the machine\'s stalls');
+  const cpuCanary = await stallCanary();
+  if (!cpuCanary) log('no stall canary (chrt -f needs root): no figures without the machine\'s stalls');
+  const disk = cpuCanary ? await diskCanary() : null;
   const probe = await chatProbe();
   log(`chat idle phase, ${idleSeconds} s`);
   const waitsAtIdle = await storeWaits();
@@ -345,9 +364,11 @@ async function main() {
   probe.stop();
   // Each phase again without the samples in flight while the machine stalled.
   let machine = null;
-  if (canary) {
-    canary.stop();
-    const stalls = canary.stalls;
+  if (cpuCanary) {
+    cpuCanary.stop();
+    if (disk) disk.stop();
+    const diskStalls = disk ? disk.stalls : [];
+    const stalls = cpuCanary.stalls.concat(diskStalls);
     const idleKept = outsideStalls(idleTimed, stalls);
     const duringKept = outsideStalls(duringTimed, stalls);
     const idleClean = summary(idleKept.map(([, ms]) => ms));
@@ -355,17 +376,22 @@ async function main() {
     const span = (timed) => (timed.length ? [timed[0][0], timed[timed.length - 1][0]] : [0, 0]);
     machine = {
       stall_ms: stallMs,
-      stalls: { idle: stallSummary(stalls, ...span(idleTimed)),
-                during_push: stallSummary(stalls, ...span(duringTimed)) },
+      stalls: { idle: stallSummary(cpuCanary.stalls, ...span(idleTimed)),
+                during_push: stallSummary(cpuCanary.stalls, ...span(duringTimed)) },
+      // Null without a disk canary: then only the CPU's stalls are set apart.
+      disk_stall_ms: disk ? diskStallMs : null,
+      disk_stalls: disk ? { idle: stallSummary(diskStalls, ...span(idleTimed)),
+                            during_push: stallSummary(diskStalls, ...span(duringTimed)) } : null,
       chat_latency_ms: { idle: idleClean, during_push: duringClean },
       chat_p99_ratio: idleClean.p99 && duringClean.p99 ? duringClean.p99 / idleClean.p99 : null,
     };
-    log(`machine stalls over ${stallMs} ms: ${machine.stalls.idle.count} while idle `
-      + `(longest ${machine.stalls.idle.longest_ms.toFixed(1)} ms), `
-      + `${machine.stalls.during_push.count} during the storm `
-      + `(longest ${machine.stalls.during_push.longest_ms.toFixed(1)} ms); without the samples in `
-      + `flight then: p99 ${idleClean.p99?.toFixed(2)} ms idle (${idleClean.count} samples), `
-      + `${duringClean.p99?.toFixed(2)} ms during (${duringClean.count})`);
+    const counted = (what, limit, phases) => `${what} over ${limit} ms: ${phases.idle.count} while idle `
+      + `(longest ${phases.idle.longest_ms.toFixed(1)} ms), ${phases.during_push.count} during the storm `
+      + `(longest ${phases.during_push.longest_ms.toFixed(1)} ms)`;
+    log(counted('machine stalls', stallMs, machine.stalls)
+      + (disk ? '; ' + counted('disk stalls', diskStallMs, machine.disk_stalls) : '')
+      + `; without the samples in flight then: p99 ${idleClean.p99?.toFixed(2)} ms idle `
+      + `(${idleClean.count} samples), ${duringClean.p99?.toFixed(2)} ms during (${duringClean.count})`);
   }
   // The server's own count of provider answers: a retried push the fake had accepted shows up
   // as a duplicate there and as a failure here.
@@ -394,7 +420,8 @@ async function main() {
     store_wait: storeWait,
     // With --answers: how many answers were taken and how long each took.
     ...(answers > 0 ? { answers: answered } : {}),
-    // The same without the samples in flight during a machine stall (null: no canary).
+    // The same without the samples in flight during a stall of the machine's CPU or disk
+    // (null: no canary).
     outside_machine_stalls: machine,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
