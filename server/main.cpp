@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
         node.add_feature(std::make_unique<features::DevicesFeature>(
             backend.devices(), backend.outbox(), push_worker.vapid_public_key()));
         node.add_feature(std::make_unique<features::meetings::MeetingFeature>(
-            backend.meetings(), janus.get(), &chat_tags));
+            backend.meetings(), janus.get(), &chat_tags, &backend.outbox()));
         node.add_feature(std::make_unique<features::signin::SigninFeature>(backend.signin()));
 
         if (config->push.worker) push_worker.start();

@@ -103,6 +103,22 @@ Notification render(const PushIntent& intent, const std::string& locale,
         }
         if (!open.empty()) out.body = body;
     }
+    if (out.type == "meeting") {
+        const std::string meeting_title = field(data, "meetingTitle");
+        const std::string started_by = field(data, "startedBy");
+        if (!meeting_title.empty()) {
+            out.title = group_name + " · " + meeting_title;
+            if (chinese) {
+                out.body = "会议已开始";
+                if (!started_by.empty()) out.body += "（" + started_by + " 发起）";
+                out.body += "。请在应用中加入。";
+            } else {
+                out.body = started_by.empty() ? "The meeting has started."
+                                              : started_by + " started the meeting.";
+                out.body += " Join in the app.";
+            }
+        }
+    }
     if (out.type == "chat") out.collapse_key = field(data, "group");
     out.replace_id =
         out.collapse_key.empty() ? "intent-" + std::to_string(intent.id) : out.collapse_key;

@@ -1,8 +1,10 @@
 #pragma once
 // What a push says, in the device's language (zh-CN by default, en) and time zone, from the
-// intent's data: the title names the group and the call ("重华 · 门岗: 登记, 测体温"), the body
-// says when it starts and how many are still needed. Types without a template (meeting, chat,
-// mention) keep the title and body the feature wrote. Pure; any thread.
+// intent's data: for a duty call the title names the group and the call ("重华 · 门岗: 登记,
+// 测体温"), the body says when it starts and how many are still needed; for a meeting that
+// started, the title names the group and the meeting ("重华 · 月度组织生活会"), the body who
+// started it. Types without a template (chat, mention) keep the title and body the feature
+// wrote. Pure; any thread.
 
 #include <cstdint>
 #include <map>

@@ -54,4 +54,11 @@ class PresenceStore {
     virtual void connection_closed(const std::string& user) = 0;
 };
 
+// The users (of `users`) with no connection on any node, in the order given, from one
+// connected_among(): whom a feature's news reaches by push. A user whose presence cannot be
+// read counts as offline: a push too many beats news nobody heard of. `done` runs on the
+// thread of connected_among's answer (at once for no users); it never fails.
+void offline_among(PresenceStore& presence, std::vector<std::string> users,
+                   Done<std::vector<std::string>> done);
+
 }  // namespace muster::store

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <memory>
 
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include "core/async.hpp"
@@ -68,19 +67,11 @@ push::PushIntent reminder_push(const v1::DutyCall& call, const v1::DutyUpdate& t
 
 asio::awaitable<std::vector<std::string>> offline_among(store::PresenceStore& presence,
                                                         std::vector<std::string> users) {
-    if (users.empty()) co_return std::vector<std::string>{};
-    auto result = co_await async_call<store::PresenceStore::Connected>(
-        [&presence, &users](Done<store::PresenceStore::Connected> done) {
-            presence.connected_among(users, std::move(done));
-        },
-        asio::use_awaitable);
-    std::vector<std::string> out;
-    if (!result) co_return out;  // cannot happen: each user's failure is in its place
-    for (std::size_t i = 0; i < users.size(); ++i) {
-        const auto& connected = (*result)[i];
-        if (!connected || !*connected) out.push_back(std::move(users[i]));  // offline or unknown
-    }
-    co_return out;
+    auto offline = co_await co_call<std::vector<std::string>>(
+        [&presence, &users](Done<std::vector<std::string>> done) {
+            store::offline_among(presence, std::move(users), std::move(done));
+        });
+    co_return offline ? std::move(*offline) : std::vector<std::string>{};
 }
 
 }  // namespace muster::features

@@ -25,9 +25,8 @@ push::PushIntent reminder_push(const muster::v1::DutyCall& call,
                                const muster::v1::DutyUpdate& tally, std::uint32_t round,
                                const std::string& group_name);
 
-// The users (of `users`) with no connection on any node, ordered as given. Asks the presence
-// store about all of them at once (connected_among). A user whose presence cannot be read
-// counts as offline: a push too many beats a call nobody heard of.
+// The users (of `users`) with no connection on any node, ordered as given
+// (store::offline_among: one connected_among for all; unknown counts as offline).
 boost::asio::awaitable<std::vector<std::string>> offline_among(store::PresenceStore& presence,
                                                                std::vector<std::string> users);
 

@@ -300,6 +300,9 @@ asio::awaitable<Result<v1::ServerFrame>> start_meeting(MeetingFeature& feature, 
             }
         }
     }
+    // Answered once those not connected are to hear of it by push (meeting_push.hpp).
+    if (applied->change.change == v1::MeetingUpdate::STARTED)
+        co_await feature.announce_start(applied->record.state(), client->caller());
     co_return meeting_reply(&v1::ServerFrame::mutable_meeting_start, *applied);
 }
 

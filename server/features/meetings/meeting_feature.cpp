@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "features/meetings/meeting_commands.hpp"
+#include "features/meetings/meeting_push.hpp"
 #include "features/meetings/meeting_routes.hpp"
 #include "features/meetings/rules.hpp"
 #include "node/client.hpp"
@@ -26,6 +27,7 @@ struct Metrics {
     metrics::Counter& joins;
     metrics::Counter& drops;
     metrics::Counter& roll_calls;
+    metrics::Counter& start_pushes;
 };
 
 Metrics& counters() {
@@ -38,6 +40,9 @@ Metrics& counters() {
         r.counter("muster_meeting_drops_total",
                   "Participants dropped after losing their connection past the grace period"),
         r.counter("muster_meeting_roll_calls_total", "Roll calls opened"),
+        r.counter("muster_meeting_start_pushes_total",
+                  "Push intents recorded to tell members with no connection that a meeting "
+                  "started"),
     };
     return m;
 }
@@ -238,6 +243,14 @@ asio::awaitable<Result<std::vector<store::MemberInfo>>> MeetingFeature::members(
             services_->store().directory().members_of(std::move(group), std::move(done));
         },
         asio::use_awaitable);
+}
+
+asio::awaitable<void> MeetingFeature::announce_start(const v1::MeetingState& state,
+                                                     const node::Caller& by) {
+    if (outbox_ == nullptr) co_return;
+    const std::size_t recorded = co_await meetings::announce_start(
+        *this, *outbox_, state, by.user(), by.name().empty() ? by.user() : by.name());
+    counters().start_pushes.inc(recorded);
 }
 
 // Called on whichever thread completed the change: only thread-safe work here.

@@ -22,8 +22,10 @@
 #include "features/meetings/rules.hpp"
 #include "features/meetings/sfu_bridge.hpp"
 #include "features/meetings/signalling.hpp"
+#include "node/caller.hpp"
 #include "node/http_router.hpp"
 #include "node/services.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::features::meetings {
 
@@ -31,10 +33,12 @@ class MeetingFeature final : public node::Feature {
   public:
     // `store` must outlive the node's store (jobs it queues complete before that closes);
     // `sfu` (null: none configured) must outlive the node. `chat_tags` (null: no chat feature)
-    // gets the validator of in-session chat (check_chat_tag) at install.
+    // gets the validator of in-session chat (check_chat_tag) at install. `outbox` (null: no
+    // pushes) records the pushes that tell members a meeting started (meeting_push.hpp); it
+    // must outlive the node.
     explicit MeetingFeature(MeetingStore& store, SfuRooms* sfu = nullptr,
-                            chat::ChatTags* chat_tags = nullptr)
-        : store_(store), sfu_rooms_(sfu), chat_tags_(chat_tags) {}
+                            chat::ChatTags* chat_tags = nullptr, push::PushOutbox* outbox = nullptr)
+        : store_(store), sfu_rooms_(sfu), chat_tags_(chat_tags), outbox_(outbox) {}
 
     void install(node::NodeServices& services, node::CommandRegistry& commands,
                  node::HttpRouter& routes) override;
@@ -71,6 +75,10 @@ class MeetingFeature final : public node::Feature {
     boost::asio::awaitable<Result<muster::v1::MeetingRecord>> get(std::string meeting_id);
     // The group's direct members.
     boost::asio::awaitable<Result<std::vector<store::MemberInfo>>> members(std::string group);
+    // Tells the members with no connection that the meeting in `state` started, by push
+    // (meeting_push.hpp); `by` started it. Nothing without an outbox.
+    boost::asio::awaitable<void> announce_start(const muster::v1::MeetingState& state,
+                                                const node::Caller& by);
     // In-session chat: the tag must name a meeting of the group the message is published to
     // (NOT_FOUND for no such meeting, INVALID_ARGUMENT for one of another group).
     boost::asio::awaitable<Status> check_chat_tag(std::string group, std::string meeting_id);
@@ -101,6 +109,7 @@ class MeetingFeature final : public node::Feature {
     MeetingStore& store_;
     SfuRooms* sfu_rooms_;
     chat::ChatTags* chat_tags_;
+    push::PushOutbox* outbox_;
     node::NodeServices* services_ = nullptr;
     std::unique_ptr<SfuBridge> sfu_;  // made at install (it needs the configuration)
     JoinedSessions sessions_;

@@ -179,6 +179,54 @@ TEST_P(PushDeliveryTest, quiet_hours_hold_routine_calls_but_not_urgent_ones) {
     EXPECT_NE(waiting.body.find(routine), std::string::npos) << waiting.body;
 }
 
+TEST_P(PushDeliveryTest, a_started_meeting_reaches_offline_members_who_want_meeting_pushes) {
+    start();
+    register_device(server(), "liming", "phone", webpush_spec(fake_, "/webpush/ok/liming"));
+    // Connected: the app shows the start itself, no push.
+    register_device(server(), "zhangfang", "phone", webpush_spec(fake_, "/webpush/ok/zhangfang"));
+    auto zhangfang = TestClient::connect(server(), "zhangfang");
+    // Offline, but meeting pushes turned off on the device.
+    auto duty_only = webpush_spec(fake_, "/webpush/ok/heping");
+    duty_only["kinds"] = json::array{"duty"};
+    register_device(server(), "heping", "phone", duty_only);
+
+    auto wangxg = TestClient::connect(server(), "wangxg", {.name = "王小刚"});
+    v1::ClientFrame schedule;
+    schedule.mutable_meeting_schedule()->set_group("chonghua");
+    schedule.mutable_meeting_schedule()->set_title("月度组织生活会");
+    const auto scheduled = wangxg.expect_reply<v1::MeetingScheduleReply>(schedule);
+    ASSERT_FALSE(scheduled.meeting_id().empty());
+    // Scheduling alone pushes nothing; starting does.
+    v1::ClientFrame start_frame;
+    start_frame.mutable_meeting_start()->set_meeting_id(scheduled.meeting_id());
+    const auto started = wangxg.expect_reply<v1::MeetingReply>(start_frame);
+    EXPECT_EQ(started.state().phase(), v1::MeetingState::LIVE);
+
+    const auto got = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/ok/liming"); }, 1);
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_EQ(got[0].at("status").to_number<int>(), 201) << json::serialize(got[0]);
+    EXPECT_EQ(payload_field(got[0], "title"), "重华 · 月度组织生活会");
+    EXPECT_EQ(payload_field(got[0], "body"), "会议已开始（王小刚 发起）。请在应用中加入。");
+    EXPECT_EQ(data_field(got[0], "type"), "meeting");
+    EXPECT_EQ(data_field(got[0], "meetingId"), scheduled.meeting_id());
+    EXPECT_EQ(data_field(got[0], "group"), "chonghua");
+    EXPECT_EQ(header(got[0], "urgency"), "normal");
+
+    // Recorded for the two offline members; heping's is dropped for the device's kinds. Once
+    // the outbox is empty, nothing more can come.
+    EXPECT_EQ(outbox_once_drained(server()), R"({"intents":[]})");
+    EXPECT_NE(
+        admin_http(server(), "GET", "/metrics").body.find("muster_meeting_start_pushes_total 2\n"),
+        std::string::npos);
+    for (const auto* path : {"/webpush/ok/zhangfang", "/webpush/ok/heping"}) {
+        EXPECT_TRUE(
+            fake_.events([path](const json::object& e) { return FakePush::to_path(e, path); })
+                .empty())
+            << path << ": " << fake_.output();
+    }
+}
+
 TEST_P(PushDeliveryTest, intents_pending_across_a_restart_are_each_delivered_once) {
     // Recorded while no worker runs (as if the node died before sending), then delivered by
     // the restarted node.
@@ -201,12 +249,7 @@ TEST_P(PushDeliveryTest, intents_pending_across_a_restart_are_each_delivered_onc
     for (const auto& e : got) intents.insert(data_field(e, "intent"));
     EXPECT_EQ(intents.size(), 6U) << fake_.output();
     // Each once: the outbox is empty once they are in.
-    const auto deadline = std::chrono::steady_clock::now() + default_wait;
-    std::string body;
-    do {
-        body = admin_http(server(), "GET", "/api/v1/push/outbox").body;
-    } while (body != R"({"intents":[]})" && std::chrono::steady_clock::now() < deadline);
-    EXPECT_EQ(body, R"({"intents":[]})");
+    EXPECT_EQ(outbox_once_drained(server()), R"({"intents":[]})");
     EXPECT_EQ(fake_.events(ours).size(), 6U) << fake_.output();
 }
 

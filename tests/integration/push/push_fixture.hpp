@@ -7,6 +7,7 @@
 // The organisation: 重华 (chonghua: liming, zhangfang, heping) under 街道 (sd: wangxg,
 // coordinator).
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -208,6 +209,17 @@ inline std::string create_call(const ServerProcess& server, std::uint32_t slots,
     auto reply = json::parse(made.body, ec);
     if (ec || !reply.is_object() || !reply.as_object().contains("callId")) return {};
     return std::string(reply.as_object().at("callId").as_string());
+}
+
+// GET /api/v1/push/outbox (admin) until it lists no intent or default_wait has passed: the
+// last answer. Every intent recorded so far has been sent or dropped once it is empty.
+inline std::string outbox_once_drained(const ServerProcess& server) {
+    const auto deadline = std::chrono::steady_clock::now() + default_wait;
+    std::string body;
+    do {
+        body = admin_http(server, "GET", "/api/v1/push/outbox").body;
+    } while (body != R"({"intents":[]})" && std::chrono::steady_clock::now() < deadline);
+    return body;
 }
 
 inline std::int64_t now_ms() {

@@ -92,6 +92,27 @@ TEST(NotificationText, duty_calls_name_group_and_call_in_chinese_by_default) {
               "URGENT: starts May 28, 21:30, 3 more people needed at 北门. Answer in the app.");
 }
 
+TEST(NotificationText, a_started_meeting_names_group_meeting_and_who_started_it) {
+    PushIntent intent;
+    intent.id = 9;
+    intent.title = "重华 · 月度组织生活会";
+    intent.body = "王小刚 started the meeting. Join in the app.";
+    intent.data_json =
+        R"({"type":"meeting","meetingId":"mt_1","group":"chonghua","groupName":"重华",)"
+        R"("meetingTitle":"月度组织生活会","startedBy":"王小刚"})";
+    const auto zh = render(intent, "zh-CN", "Asia/Shanghai");
+    EXPECT_EQ(zh.title, "重华 · 月度组织生活会");
+    EXPECT_EQ(zh.body, "会议已开始（王小刚 发起）。请在应用中加入。");
+    EXPECT_EQ(zh.kind, "meeting");
+    EXPECT_FALSE(zh.urgent);
+    EXPECT_EQ(zh.data.at("meetingId"), "mt_1");
+    EXPECT_EQ(zh.data.at("group"), "chonghua");
+    EXPECT_EQ(zh.replace_id, "intent-9");
+    const auto en = render(intent, "en", "Europe/London");
+    EXPECT_EQ(en.title, "重华 · 月度组织生活会");
+    EXPECT_EQ(en.body, "王小刚 started the meeting. Join in the app.");
+}
+
 TEST(NotificationText, chat_is_collapsed_and_replaced_per_group) {
     PushIntent intent;
     intent.id = 7;
