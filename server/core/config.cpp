@@ -75,6 +75,7 @@ po::options_description describe(Config& c) {
     add("limits.max_frame_bytes", po::value(&l.max_frame_bytes)->default_value(l.max_frame_bytes),
         "");
     add("limits.max_text_bytes", po::value(&l.max_text_bytes)->default_value(l.max_text_bytes), "");
+    add("limits.max_mentions", po::value(&l.max_mentions)->default_value(l.max_mentions), "");
     add("limits.outbound_queue_bytes",
         po::value(&l.outbound_queue_bytes)->default_value(l.outbound_queue_bytes), "");
     add("limits.commands_per_second",
@@ -435,6 +436,9 @@ Status validate(const Config& c) {
                    "): a client subscribing to every group it may would be rate-limited");
     }
     if (c.limits.max_name_bytes == 0) return bad("limits.max_name_bytes must be positive");
+    // Each mention may cost a directory read and a push: a message calls a few people by name,
+    // never a whole group (that is what a duty call or a meeting is for).
+    if (c.limits.max_mentions > 100) return bad("limits.max_mentions must be 0..100");
     if (c.limits.history_max_limit == 0 || c.limits.history_default_limit == 0) {
         return bad("limits.history_*_limit must be positive");
     }

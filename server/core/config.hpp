@@ -48,6 +48,7 @@ struct AuthConfig {
 struct LimitsConfig {
     std::uint32_t max_frame_bytes = 64 * 1024;  // inbound WebSocket message; over: close 1009
     std::uint32_t max_text_bytes = 4096;        // chat text, titles, notes
+    std::uint32_t max_mentions = 20;            // users one chat message calls by name; <= 100
     std::uint32_t outbound_queue_bytes = 1024 * 1024;  // per session; over: close 4000
     double commands_per_second = 50;                   // token bucket rate per connection
     std::uint32_t command_burst = 300;            // token bucket size; >= max_subscriptions + 8

@@ -58,6 +58,8 @@ std::vector<EventBound> largest_events(const Config& c) {
     chat.mutable_chat()->set_text(text(c.limits.max_text_bytes));
     chat.mutable_chat()->set_client_msg_id(id(id_bytes));
     chat.mutable_chat()->set_meeting_id(id(id_bytes));
+    for (std::uint32_t i = 0; i < c.limits.max_mentions; ++i)
+        chat.mutable_chat()->add_mentions(id(id_bytes));
     out.push_back(measure("chat", chat));
 
     v1::Event call = head(c);

@@ -119,6 +119,12 @@ Notification render(const PushIntent& intent, const std::string& locale,
             }
         }
     }
+    if (out.type == "mention") {
+        const std::string sender = field(data, "senderName");
+        // The body is the message's own words, in whatever language they were written.
+        if (!sender.empty())
+            out.title = group_name + " · " + sender + (chinese ? " 提到了你" : " mentioned you");
+    }
     if (out.type == "chat") out.collapse_key = field(data, "group");
     out.replace_id =
         out.collapse_key.empty() ? "intent-" + std::to_string(intent.id) : out.collapse_key;

@@ -3,8 +3,9 @@
 // intent's data: for a duty call the title names the group and the call ("重华 · 门岗: 登记,
 // 测体温"), the body says when it starts and how many are still needed; for a meeting that
 // started, the title names the group and the meeting ("重华 · 月度组织生活会"), the body who
-// started it. Types without a template (chat, mention) keep the title and body the feature
-// wrote. Pure; any thread.
+// started it; for a mention, the title names the group and who wrote ("重华 · 李明 提到了你"),
+// the body is the message's text. Chat keeps the title and body the feature wrote. Pure; any
+// thread.
 
 #include <cstdint>
 #include <map>

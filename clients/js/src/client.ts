@@ -306,13 +306,16 @@ export class MusterClient extends CommandHelpers {
   // ---- commands -------------------------------------------------------------------------------
 
   /** A chat message. A client_msg_id is generated (unless given); while offline the message
-   *  waits and is sent once on reconnect, never stored twice. */
-  publish(group: string, text: string, options: { clientMsgId?: string; meetingId?: string } = {}): Promise<PublishReply> {
+   *  waits and is sent once on reconnect, never stored twice. `mentions`: user ids the message
+   *  calls by name; those not connected anywhere get a push. */
+  publish(group: string, text: string,
+    options: { clientMsgId?: string; meetingId?: string; mentions?: string[] } = {}): Promise<PublishReply> {
     return this.request('publish', {
       group,
       text,
       clientMsgId: options.clientMsgId ?? randomId(),
       ...(options.meetingId ? { meetingId: options.meetingId } : {}),
+      ...(options.mentions?.length ? { mentions: options.mentions } : {}),
     });
   }
 

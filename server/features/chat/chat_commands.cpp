@@ -9,18 +9,23 @@ namespace asio = boost::asio;
 namespace v1 = muster::v1;
 
 void register_chat_commands(node::CommandRegistry& commands, node::NodeServices& services,
-                            const ChatTags& tags) {
+                            const ChatTags& tags, push::PushOutbox* outbox) {
     using Cmd = v1::ClientFrame;
     node::NodeServices* s = &services;
     const ChatTags* t = &tags;
+    push::PushOutbox* o = outbox;
 
     commands.add_simple(Cmd::kPublish,
-                        [s, t](std::shared_ptr<node::Client> c,
-                               const Cmd& f) -> asio::awaitable<Result<v1::ServerFrame>> {
+                        [s, t, o](std::shared_ptr<node::Client> c,
+                                  const Cmd& f) -> asio::awaitable<Result<v1::ServerFrame>> {
                             const auto& p = f.publish();
-                            ChatPost post{p.group(), p.text(), p.client_msg_id(), p.meeting_id()};
+                            ChatPost post{p.group(),
+                                          p.text(),
+                                          p.client_msg_id(),
+                                          p.meeting_id(),
+                                          {p.mentions().begin(), p.mentions().end()}};
                             Result<store::Appended> appended =
-                                co_await publish_chat(*s, *t, c->caller(), std::move(post));
+                                co_await publish_chat(*s, *t, o, c->caller(), std::move(post));
                             if (!appended) co_return appended.status();
                             v1::ServerFrame frame;
                             frame.mutable_publish()->set_seq(appended->seq);

@@ -10,11 +10,16 @@
 
 #include "features/chat/chat_tags.hpp"
 #include "node/services.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::features::chat {
 
 class ChatFeature final : public node::Feature {
   public:
+    // `outbox` (null: none) records the pushes to users a message mentions (mention_push.hpp);
+    // it must outlive the node.
+    explicit ChatFeature(push::PushOutbox* outbox = nullptr) : outbox_(outbox) {}
+
     void install(node::NodeServices& services, node::CommandRegistry& commands,
                  node::HttpRouter& routes) override;
 
@@ -24,6 +29,7 @@ class ChatFeature final : public node::Feature {
 
   private:
     ChatTags tags_;
+    push::PushOutbox* outbox_;
 };
 
 }  // namespace muster::features::chat

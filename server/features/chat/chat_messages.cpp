@@ -1,9 +1,14 @@
 #include "features/chat/chat_messages.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <set>
+#include <string_view>
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/metrics.hpp"
+#include "features/chat/mention_push.hpp"
 #include "node/validate.hpp"
 
 namespace muster::features::chat {
@@ -15,8 +20,20 @@ using node::check_optional_id;
 using node::check_text;
 using node::require_role;
 
+namespace {
+
+metrics::Counter& mention_pushes() {
+    static metrics::Counter& c = metrics::registry().counter(
+        "muster_chat_mention_pushes_total",
+        "Push intents recorded for users a chat message called by name who had no connection");
+    return c;
+}
+
+}  // namespace
+
 asio::awaitable<Result<store::Appended>> publish_chat(node::NodeServices& services,
                                                       const ChatTags& tags,
+                                                      push::PushOutbox* outbox,
                                                       const node::Caller& caller, ChatPost post) {
     const auto& limits = services.config().limits;
     if (Status s = check_id("group", post.group, limits.max_id_bytes); !s) co_return s;
@@ -25,6 +42,13 @@ asio::awaitable<Result<store::Appended>> publish_chat(node::NodeServices& servic
     if (Status s = check_optional_id("meeting_id", post.meeting_id, limits.max_id_bytes); !s)
         co_return s;
     if (Status s = check_text("text", post.text, limits.max_text_bytes, true); !s) co_return s;
+    if (post.mentions.size() > limits.max_mentions) {
+        co_return Status{errc::too_large, "at most " + std::to_string(limits.max_mentions) +
+                                              " mentions in one message"};
+    }
+    for (const auto& user : post.mentions) {
+        if (Status s = check_id("mentions", user, limits.max_id_bytes); !s) co_return s;
+    }
     if (Status s = require_role(*services.tree(), caller, post.group, store::Role::member); !s)
         co_return s;
     if (!post.meeting_id.empty()) {
@@ -43,15 +67,28 @@ asio::awaitable<Result<store::Appended>> publish_chat(node::NodeServices& servic
     message->set_text(std::move(post.text));
     message->set_client_msg_id(post.client_msg_id);
     message->set_meeting_id(std::move(post.meeting_id));
+    std::set<std::string_view> mentioned;
+    for (const auto& user : post.mentions) {
+        if (mentioned.insert(user).second) message->add_mentions(user);
+    }
     if (!post.client_msg_id.empty()) {
         request.idempotency_user = caller.user();
         request.idempotency_key = std::move(post.client_msg_id);
     }
-    co_return co_await async_call<store::Appended>(
+    // Kept for the pushes: `request` is the log's once appended.
+    std::optional<v1::Event> with_mentions;
+    if (outbox != nullptr && message->mentions_size() > 0) with_mentions = event;
+    Result<store::Appended> appended = co_await async_call<store::Appended>(
         [&services, &request](Done<store::Appended> done) {
             services.store().log().append(std::move(request), std::move(done));
         },
         asio::use_awaitable);
+    if (appended && !appended->duplicate && with_mentions) {
+        with_mentions->set_seq(appended->seq);
+        const std::size_t recorded = co_await announce_mentions(services, *outbox, *with_mentions);
+        mention_pushes().inc(recorded);
+    }
+    co_return appended;
 }
 
 asio::awaitable<Result<v1::HistoryReply>> read_history(node::NodeServices& services,

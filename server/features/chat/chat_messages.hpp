@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -17,6 +18,7 @@
 #include "node/services.hpp"
 #include "protocol/codec.hpp"
 #include "store/event_log.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::features::chat {
 
@@ -24,7 +26,8 @@ struct ChatPost {
     std::string group;
     std::string text;
     std::string client_msg_id;
-    std::string meeting_id;  // a tag of kind TagKind::meeting; empty: none
+    std::string meeting_id;             // a tag of kind TagKind::meeting; empty: none
+    std::vector<std::string> mentions;  // users called by name (mention_push.hpp)
 };
 
 // Coroutines here take structs by value. GCC 12 miscompiles an aggregate temporary passed
@@ -32,10 +35,13 @@ struct ChatPost {
 // caller's frame); pass a named object with std::move instead.
 
 // Appends a chat message as the caller, after the checks of docs/PROTOCOL.md: membership,
-// sizes, the tag's validator (ChatTags), idempotency by client_msg_id. Completes once the
-// event is committed. `services` and `tags` outlive the call.
+// sizes, the tag's validator (ChatTags), at most limits.max_mentions mentions (each an id;
+// repeats kept once), idempotency by client_msg_id. Completes once the event is committed and
+// the pushes to the mentioned users with no connection are recorded in `outbox` (null: none;
+// mention_push.hpp). `services`, `tags` and `outbox` outlive the call.
 boost::asio::awaitable<Result<store::Appended>> publish_chat(node::NodeServices& services,
                                                              const ChatTags& tags,
+                                                             push::PushOutbox* outbox,
                                                              const node::Caller& caller,
                                                              ChatPost post);
 

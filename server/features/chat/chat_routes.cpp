@@ -19,12 +19,16 @@ using node::json_response;
 namespace {
 
 asio::awaitable<HttpResponse> post_message(node::NodeServices& services, const ChatTags& tags,
-                                           HttpCall& call) {
+                                           push::PushOutbox* outbox, HttpCall& call) {
     v1::PostMessage body;
     if (Status s = protocol::from_json(call.request.body, body); !s) co_return error_response(s);
-    ChatPost post{call.params[0], body.text(), body.client_msg_id(), body.meeting_id()};
+    ChatPost post{call.params[0],
+                  body.text(),
+                  body.client_msg_id(),
+                  body.meeting_id(),
+                  {body.mentions().begin(), body.mentions().end()}};
     Result<store::Appended> appended =
-        co_await publish_chat(services, tags, *call.caller, std::move(post));
+        co_await publish_chat(services, tags, outbox, *call.caller, std::move(post));
     if (!appended) co_return error_response(appended.status());
     v1::PostMessageReply reply;
     reply.set_seq(appended->seq);
@@ -57,11 +61,11 @@ asio::awaitable<HttpResponse> get_events(node::NodeServices& services, HttpCall&
 }  // namespace
 
 void register_chat_routes(node::HttpRouter& routes, node::NodeServices& services,
-                          const ChatTags& tags) {
+                          const ChatTags& tags, push::PushOutbox* outbox) {
     node::NodeServices* s = &services;
     const ChatTags* t = &tags;
     routes.add("POST", "/api/v1/groups/{}/messages", node::HttpAuth::bearer,
-               [s, t](HttpCall& c) { return post_message(*s, *t, c); });
+               [s, t, outbox](HttpCall& c) { return post_message(*s, *t, outbox, c); });
     routes.add("GET", "/api/v1/groups/{}/events", node::HttpAuth::bearer,
                [s](HttpCall& c) { return get_events(*s, c); });
 }

@@ -7,11 +7,12 @@
 #include "features/chat/chat_tags.hpp"
 #include "node/http_router.hpp"
 #include "node/services.hpp"
+#include "store/push_outbox.hpp"
 
 namespace muster::features::chat {
 
-// `services` and `tags` must outlive the router.
+// `services`, `tags` and `outbox` (null: no mention pushes) must outlive the router.
 void register_chat_routes(node::HttpRouter& routes, node::NodeServices& services,
-                          const ChatTags& tags);
+                          const ChatTags& tags, push::PushOutbox* outbox);
 
 }  // namespace muster::features::chat

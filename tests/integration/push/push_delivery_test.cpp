@@ -227,6 +227,64 @@ TEST_P(PushDeliveryTest, a_started_meeting_reaches_offline_members_who_want_meet
     }
 }
 
+TEST_P(PushDeliveryTest, a_message_that_mentions_an_offline_member_reaches_their_phone) {
+    start();
+    register_device(server(), "heping", "phone", webpush_spec(fake_, "/webpush/ok/heping"));
+    // Mention pushes turned off on the device.
+    auto no_mentions = webpush_spec(fake_, "/webpush/ok/liming");
+    no_mentions["kinds"] = json::array{"duty", "meeting"};
+    register_device(server(), "liming", "phone", no_mentions);
+    // Not a member of 重华: a mention does not let anyone be reached through a group.
+    register_device(server(), "stranger", "phone", webpush_spec(fake_, "/webpush/ok/stranger"));
+    // The writer, connected.
+    register_device(server(), "zhangfang", "phone", webpush_spec(fake_, "/webpush/ok/zhangfang"));
+    auto zhangfang = TestClient::connect(server(), "zhangfang", {.name = "张芳"});
+
+    v1::ClientFrame publish;
+    auto* message = publish.mutable_publish();
+    message->set_group("chonghua");
+    message->set_text("@何平 明早八点北门集合");
+    for (int i = 0; i <= 20; ++i) message->add_mentions("user" + std::to_string(i));
+    zhangfang.expect_error(publish, v1::Error::TOO_LARGE);  // limits.max_mentions = 20
+    message->clear_mentions();
+    // wangxg coordinates the parent district: he may read 重华 (no device, nothing sent).
+    for (const auto* user : {"heping", "liming", "zhangfang", "stranger", "heping", "wangxg"})
+        message->add_mentions(user);
+    const auto reply = zhangfang.expect_reply<v1::PublishReply>(publish);
+
+    const auto got = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/ok/heping"); }, 1);
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_EQ(got[0].at("status").to_number<int>(), 201) << json::serialize(got[0]);
+    EXPECT_EQ(payload_field(got[0], "title"), "重华 · 张芳 提到了你");
+    EXPECT_EQ(payload_field(got[0], "body"), "@何平 明早八点北门集合");
+    EXPECT_EQ(data_field(got[0], "type"), "mention");
+    EXPECT_EQ(data_field(got[0], "group"), "chonghua");
+    EXPECT_EQ(data_field(got[0], "seq"), std::to_string(reply.seq()));
+
+    // Recorded for heping, liming and wangxg; liming's dropped for the device's kinds.
+    EXPECT_EQ(outbox_once_drained(server()), R"({"intents":[]})");
+    EXPECT_NE(
+        admin_http(server(), "GET", "/metrics").body.find("muster_chat_mention_pushes_total 3\n"),
+        std::string::npos);
+    for (const auto* path :
+         {"/webpush/ok/liming", "/webpush/ok/stranger", "/webpush/ok/zhangfang"}) {
+        EXPECT_TRUE(
+            fake_.events([path](const json::object& e) { return FakePush::to_path(e, path); })
+                .empty())
+            << path << ": " << fake_.output();
+    }
+    // Every reader sees whom it called, each once.
+    const auto events =
+        http_call(server(), "GET",
+                  "/api/v1/groups/chonghua/events?after_seq=" + std::to_string(reply.seq() - 1), {},
+                  server().token("heping"));
+    ASSERT_EQ(events.status, 200) << events.body;
+    EXPECT_NE(events.body.find(R"("mentions":["heping","liming","zhangfang","stranger","wangxg"])"),
+              std::string::npos)
+        << events.body;
+}
+
 TEST_P(PushDeliveryTest, intents_pending_across_a_restart_are_each_delivered_once) {
     // Recorded while no worker runs (as if the node died before sending), then delivered by
     // the restarted node.

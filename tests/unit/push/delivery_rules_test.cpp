@@ -1,5 +1,9 @@
 // The push worker's pure rules: leases, rounds, backoff, texts, quiet hours, time zones.
 
+#include <cstdint>
+#include <string>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "push/delivery_state.hpp"
@@ -92,14 +96,21 @@ TEST(NotificationText, duty_calls_name_group_and_call_in_chinese_by_default) {
               "URGENT: starts May 28, 21:30, 3 more people needed at 北门. Answer in the app.");
 }
 
-TEST(NotificationText, a_started_meeting_names_group_meeting_and_who_started_it) {
+// An intent as a feature records it: its fallback texts and the data the worker renders from.
+PushIntent recorded(std::uint64_t id, std::string title, std::string body, std::string data) {
     PushIntent intent;
-    intent.id = 9;
-    intent.title = "重华 · 月度组织生活会";
-    intent.body = "王小刚 started the meeting. Join in the app.";
-    intent.data_json =
-        R"({"type":"meeting","meetingId":"mt_1","group":"chonghua","groupName":"重华",)"
-        R"("meetingTitle":"月度组织生活会","startedBy":"王小刚"})";
+    intent.id = id;
+    intent.title = std::move(title);
+    intent.body = std::move(body);
+    intent.data_json = std::move(data);
+    return intent;
+}
+
+TEST(NotificationText, a_started_meeting_names_group_meeting_and_who_started_it) {
+    const PushIntent intent =
+        recorded(9, "重华 · 月度组织生活会", "王小刚 started the meeting. Join in the app.",
+                 R"({"type":"meeting","meetingId":"mt_1","group":"chonghua","groupName":"重华",)"
+                 R"("meetingTitle":"月度组织生活会","startedBy":"王小刚"})");
     const auto zh = render(intent, "zh-CN", "Asia/Shanghai");
     EXPECT_EQ(zh.title, "重华 · 月度组织生活会");
     EXPECT_EQ(zh.body, "会议已开始（王小刚 发起）。请在应用中加入。");
@@ -111,6 +122,19 @@ TEST(NotificationText, a_started_meeting_names_group_meeting_and_who_started_it)
     const auto en = render(intent, "en", "Europe/London");
     EXPECT_EQ(en.title, "重华 · 月度组织生活会");
     EXPECT_EQ(en.body, "王小刚 started the meeting. Join in the app.");
+}
+
+TEST(NotificationText, a_mention_names_group_and_writer_and_keeps_the_words) {
+    const PushIntent intent = recorded(
+        11, "重华 · 李明 mentioned you", "@何平 明早八点北门集合",
+        R"({"type":"mention","group":"chonghua","seq":"12","groupName":"重华","senderName":"李明"})");
+    const auto zh = render(intent, "", "Asia/Shanghai");
+    EXPECT_EQ(zh.title, "重华 · 李明 提到了你");
+    EXPECT_EQ(zh.body, "@何平 明早八点北门集合");
+    EXPECT_EQ(zh.kind, "mention");
+    EXPECT_EQ(zh.data.at("seq"), "12");
+    EXPECT_EQ(zh.replace_id, "intent-11");
+    EXPECT_EQ(render(intent, "en", "Asia/Shanghai").title, "重华 · 李明 mentioned you");
 }
 
 TEST(NotificationText, chat_is_collapsed_and_replaced_per_group) {
