@@ -76,13 +76,9 @@ boost::asio::awaitable<std::size_t> announce_mentions(node::NodeServices& servic
 
     const auto tree = services.tree();
     const auto* group = tree->find(event.group());
-    const push::PushIntent notification = mention_push(event, group != nullptr ? group->name : "");
-    std::vector<push::PushIntent> intents;
-    for (auto& user : *offline) {
-        push::PushIntent intent = notification;
-        intent.user = std::move(user);
-        intents.push_back(std::move(intent));
-    }
+    const push::PushFanout fanout{mention_push(event, group != nullptr ? group->name : ""),
+                                  std::move(*offline)};
+    std::vector<push::PushIntent> intents = fanout.intents();
     const std::size_t count = intents.size();
     auto recorded = co_await co_call<Unit>([&outbox, &intents](Done<Unit> done) {
         outbox.enqueue(std::move(intents), std::move(done));

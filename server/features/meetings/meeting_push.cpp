@@ -58,20 +58,16 @@ boost::asio::awaitable<std::size_t> announce_start(MeetingFeature& feature,
 
     const auto tree = feature.services().tree();
     const auto* group = tree->find(state.group());
-    const push::PushIntent notification =
-        start_push(state, group != nullptr ? group->name : "", started_by_name);
+    push::PushFanout chunk_of;  // one chunk's users at a time
+    chunk_of.notification = start_push(state, group != nullptr ? group->name : "", started_by_name);
     const std::size_t chunk =
         std::max<std::size_t>(1, feature.services().config().push.outbox_chunk);
     std::size_t enqueued = 0;
     while (enqueued < offline->size()) {
         const std::size_t n = std::min(chunk, offline->size() - enqueued);
-        std::vector<push::PushIntent> intents;
-        intents.reserve(n);
-        for (std::size_t i = enqueued; i < enqueued + n; ++i) {
-            push::PushIntent intent = notification;
-            intent.user = (*offline)[i];
-            intents.push_back(std::move(intent));
-        }
+        chunk_of.users.assign(offline->begin() + static_cast<std::ptrdiff_t>(enqueued),
+                              offline->begin() + static_cast<std::ptrdiff_t>(enqueued + n));
+        std::vector<push::PushIntent> intents = chunk_of.intents();
         auto done = co_await co_call<Unit>([&outbox, &intents](Done<Unit> on_done) {
             outbox.enqueue(std::move(intents), std::move(on_done));
         });

@@ -3,6 +3,7 @@
 // the provider's protocol verified by the fake (RFC 8291 decryption by http_ece, VAPID, HMAC).
 
 #include <cstdio>
+#include <initializer_list>
 #include <set>
 
 #include "push_fixture.hpp"
@@ -21,6 +22,15 @@ class PushDeliveryTest : public testing::TestWithParam<Backend> {
         organise(server());
     }
     ServerProcess& server() { return node_->server(); }
+    // The fake received no push at any of `paths` (call once the outbox has drained).
+    void expect_nothing_sent_to(std::initializer_list<const char*> paths) {
+        for (const auto* path : paths) {
+            EXPECT_TRUE(
+                fake_.events([path](const json::object& e) { return FakePush::to_path(e, path); })
+                    .empty())
+                << path << ": " << fake_.output();
+        }
+    }
 
     TempDir keys_;
     FakePush fake_;
@@ -219,12 +229,7 @@ TEST_P(PushDeliveryTest, a_started_meeting_reaches_offline_members_who_want_meet
     EXPECT_NE(
         admin_http(server(), "GET", "/metrics").body.find("muster_meeting_start_pushes_total 2\n"),
         std::string::npos);
-    for (const auto* path : {"/webpush/ok/zhangfang", "/webpush/ok/heping"}) {
-        EXPECT_TRUE(
-            fake_.events([path](const json::object& e) { return FakePush::to_path(e, path); })
-                .empty())
-            << path << ": " << fake_.output();
-    }
+    expect_nothing_sent_to({"/webpush/ok/zhangfang", "/webpush/ok/heping"});
 }
 
 TEST_P(PushDeliveryTest, a_message_that_mentions_an_offline_member_reaches_their_phone) {
@@ -267,13 +272,7 @@ TEST_P(PushDeliveryTest, a_message_that_mentions_an_offline_member_reaches_their
     EXPECT_NE(
         admin_http(server(), "GET", "/metrics").body.find("muster_chat_mention_pushes_total 3\n"),
         std::string::npos);
-    for (const auto* path :
-         {"/webpush/ok/liming", "/webpush/ok/stranger", "/webpush/ok/zhangfang"}) {
-        EXPECT_TRUE(
-            fake_.events([path](const json::object& e) { return FakePush::to_path(e, path); })
-                .empty())
-            << path << ": " << fake_.output();
-    }
+    expect_nothing_sent_to({"/webpush/ok/liming", "/webpush/ok/stranger", "/webpush/ok/zhangfang"});
     // Every reader sees whom it called, each once.
     const auto events =
         http_call(server(), "GET",
