@@ -133,7 +133,8 @@ int main(int argc, char** argv) {
                                      backend.store().presence(), id);
         // Chat's tags are validated by the features that give them meaning (meetings), which
         // register on the chat feature's table: it lives as long as the node.
-        auto chat = std::make_unique<features::chat::ChatFeature>(&backend.outbox());
+        auto chat = std::make_unique<features::chat::ChatFeature>(
+            features::chat::ChatPushes{&backend.outbox(), &backend.devices()});
         features::chat::ChatTags& chat_tags = chat->tags();
         node.add_feature(std::move(chat));
         node.add_feature(std::make_unique<features::DutyFeature>(backend.duty()));

@@ -1,6 +1,8 @@
 #include "push/notification_text.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include <boost/json.hpp>
 
@@ -137,6 +139,22 @@ Notification render(const PushIntent& intent, const std::string& locale,
     json::object flat;
     for (const auto& [key, value] : out.data) flat[key] = value;
     out.data_json = json::serialize(flat);
+    return out;
+}
+
+std::vector<std::uint64_t> superseded_in(const std::vector<PushIntent>& page) {
+    std::map<std::pair<std::string, std::string>, std::uint64_t> newest;  // (user, key) -> id
+    std::vector<std::uint64_t> out;
+    for (const auto& intent : page) {
+        // The collapse key does not depend on the locale or the time zone.
+        if (intent.data_json.find(R"("type":"chat")") == std::string::npos) continue;
+        const std::string key = render(intent, "", "").collapse_key;
+        if (key.empty()) continue;
+        auto [it, fresh] = newest.try_emplace({intent.user, key}, intent.id);
+        if (fresh) continue;
+        out.push_back(std::min(it->second, intent.id));
+        it->second = std::max(it->second, intent.id);
+    }
     return out;
 }
 

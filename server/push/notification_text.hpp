@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "store/push_outbox.hpp"
 
@@ -33,6 +34,12 @@ struct Notification {
 
 Notification render(const PushIntent& intent, const std::string& locale,
                     const std::string& time_zone);
+
+// The ids of the intents of `page` that a newer intent of the same page replaces on the phone:
+// for each user, every intent with a collapse key (chat: the group) but the newest (the highest
+// id) with that key. Sent together they would only arrive in any order, the phone keeping
+// whichever came last. Only intents whose data names a chat are parsed.
+std::vector<std::uint64_t> superseded_in(const std::vector<PushIntent>& page);
 
 // "HH:MM" -> minute of the day; -1 when malformed.
 int parse_clock(const std::string& text);

@@ -13,6 +13,7 @@ std::string labels(const std::string& provider, const std::string& status) {
 void register_all() {
     skipped_online();
     held_quiet();
+    superseded();
     given_up();
     devices_removed();
     outbox_depth();
@@ -36,6 +37,13 @@ metrics::Counter& failed(const std::string& provider, const std::string& status)
 metrics::Counter& skipped_online() {
     static auto& c = metrics::registry().counter(
         "muster_push_skipped_online_total", "Push intents dropped: the user was online somewhere");
+    return c;
+}
+
+metrics::Counter& superseded() {
+    static auto& c = metrics::registry().counter(
+        "muster_push_superseded_total",
+        "Chat push intents dropped for a newer one to the same user and group");
     return c;
 }
 

@@ -14,6 +14,7 @@ metrics::Counter& sent(const std::string& provider, const std::string& status);
 metrics::Counter& failed(const std::string& provider, const std::string& status);
 metrics::Counter& skipped_online();
 metrics::Counter& held_quiet();
+metrics::Counter& superseded();  // chat intents a newer one to the same user and group replaced
 metrics::Counter& given_up();
 metrics::Counter& devices_removed();
 metrics::Gauge& outbox_depth();

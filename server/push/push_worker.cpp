@@ -267,9 +267,18 @@ void PushWorker::claimed(Result<std::vector<PushIntent>> intents, std::uint64_t 
         cursor_ = last_id;
         next_poll_ms_ = now;  // more to read: go on at once (capacity permitting)
     }
+    // Chat collapses per group: of a user's chat pushes for one group in this page, the newest
+    // is sent and the rest forgotten (a burst after quiet hours is one push, the latest).
+    const std::vector<std::uint64_t> superseded = superseded_in(*intents);
     std::vector<std::shared_ptr<Round>> rounds;
     for (auto& intent : *intents) {
         if (active_.count(intent.id) != 0) continue;  // cannot happen: the lease is ours
+        if (std::find(superseded.begin(), superseded.end(), intent.id) != superseded.end()) {
+            push_metrics::superseded().inc();
+            active_.insert(intent.id);
+            removals_.push_back(intent.id);
+            continue;
+        }
         auto round = std::make_shared<Round>();
         round->state = parse_state(intent.state);
         round->intent = std::move(intent);

@@ -189,6 +189,10 @@ std::string Keys::device(std::string_view user, std::string_view id) const {
     return join(prefix_, ":{u:", user, "}:device:") + std::string(id);
 }
 
+std::string Keys::device_kinds() const {
+    return prefix_ + ":{device_kinds}:index";
+}
+
 std::string Keys::signin_invitation(std::string_view id) const {
     return join(prefix_, ":{signin}:inv:") + std::string(id);
 }

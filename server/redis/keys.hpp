@@ -64,7 +64,9 @@
 //   <p>:{push}:data                      hash    id -> msgpack {user, title, body, data, created}
 //   <p>:{push}:by_user                   zset    "<user>\n<id, 20 digits>", all scored 0 (lex)
 //   <p>:{u:<user>}:devices               zset    device ids, all scored 0 (lex order)
-//   <p>:{u:<user>}:device:<id>           hash    kind, endpoint, p256dh, auth, created
+//   <p>:{u:<user>}:device:<id>           hash    kind, endpoint, p256dh, auth, created, extra
+//   <p>:{device_kinds}:index             zset    "<kind>\n<user>\n<device id>" for each kind a
+//                                                device lists, all scored 0 (lex)
 // Sign-in, under one tag (a redeem writes an invitation, a session and an index together):
 //   <p>:{signin}:inv:<id>                hash    record (Invitation, JSON), version
 //   <p>:{signin}:codes                   hash    SHA-256 of a code -> invitation id
@@ -142,6 +144,7 @@ class Keys {
     [[nodiscard]] std::string push_by_user() const;
     [[nodiscard]] std::string devices(std::string_view user) const;
     [[nodiscard]] std::string device(std::string_view user, std::string_view id) const;
+    [[nodiscard]] std::string device_kinds() const;
 
     // Sign-in.
     [[nodiscard]] std::string signin_invitation(std::string_view id) const;

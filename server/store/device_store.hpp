@@ -54,6 +54,13 @@ class DeviceStore {
     virtual void remove(std::string user, std::string id, Done<Unit> done) = 0;
     // Ordered by id.
     virtual void devices_of(std::string user, Done<std::vector<DeviceInfo>> done) = 0;
+    // The users with at least one device whose `kinds` names `kind`, each once, ascending. An
+    // index kept beside the devices, for the kinds a device must ask for (chat): a feature finds
+    // whom to push to without reading every device. It may name a user whose device stopped
+    // listing the kind (Redis keeps it apart from the devices: a failed write between the two
+    // leaves one entry too many, never one too few); the push worker reads the devices
+    // themselves before it sends.
+    virtual void users_listing_kind(std::string kind, Done<std::vector<std::string>> done) = 0;
 
     // Each user's devices (as devices_of gives them, or that user's own failure), in the order
     // of `users`, answered once for all. For the push worker's page of intents: the embedded

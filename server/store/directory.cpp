@@ -1,5 +1,9 @@
 #include "store/directory.hpp"
 
+#include <utility>
+
+#include "core/gather.hpp"
+
 namespace muster::store {
 
 std::string_view role_name(Role role) {
@@ -22,6 +26,15 @@ bool parse_role(std::string_view name, Role& out) {
         }
     }
     return false;
+}
+
+void Directory::memberships_of_users(std::vector<std::string> users, Done<MembershipLists> done) {
+    gather_each<std::vector<Membership>>(
+        std::move(users),
+        [this](const std::string& user, Done<std::vector<Membership>> answer) {
+            memberships_of(user, std::move(answer));
+        },
+        std::move(done));
 }
 
 }  // namespace muster::store

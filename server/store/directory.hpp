@@ -59,6 +59,13 @@ class Directory {
     virtual void remove_member(std::string group, std::string user, Done<Unit> done) = 0;
 
     virtual void memberships_of(std::string user, Done<std::vector<Membership>> done) = 0;
+    // Each user's memberships (as memberships_of gives them, or that user's own failure), in
+    // the order of `users`, answered once for all: whom of many users a feature may reach in a
+    // group (the chat pushes' readers). By default one memberships_of per user, gathered; the
+    // embedded store reads them in one transaction. `done` runs on the thread of the last
+    // answer.
+    using MembershipLists = std::vector<Result<std::vector<Membership>>>;
+    virtual void memberships_of_users(std::vector<std::string> users, Done<MembershipLists> done);
     // Memberships and directory name in one read (see UserProfile).
     virtual void profile_of(std::string user, Done<UserProfile> done) = 0;
     virtual void members_of(std::string group, Done<std::vector<MemberInfo>> done) = 0;

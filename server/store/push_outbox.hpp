@@ -19,6 +19,7 @@
 // implement it and push uses it, so push depends on store and never the other way round. Its
 // names are push delivery's (namespace muster::push).
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -92,5 +93,18 @@ class PushOutbox {
     virtual void update(std::vector<std::uint64_t> ids, PushStateRule rule,
                         Done<std::vector<PushIntent>> done) = 0;
 };
+
+// Records `fanout` one chunk of at most `chunk` users (0: 1) after another, so that a fan-out to
+// a large audience never makes one long write. Stops at the first chunk that fails. Completes
+// with how many users' intents were recorded (all of them, or those of the chunks before the
+// failure) and that failure (ok when there was none). For a feature whose intents are recorded
+// after what caused them is committed (a meeting's start, a chat message); `outbox` outlives
+// the call.
+struct FanoutRecorded {
+    std::size_t users = 0;
+    Status status;
+};
+void enqueue_in_chunks(PushOutbox& outbox, PushFanout fanout, std::size_t chunk,
+                       Done<FanoutRecorded> done);
 
 }  // namespace muster::push

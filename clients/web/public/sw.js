@@ -65,13 +65,16 @@ self.addEventListener('push', (event) => {
     payload = { title: 'Muster', body: event.data ? event.data.text() : '' };
   }
   const data = payload.data || {};
+  const chat = data.type === 'chat' && !!data.group;
   event.waitUntil(
     self.registration.showNotification(payload.title || 'Muster', {
       body: payload.body || '',
       icon: '/icons/icon-192.png',
       badge: '/icons/icon-192.png',
-      // The outbox id: a notification delivered twice replaces itself.
-      tag: data.intent || data.callId || data.meetingId || data.group || undefined,
+      // Chat: one notification per group, the newest message replacing the one shown (and
+      // sounding again). Else the outbox id: a notification delivered twice replaces itself.
+      tag: chat ? 'chat-' + data.group : data.intent || data.callId || data.meetingId || data.group || undefined,
+      renotify: chat,
       data,
     }),
   );

@@ -1,7 +1,9 @@
-// Device settings (language, text size), kept in localStorage.
+// Device settings (language, text size, whether every group message is pushed), kept in
+// localStorage.
 export interface Settings {
   lang: 'zh' | 'en';
   large: boolean;
+  chatPush: boolean;
 }
 
 const KEY = 'muster.settings';
@@ -9,9 +11,9 @@ const KEY = 'muster.settings';
 function load(): Settings {
   try {
     const s = JSON.parse(localStorage.getItem(KEY) || '{}');
-    return { lang: s.lang === 'en' ? 'en' : 'zh', large: !!s.large };
+    return { lang: s.lang === 'en' ? 'en' : 'zh', large: !!s.large, chatPush: !!s.chatPush };
   } catch {
-    return { lang: 'zh', large: false };
+    return { lang: 'zh', large: false, chatPush: false };
   }
 }
 

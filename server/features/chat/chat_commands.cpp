@@ -9,11 +9,11 @@ namespace asio = boost::asio;
 namespace v1 = muster::v1;
 
 void register_chat_commands(node::CommandRegistry& commands, node::NodeServices& services,
-                            const ChatTags& tags, push::PushOutbox* outbox) {
+                            const ChatTags& tags, const ChatPushes& pushes) {
     using Cmd = v1::ClientFrame;
     node::NodeServices* s = &services;
     const ChatTags* t = &tags;
-    push::PushOutbox* o = outbox;
+    const ChatPushes* o = &pushes;
 
     commands.add_simple(Cmd::kPublish,
                         [s, t, o](std::shared_ptr<node::Client> c,
@@ -25,7 +25,7 @@ void register_chat_commands(node::CommandRegistry& commands, node::NodeServices&
                                           p.meeting_id(),
                                           {p.mentions().begin(), p.mentions().end()}};
                             Result<store::Appended> appended =
-                                co_await publish_chat(*s, *t, o, c->caller(), std::move(post));
+                                co_await publish_chat(*s, *t, *o, c->caller(), std::move(post));
                             if (!appended) co_return appended.status();
                             v1::ServerFrame frame;
                             frame.mutable_publish()->set_seq(appended->seq);

@@ -1,15 +1,15 @@
 #pragma once
 // The WebSocket commands publish and history (docs/PROTOCOL.md "Commands").
 
+#include "features/chat/chat_push.hpp"
 #include "features/chat/chat_tags.hpp"
 #include "node/commands.hpp"
 #include "node/services.hpp"
-#include "store/push_outbox.hpp"
 
 namespace muster::features::chat {
 
-// `services`, `tags` and `outbox` (null: no mention pushes) must outlive the registry.
+// `services`, `tags` and `pushes` must outlive the registry.
 void register_chat_commands(node::CommandRegistry& commands, node::NodeServices& services,
-                            const ChatTags& tags, push::PushOutbox* outbox);
+                            const ChatTags& tags, const ChatPushes& pushes);
 
 }  // namespace muster::features::chat

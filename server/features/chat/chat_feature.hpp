@@ -8,17 +8,17 @@
 // meeting must name a meeting of its group). Stateless beyond that table: the log is the
 // node's store.
 
+#include "features/chat/chat_push.hpp"
 #include "features/chat/chat_tags.hpp"
 #include "node/services.hpp"
-#include "store/push_outbox.hpp"
 
 namespace muster::features::chat {
 
 class ChatFeature final : public node::Feature {
   public:
-    // `outbox` (null: none) records the pushes to users a message mentions (mention_push.hpp);
-    // it must outlive the node.
-    explicit ChatFeature(push::PushOutbox* outbox = nullptr) : outbox_(outbox) {}
+    // `pushes` records the pushes to users a message mentions (mention_push.hpp) and to those
+    // who asked for every message (chat_push.hpp); see ChatPushes.
+    explicit ChatFeature(ChatPushes pushes = {}) : pushes_(pushes) {}
 
     void install(node::NodeServices& services, node::CommandRegistry& commands,
                  node::HttpRouter& routes) override;
@@ -29,7 +29,7 @@ class ChatFeature final : public node::Feature {
 
   private:
     ChatTags tags_;
-    push::PushOutbox* outbox_;
+    ChatPushes pushes_;
 };
 
 }  // namespace muster::features::chat

@@ -29,11 +29,19 @@ metrics::Counter& mention_pushes() {
     return c;
 }
 
+metrics::Counter& chat_pushes() {
+    static metrics::Counter& c = metrics::registry().counter(
+        "muster_chat_pushes_total",
+        "Push intents recorded for a chat message to readers of its group who asked for every "
+        "message and had no connection");
+    return c;
+}
+
 }  // namespace
 
 asio::awaitable<Result<store::Appended>> publish_chat(node::NodeServices& services,
                                                       const ChatTags& tags,
-                                                      push::PushOutbox* outbox,
+                                                      const ChatPushes& pushes,
                                                       const node::Caller& caller, ChatPost post) {
     const auto& limits = services.config().limits;
     if (Status s = check_id("group", post.group, limits.max_id_bytes); !s) co_return s;
@@ -76,17 +84,23 @@ asio::awaitable<Result<store::Appended>> publish_chat(node::NodeServices& servic
         request.idempotency_key = std::move(post.client_msg_id);
     }
     // Kept for the pushes: `request` is the log's once appended.
-    std::optional<v1::Event> with_mentions;
-    if (outbox != nullptr && message->mentions_size() > 0) with_mentions = event;
+    std::optional<v1::Event> pushed;
+    if (pushes.outbox != nullptr) pushed = event;
     Result<store::Appended> appended = co_await async_call<store::Appended>(
         [&services, &request](Done<store::Appended> done) {
             services.store().log().append(std::move(request), std::move(done));
         },
         asio::use_awaitable);
-    if (appended && !appended->duplicate && with_mentions) {
-        with_mentions->set_seq(appended->seq);
-        const std::size_t recorded = co_await announce_mentions(services, *outbox, *with_mentions);
-        mention_pushes().inc(recorded);
+    if (appended && !appended->duplicate && pushed) {
+        pushed->set_seq(appended->seq);
+        std::vector<std::string> reached;  // by a mention push: no chat push besides
+        if (pushed->chat().mentions_size() > 0)
+            reached = co_await announce_mentions(services, *pushes.outbox, *pushed);
+        mention_pushes().inc(reached.size());
+        if (pushes.devices != nullptr) {
+            chat_pushes().inc(co_await announce_chat(services, *pushes.outbox, *pushes.devices,
+                                                     *pushed, std::move(reached)));
+        }
     }
     co_return appended;
 }

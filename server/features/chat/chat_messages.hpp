@@ -12,13 +12,13 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "features/chat/chat_push.hpp"
 #include "features/chat/chat_tags.hpp"
 #include "muster/v1/session.pb.h"
 #include "node/caller.hpp"
 #include "node/services.hpp"
 #include "protocol/codec.hpp"
 #include "store/event_log.hpp"
-#include "store/push_outbox.hpp"
 
 namespace muster::features::chat {
 
@@ -37,11 +37,12 @@ struct ChatPost {
 // Appends a chat message as the caller, after the checks of docs/PROTOCOL.md: membership,
 // sizes, the tag's validator (ChatTags), at most limits.max_mentions mentions (each an id;
 // repeats kept once), idempotency by client_msg_id. Completes once the event is committed and
-// the pushes to the mentioned users with no connection are recorded in `outbox` (null: none;
-// mention_push.hpp). `services`, `tags` and `outbox` outlive the call.
+// its pushes are recorded (`pushes`): to the mentioned users with no connection
+// (mention_push.hpp), then to the readers with no connection who asked for every message
+// (chat_push.hpp). `services`, `tags` and `pushes` outlive the call.
 boost::asio::awaitable<Result<store::Appended>> publish_chat(node::NodeServices& services,
                                                              const ChatTags& tags,
-                                                             push::PushOutbox* outbox,
+                                                             const ChatPushes& pushes,
                                                              const node::Caller& caller,
                                                              ChatPost post);
 

@@ -19,7 +19,7 @@ using node::json_response;
 namespace {
 
 asio::awaitable<HttpResponse> post_message(node::NodeServices& services, const ChatTags& tags,
-                                           push::PushOutbox* outbox, HttpCall& call) {
+                                           const ChatPushes& pushes, HttpCall& call) {
     v1::PostMessage body;
     if (Status s = protocol::from_json(call.request.body, body); !s) co_return error_response(s);
     ChatPost post{call.params[0],
@@ -28,7 +28,7 @@ asio::awaitable<HttpResponse> post_message(node::NodeServices& services, const C
                   body.meeting_id(),
                   {body.mentions().begin(), body.mentions().end()}};
     Result<store::Appended> appended =
-        co_await publish_chat(services, tags, outbox, *call.caller, std::move(post));
+        co_await publish_chat(services, tags, pushes, *call.caller, std::move(post));
     if (!appended) co_return error_response(appended.status());
     v1::PostMessageReply reply;
     reply.set_seq(appended->seq);
@@ -61,11 +61,11 @@ asio::awaitable<HttpResponse> get_events(node::NodeServices& services, HttpCall&
 }  // namespace
 
 void register_chat_routes(node::HttpRouter& routes, node::NodeServices& services,
-                          const ChatTags& tags, push::PushOutbox* outbox) {
+                          const ChatTags& tags, const ChatPushes& pushes) {
     node::NodeServices* s = &services;
     const ChatTags* t = &tags;
     routes.add("POST", "/api/v1/groups/{}/messages", node::HttpAuth::bearer,
-               [s, t, outbox](HttpCall& c) { return post_message(*s, *t, outbox, c); });
+               [s, t, p = &pushes](HttpCall& c) { return post_message(*s, *t, *p, c); });
     routes.add("GET", "/api/v1/groups/{}/events", node::HttpAuth::bearer,
                [s](HttpCall& c) { return get_events(*s, c); });
 }

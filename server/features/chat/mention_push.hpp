@@ -8,9 +8,8 @@
 // what an app opens: {"type": "mention", "group", "seq", "groupName", "senderName"}.
 //
 // Who: each mentioned user other than the sender whose stored memberships let them read the
-// group (node::effective_role at least member: of the group, or coordinator of an ancestor),
-// then those connected on no node (store::offline_among). The push worker checks presence
-// again when it sends. At most limits.max_mentions users, so one enqueue.
+// group (group_readers.hpp), then those connected on no node (store::offline_among). The push
+// worker checks presence again when it sends. At most limits.max_mentions users, so one enqueue.
 //
 // When: after the message is committed, before publish is answered. A node that dies in
 // between loses the pushes, not the message; a failed read or enqueue is logged and costs the
@@ -38,10 +37,10 @@ push::PushIntent mention_push(const muster::v1::Event& event, const std::string&
 // `text` cut to at most `max_bytes` bytes on a character boundary, with "…" when cut.
 std::string excerpt(const std::string& text, std::size_t max_bytes);
 
-// Records mention_push for every mentioned user it is for (see above). Completes with how
-// many intents were recorded.
-boost::asio::awaitable<std::size_t> announce_mentions(node::NodeServices& services,
-                                                      push::PushOutbox& outbox,
-                                                      const muster::v1::Event& event);
+// Records mention_push for every mentioned user it is for (see above). Completes with the users
+// it was recorded for (a chat push to them would repeat it: chat_push.hpp leaves them out).
+boost::asio::awaitable<std::vector<std::string>> announce_mentions(node::NodeServices& services,
+                                                                   push::PushOutbox& outbox,
+                                                                   const muster::v1::Event& event);
 
 }  // namespace muster::features::chat

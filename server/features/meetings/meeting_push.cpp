@@ -1,6 +1,5 @@
 #include "features/meetings/meeting_push.hpp"
 
-#include <algorithm>
 #include <set>
 #include <utility>
 #include <vector>
@@ -58,28 +57,20 @@ boost::asio::awaitable<std::size_t> announce_start(MeetingFeature& feature,
 
     const auto tree = feature.services().tree();
     const auto* group = tree->find(state.group());
-    push::PushFanout chunk_of;  // one chunk's users at a time
-    chunk_of.notification = start_push(state, group != nullptr ? group->name : "", started_by_name);
-    const std::size_t chunk =
-        std::max<std::size_t>(1, feature.services().config().push.outbox_chunk);
-    std::size_t enqueued = 0;
-    while (enqueued < offline->size()) {
-        const std::size_t n = std::min(chunk, offline->size() - enqueued);
-        chunk_of.users.assign(offline->begin() + static_cast<std::ptrdiff_t>(enqueued),
-                              offline->begin() + static_cast<std::ptrdiff_t>(enqueued + n));
-        std::vector<push::PushIntent> intents = chunk_of.intents();
-        auto done = co_await co_call<Unit>([&outbox, &intents](Done<Unit> on_done) {
-            outbox.enqueue(std::move(intents), std::move(on_done));
+    push::PushFanout fanout{start_push(state, group != nullptr ? group->name : "", started_by_name),
+                            std::move(*offline)};
+    const std::size_t chunk = feature.services().config().push.outbox_chunk;
+    auto recorded = co_await co_call<push::FanoutRecorded>(
+        [&outbox, &fanout, chunk](Done<push::FanoutRecorded> done) {
+            push::enqueue_in_chunks(outbox, std::move(fanout), chunk, std::move(done));
         });
-        if (!done) {
-            MUSTER_LOG_WARN("meetings")
-                << "pushes for the start of meeting " << state.meeting_id() << ": "
-                << offline->size() - enqueued << " not recorded: " << done.status().message();
-            break;
-        }
-        enqueued += n;
+    if (!recorded) co_return 0;  // never: enqueue_in_chunks answers with what it recorded
+    if (!recorded->status) {
+        MUSTER_LOG_WARN("meetings")
+            << "pushes for the start of meeting " << state.meeting_id() << ": recorded for "
+            << recorded->users << " users, then " << recorded->status.message();
     }
-    co_return enqueued;
+    co_return recorded->users;
 }
 
 }  // namespace muster::features::meetings

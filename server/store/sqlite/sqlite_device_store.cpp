@@ -27,7 +27,37 @@ CREATE TABLE devices (
     R"sql(
 ALTER TABLE devices ADD COLUMN extra TEXT NOT NULL DEFAULT '';
 )sql",
+    // 3: the kinds each device lists, indexed (users_listing_kind); filled from what is stored.
+    R"sql(
+CREATE TABLE device_kinds (
+    kind      TEXT NOT NULL,
+    user_id   TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    PRIMARY KEY (kind, user_id, device_id)
+) WITHOUT ROWID;
+CREATE INDEX device_kinds_by_device ON device_kinds (user_id, device_id);
+INSERT OR IGNORE INTO device_kinds (kind, user_id, device_id)
+    SELECT listed.value, devices.user_id, devices.device_id
+    FROM devices, json_each(devices.extra, '$.kinds') AS listed
+    WHERE json_valid(devices.extra) AND listed.type = 'text';
+)sql",
 };
+
+// Replaces the kinds indexed for one device by those it lists now.
+Status index_kinds(sqlite::Transaction& txn, const DeviceInfo& device) {
+    auto clear = txn.prepare("DELETE FROM device_kinds WHERE user_id = ?1 AND device_id = ?2");
+    if (!clear) return clear.status();
+    clear->bind_text(1, device.user).bind_text(2, device.id);
+    if (auto status = clear->run(); !status) return status;
+    for (const auto& kind : device.kinds) {
+        auto add = txn.prepare(
+            "INSERT OR IGNORE INTO device_kinds (kind, user_id, device_id) VALUES (?1, ?2, ?3)");
+        if (!add) return add.status();
+        add->bind_text(1, kind).bind_text(2, device.user).bind_text(3, device.id);
+        if (auto status = add->run(); !status) return status;
+    }
+    return ok_status();
+}
 
 constexpr const char* select_columns =
     "SELECT device_id, user_id, kind, endpoint, p256dh, auth, created_ms, extra FROM devices ";
@@ -108,6 +138,7 @@ void SqliteDeviceStore::put(DevicePut request, Done<DevicePutResult> done) {
             .bind_int(7, result.device.created_ms)
             .bind_text(8, encode_device_extra(device));
         if (auto status = upsert->run(); !status) return status;
+        if (auto status = index_kinds(txn, device); !status) return status;
         txn.after_commit([done, result = std::move(result)]() mutable { done(std::move(result)); });
         return ok_status();
     };
@@ -122,6 +153,10 @@ void SqliteDeviceStore::remove(std::string user, std::string id, Done<Unit> done
         erase->bind_text(1, user).bind_text(2, id);
         if (auto status = erase->run(); !status) return status;
         if (txn.db().changes() == 0) return {errc::not_found, "no such device: " + id};
+        DeviceInfo gone;
+        gone.user = user;
+        gone.id = id;
+        if (auto status = index_kinds(txn, gone); !status) return status;
         txn.after_commit([done] { done(Unit{}); });
         return ok_status();
     };
@@ -133,6 +168,25 @@ void SqliteDeviceStore::devices_of(std::string user, Done<std::vector<DeviceInfo
         auto devices = read_devices(txn, user);
         if (!devices) return devices.status();
         txn.after_commit([done, out = std::move(*devices)]() mutable { done(std::move(out)); });
+        return ok_status();
+    };
+    db_.read(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });
+}
+
+void SqliteDeviceStore::users_listing_kind(std::string kind, Done<std::vector<std::string>> done) {
+    auto job = [kind = std::move(kind), done](sqlite::Transaction& txn) -> Status {
+        auto list = txn.prepare(
+            "SELECT DISTINCT user_id FROM device_kinds WHERE kind = ?1 ORDER BY user_id");
+        if (!list) return list.status();
+        list->bind_text(1, kind);
+        std::vector<std::string> users;
+        for (;;) {
+            auto row = list->step();
+            if (!row) return row.status();
+            if (!*row) break;
+            users.push_back(list->text(0));
+        }
+        txn.after_commit([done, users = std::move(users)]() mutable { done(std::move(users)); });
         return ok_status();
     };
     db_.read(std::move(job), [done = std::move(done)](Status status) { done(std::move(status)); });

@@ -173,6 +173,29 @@ void SqliteDirectory::memberships_of(std::string user, Done<std::vector<Membersh
         });
 }
 
+void SqliteDirectory::memberships_of_users(std::vector<std::string> users,
+                                           Done<MembershipLists> done) {
+    read_value<MembershipLists>(
+        db_, std::move(done),
+        [users = std::move(users)](sqlite::Transaction& txn, MembershipLists& out) -> Status {
+            out.reserve(users.size());
+            for (const auto& user : users) {
+                // Prepared per user: a cached statement is reset when its handle goes.
+                auto list = txn.prepare(
+                    "SELECT group_id, role FROM members WHERE user_id = ?1 ORDER BY group_id");
+                if (!list) return list.status();
+                std::vector<Membership> memberships;
+                list->bind_text(1, user);
+                auto status = each_row(*list, [&](sqlite::Statement& row) {
+                    memberships.push_back(Membership{row.text(0), role_of(row.text(1))});
+                });
+                if (!status) return status;
+                out.emplace_back(std::move(memberships));
+            }
+            return ok_status();
+        });
+}
+
 void SqliteDirectory::profile_of(std::string user, Done<UserProfile> done) {
     read_value<UserProfile>(
         db_, std::move(done),

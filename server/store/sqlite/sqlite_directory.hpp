@@ -30,6 +30,8 @@ class SqliteDirectory final : public Directory {
     void remove_member(std::string group, std::string user, Done<Unit> done) override;
     // Every group the user is a direct member of, ordered by group id.
     void memberships_of(std::string user, Done<std::vector<Membership>> done) override;
+    // One read transaction for all of them.
+    void memberships_of_users(std::vector<std::string> users, Done<MembershipLists> done) override;
     void profile_of(std::string user, Done<UserProfile> done) override;
     // Ordered by user id; the name from the membership, else the one the user connected with.
     // NOT_FOUND for no group.

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <initializer_list>
+#include <map>
 #include <set>
 
 #include "push_fixture.hpp"
@@ -30,6 +31,17 @@ class PushDeliveryTest : public testing::TestWithParam<Backend> {
                     .empty())
                 << path << ": " << fake_.output();
         }
+    }
+
+    // POSTs a chat message to 重华 with `token`; its seq, as push data carries it.
+    std::string post_message(const char* body, const std::string& token) {
+        const auto posted =
+            http_call(server(), "POST", "/api/v1/groups/chonghua/messages", body, token);
+        EXPECT_EQ(posted.status, 201) << posted.body;
+        if (posted.status != 201) return {};
+        const auto seq = json::parse(posted.body).at("seq");  // a uint64: a string in JSON
+        return seq.is_string() ? std::string(seq.as_string())
+                               : std::to_string(seq.to_number<std::uint64_t>());
     }
 
     TempDir keys_;
@@ -282,6 +294,118 @@ TEST_P(PushDeliveryTest, a_message_that_mentions_an_offline_member_reaches_their
     EXPECT_NE(events.body.find(R"("mentions":["heping","liming","zhangfang","stranger","wangxg"])"),
               std::string::npos)
         << events.body;
+}
+
+TEST_P(PushDeliveryTest, readers_who_ask_for_chat_get_every_message_collapsed_per_group) {
+    start();
+    auto chat_on = [this](const std::string& user) {
+        auto spec = webpush_spec(fake_, "/webpush/ok/" + user);
+        spec["kinds"] = json::array{"duty", "chat", "mention"};
+        return spec;
+    };
+    // Offline readers who asked for chat: a member, and the district's coordinator.
+    register_device(server(), "heping", "phone", chat_on("heping"));
+    register_device(server(), "wangxg", "phone", chat_on("wangxg"));
+    // Asked for chat, but connected: the app shows the message itself.
+    register_device(server(), "liming", "phone", chat_on("liming"));
+    auto liming = TestClient::connect(server(), "liming");
+    // Asked for chat, but not a reader of 重华.
+    register_device(server(), "stranger", "phone", chat_on("stranger"));
+    // An offline member with the default kinds (all but chat).
+    add_member(server(), "chonghua", "chenjing");
+    register_device(server(), "chenjing", "phone", webpush_spec(fake_, "/webpush/ok/chenjing"));
+    // The writer asked for chat too, and is offline: never pushed her own words.
+    register_device(server(), "zhangfang", "phone", chat_on("zhangfang"));
+    const auto writer = server().token(client::TokenSpec{.user = "zhangfang", .name = "张芳"});
+
+    // One message at a time, each awaited at both phones: chat pushes that wait together
+    // collapse into the newest (the next test).
+    std::vector<std::string> seqs;
+    for (const auto* body :
+         {R"({"text":"明早八点北门集合"})", R"({"text":"@何平 请带登记表","mentions":["heping"]})",
+          R"({"text":"收到请回复"})"}) {
+        seqs.push_back(post_message(body, writer));
+        for (const auto* path : {"/webpush/ok/heping", "/webpush/ok/wangxg"}) {
+            ASSERT_EQ(fake_
+                          .wait_events(
+                              [path](const json::object& e) { return FakePush::to_path(e, path); },
+                              seqs.size())
+                          .size(),
+                      seqs.size())
+                << path << ": " << fake_.output();
+        }
+    }
+
+    // heping: the message that called him by name comes as a mention, not a second time as chat.
+    const auto heping = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/ok/heping"); }, 3);
+    ASSERT_EQ(heping.size(), 3U) << fake_.output();
+    std::map<std::string, const json::object*> by_seq;
+    for (const auto& e : heping) by_seq[data_field(e, "seq")] = &e;
+    ASSERT_EQ(by_seq.size(), 3U);
+    const auto& first = *by_seq.at(seqs[0]);
+    EXPECT_EQ(first.at("status").to_number<int>(), 201) << json::serialize(first);
+    EXPECT_EQ(payload_field(first, "title"), "重华 · 张芳");
+    EXPECT_EQ(payload_field(first, "body"), "明早八点北门集合");
+    EXPECT_EQ(data_field(first, "type"), "chat");
+    EXPECT_EQ(data_field(first, "group"), "chonghua");
+    EXPECT_EQ(header(first, "urgency"), "normal");
+    EXPECT_EQ(data_field(*by_seq.at(seqs[1]), "type"), "mention");
+    EXPECT_EQ(data_field(*by_seq.at(seqs[2]), "type"), "chat");
+    EXPECT_EQ(payload_field(*by_seq.at(seqs[2]), "body"), "收到请回复");
+    // Collapsed per group: both chat pushes carry the same Topic, so the phone keeps one.
+    EXPECT_FALSE(header(first, "topic").empty()) << json::serialize(first);
+    EXPECT_EQ(header(*by_seq.at(seqs[2]), "topic"), header(first, "topic"));
+    EXPECT_TRUE(header(*by_seq.at(seqs[1]), "topic").empty());
+
+    // The coordinator of the district above may read 重华: every message, as chat.
+    const auto wangxg = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/ok/wangxg"); }, 3);
+    ASSERT_EQ(wangxg.size(), 3U) << fake_.output();
+    for (const auto& e : wangxg) EXPECT_EQ(data_field(e, "type"), "chat");
+
+    EXPECT_EQ(outbox_once_drained(server()), R"({"intents":[]})");
+    const auto metrics = admin_http(server(), "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("muster_chat_pushes_total 5\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("muster_chat_mention_pushes_total 1\n"), std::string::npos) << metrics;
+    expect_nothing_sent_to({"/webpush/ok/liming", "/webpush/ok/stranger", "/webpush/ok/chenjing",
+                            "/webpush/ok/zhangfang"});
+    EXPECT_EQ(fake_
+                  .events([](const json::object& e) {
+                      return FakePush::to_path(e, "/webpush/ok/heping");
+                  })
+                  .size(),
+              3U);
+}
+
+TEST_P(PushDeliveryTest, chat_pushes_waiting_together_are_sent_as_the_newest_alone) {
+    // Recorded while no worker runs (as while quiet hours hold them), then sent in one page.
+    start({"--push.worker=false"});
+    auto chat_on = webpush_spec(fake_, "/webpush/ok/heping");
+    chat_on["kinds"] = json::array{"chat"};
+    register_device(server(), "heping", "phone", chat_on);
+    const auto writer = server().token(client::TokenSpec{.user = "zhangfang", .name = "张芳"});
+    post_message(R"({"text":"明早八点北门集合"})", writer);
+    post_message(R"({"text":"请带登记表"})", writer);
+    const auto newest = post_message(R"({"text":"收到请回复"})", writer);
+    server().set_option("push.worker", "true");
+    ASSERT_TRUE(server().restart());
+
+    const auto got = fake_.wait_events(
+        [](const json::object& e) { return FakePush::to_path(e, "/webpush/ok/heping"); }, 1);
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_EQ(data_field(got[0], "seq"), newest);
+    EXPECT_EQ(payload_field(got[0], "body"), "收到请回复");
+    EXPECT_EQ(outbox_once_drained(server()), R"({"intents":[]})");
+    EXPECT_NE(admin_http(server(), "GET", "/metrics").body.find("muster_push_superseded_total 2\n"),
+              std::string::npos);
+    EXPECT_EQ(fake_
+                  .events([](const json::object& e) {
+                      return FakePush::to_path(e, "/webpush/ok/heping");
+                  })
+                  .size(),
+              1U)
+        << fake_.output();
 }
 
 TEST_P(PushDeliveryTest, intents_pending_across_a_restart_are_each_delivered_once) {

@@ -2,8 +2,8 @@
 // by two "nodes" at once through the generic version-checked swap (exact slots, tallies in the
 // order of the decisions, one reminder round), the meeting store's compare-and-swap under
 // concurrent changes from two "nodes",
-// the push outbox's bound and per-user pages, and the devices' rules. The features' semantics
-// are pinned by the duty and meeting suites, which run on both backends.
+// the push outbox's bound and per-user pages, and the devices' rules and kinds index. The features'
+// semantics are pinned by the duty and meeting suites, which run on both backends.
 
 #include <future>
 #include <map>
@@ -19,6 +19,7 @@
 #include "store/redis/redis_meeting_store.hpp"
 #include "store/redis/redis_push_outbox.hpp"
 #include "store/redis/redis_store.hpp"
+#include "support/device_kinds_contract.hpp"
 #include "support/redis_process.hpp"
 #include "support/resp_client.hpp"
 
@@ -535,6 +536,11 @@ TEST_F(RedisFeatureStoresTest, devices_keep_their_first_registration_and_the_cap
               errc::not_found);
     EXPECT_TRUE(
         wait_for<Unit>([&](Done<Unit> d) { devices.remove("ann", "phone", std::move(d)); }).ok());
+}
+
+TEST_F(RedisFeatureStoresTest, the_device_kinds_index_follows_what_devices_list) {
+    RedisDeviceStore devices(store().client(), store().keys());
+    test::expect_users_listing_kind_contract(devices);
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
-// The push worker's pure rules: leases, rounds, backoff, texts, quiet hours, time zones.
+// The push worker's pure rules: leases, rounds, backoff, texts, quiet hours, time zones, chat
+// pushes a newer one replaces.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -146,6 +149,33 @@ TEST(NotificationText, chat_is_collapsed_and_replaced_per_group) {
     const auto chat = render(intent, "", "Asia/Shanghai");
     EXPECT_EQ(chat.collapse_key, "chonghua");
     EXPECT_EQ(chat.replace_id, "chonghua");
+}
+
+TEST(NotificationText, a_page_sends_only_the_newest_chat_per_user_and_group) {
+    auto intent = [](std::uint64_t id, const char* user, const char* data) {
+        PushIntent out;
+        out.id = id;
+        out.user = user;
+        out.data_json = data;
+        return out;
+    };
+    const char* chonghua = R"({"type":"chat","group":"chonghua","seq":"1"})";
+    const char* district = R"({"type":"chat","group":"sd","seq":"1"})";
+    const char* mention = R"({"type":"mention","group":"chonghua","seq":"2"})";
+    const std::vector<PushIntent> page = {
+        intent(3, "heping", chonghua),
+        intent(4, "heping", mention),
+        intent(5, "heping", district),
+        intent(6, "liming", chonghua),
+        intent(8, "heping", chonghua),
+        intent(9, "heping", chonghua),
+        intent(10, "heping", R"({"type":"duty_call","callId":"c"})")};
+    // heping's two older chats in 重华 give way to #9; the mention, the other group's chat,
+    // liming's and the duty call stand.
+    auto dropped = superseded_in(page);
+    std::sort(dropped.begin(), dropped.end());
+    EXPECT_EQ(dropped, (std::vector<std::uint64_t>{3, 8}));
+    EXPECT_TRUE(superseded_in({}).empty());
 }
 
 TEST(NotificationText, quiet_hours_wrap_midnight) {

@@ -1,5 +1,6 @@
 // SqliteDeviceStore: the devices of a page of users, read together, come back in the order the
-// users were asked for, each as devices_of gives it.
+// users were asked for, each as devices_of gives it; the kinds index (users_listing_kind) holds
+// its contract, and is filled from the devices stored before it existed.
 
 #include "store/sqlite/sqlite_device_store.hpp"
 
@@ -11,6 +12,7 @@
 
 #include "bus/local_bus.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/device_kinds_contract.hpp"
 #include "unit/store/store_test_util.hpp"
 
 namespace muster::store {
@@ -81,6 +83,42 @@ TEST_F(SqliteDeviceStoreTest, a_page_of_users_gets_each_users_devices_in_the_ord
     auto none = lists_of({});
     ASSERT_TRUE(none.ok());
     EXPECT_TRUE(none->empty());
+}
+
+TEST_F(SqliteDeviceStoreTest, the_kinds_index_follows_what_devices_list) {
+    muster::test::expect_users_listing_kind_contract(*devices_);
+}
+
+TEST_F(SqliteDeviceStoreTest, the_kinds_index_is_filled_from_devices_stored_before_it) {
+    DevicePut request;
+    request.device = {"phone", "ann", "webhook", "https://relay.example/ann", "", "", 1};
+    request.device.kinds = {"chat", "duty"};
+    ASSERT_TRUE(wait_for<DevicePutResult>([&](Done<DevicePutResult> d) {
+                    devices_->put(std::move(request), std::move(d));
+                }).ok());
+    // As a database from before the index: the index empty and its migration not yet run.
+    auto rewind = wait_for<Unit>([&](Done<Unit> d) {
+        store_->database().write(
+            [d](sqlite::Transaction& txn) -> Status {
+                for (const char* sql :
+                     {"DROP TABLE device_kinds",
+                      "UPDATE feature_schema SET version = 2 WHERE feature = 'devices'"}) {
+                    if (Status s = txn.db().exec(sql); !s) return s;
+                }
+                txn.after_commit([d] { d(Unit{}); });
+                return ok_status();
+            },
+            [d](Status s) {
+                if (!s) d(std::move(s));
+            });
+    });
+    ASSERT_TRUE(rewind.ok()) << rewind.status().message();
+    SqliteDeviceStore reopened(store_->database());
+    auto chat = wait_for<std::vector<std::string>>([&](Done<std::vector<std::string>> d) {
+        reopened.users_listing_kind("chat", std::move(d));
+    });
+    ASSERT_TRUE(chat.ok()) << chat.status().message();
+    EXPECT_EQ(*chat, std::vector<std::string>{"ann"});
 }
 
 }  // namespace

@@ -26,7 +26,14 @@ function deviceId(): string {
   return id;
 }
 
-// Subscribes this browser to Web Push with the server's VAPID key and registers it as a device.
+// What this browser asks to be pushed: the server's default (duty calls, reminders, meetings,
+// mentions), and every group message when the volunteer turned that on.
+function pushKinds(): string[] | undefined {
+  return settings.chatPush ? ['duty', 'reminder', 'meeting', 'mention', 'chat'] : undefined;
+}
+
+// Subscribes this browser to Web Push with the server's VAPID key and registers it as a device
+// (again: a second call updates the same device, with the settings of now).
 async function enablePush(): Promise<string> {
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || typeof Notification === 'undefined') {
     return t('notificationsUnsupported');
@@ -50,6 +57,7 @@ async function enablePush(): Promise<string> {
     auth: bytesToBase64Url(subscription.getKey('auth')),
     locale: settings.lang === 'en' ? 'en' : 'zh-CN',
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    kinds: pushKinds(),
   });
   return t('notificationsOn');
 }
@@ -60,6 +68,11 @@ export function SettingsView() {
   const [pushState, setPushState] = useState(
     typeof Notification !== 'undefined' && Notification.permission === 'granted' ? t('notificationsOn') : '',
   );
+  const subscribe = () =>
+    enablePush().then(setPushState, (e) => {
+      setPushState('');
+      m.error(e);
+    });
   const change = (c: Partial<typeof settings>) => {
     saveSettings(c);
     rerender((n) => n + 1);
@@ -92,17 +105,26 @@ export function SettingsView() {
         <h3>{t('notifications')}</h3>
         <button
           class="primary"
-          onClick={() =>
-            enablePush().then(setPushState, (e) => {
-              setPushState('');
-              m.error(e);
-            })
-          }
+          onClick={subscribe}
           data-action="enable-push"
         >
           {t('enableNotifications')}
         </button>
         {pushState ? <p class="small" data-push-state>{pushState}</p> : null}
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={settings.chatPush}
+            onChange={(e) => {
+              change({ chatPush: (e.target as HTMLInputElement).checked });
+              // Already subscribed: register the device again with the new choice.
+              if (pushState === t('notificationsOn')) subscribe();
+            }}
+            data-setting="chat-push"
+          />
+          {t('chatPush')}
+        </label>
+        <p class="small muted">{t('chatPushHint')}</p>
       </div>
       <button class="danger wide" onClick={() => m.signOut()}>
         {t('signOut')}
