@@ -133,6 +133,24 @@ test('coordinator and volunteers: invitation, chat, duty call, meeting, restart'
     await shot(zhangfang, 'chat');
   });
 
+  await t.test('张芳 calls 李明 by name with "@", and his screen marks the line', async () => {
+    const input = zhangfang.locator('input[name="message"]');
+    await input.fill('@李');
+    // The group's members, narrowed by what follows "@"; she is not offered herself.
+    const option = await see(zhangfang, '.mention-option', '李明');
+    assert.equal(await zhangfang.locator('.mention-option', { hasText: '张芳' }).count(), 0);
+    await shot(zhangfang, 'mention-picker');
+    await option.click();
+    assert.equal(await input.inputValue(), '@李明 ');
+    await input.pressSequentially('请到北门');
+    await zhangfang.click('.composer button[type="submit"]');
+    await see(zhangfang, '.msg.mine[data-state="sent"]', '@李明 请到北门');
+    await see(liming, '.msg[data-mentions-me="true"]', '@李明 请到北门');
+    // Only the one called sees it marked.
+    await see(coordinator, '.msg', '@李明 请到北门');
+    assert.equal(await coordinator.locator('.msg[data-mentions-me="true"]').count(), 0);
+  });
+
   let callId;
   await t.test("the coordinator's duty call reaches the volunteers; one Accept fills it live", async () => {
     await coordinator.click('[data-nav="duty"]');

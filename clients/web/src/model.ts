@@ -15,7 +15,7 @@ export type Ev = {
   timeMs: number;
   sender: string;
   senderName: string;
-  chat?: { text: string; clientMsgId?: string; meetingId?: string };
+  chat?: { text: string; clientMsgId?: string; meetingId?: string; mentions?: string[] };
   dutyCall?: any;
   dutyUpdate?: any;
   meeting?: any;
@@ -317,13 +317,16 @@ class Model {
 
   // Shown at once as "sending"; the SDK holds it while offline and sends it once; it becomes
   // "sent" when the server's reply (its seq) comes back.
-  send(group: string, text: string, meetingId?: string): void {
+  send(group: string, text: string, meetingId?: string, mentions: string[] = []): void {
     const log = this.logs.get(group);
     if (!log) return;
     const pending: Pending = { localId: this.nextLocal++, text, meetingId };
     log.pending = [...log.pending, pending];
     this.changed();
-    const sent: Promise<{ seq: number }> = this.client.publish(group, text, meetingId ? { meetingId } : {});
+    const sent: Promise<{ seq: number }> = this.client.publish(group, text, {
+      ...(meetingId ? { meetingId } : {}),
+      mentions,
+    });
     sent
       .then(({ seq }) => {
         log.pending = log.pending.filter((p) => p !== pending);
@@ -335,7 +338,7 @@ class Model {
             timeMs: Date.now(),
             sender: this.me,
             senderName: this.myName,
-            chat: { text, meetingId },
+            chat: { text, meetingId, mentions },
           });
         }
         this.changed();

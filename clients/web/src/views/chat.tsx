@@ -1,14 +1,18 @@
 // A group's chat: history paging, presence, sending (queued while offline, marked sent once the
-// server acknowledged it), and the duty calls and meetings announced in the group.
+// server acknowledged it, calling people by name with "@"), and the duty calls and meetings
+// announced in the group.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { go, useModel } from '../hooks';
 import { formatTime, t } from '../i18n';
 import type { Ev } from '../model';
 import { phaseName } from '../model';
+import { MentionPicker, mentionQuery, mentionsIn, withMention } from './mention_picker';
 
 export function ChatView({ group }: { group: string }) {
   const m = useModel();
   const [text, setText] = useState('');
+  // Whom the message calls by name so far: user id -> the name written after "@".
+  const [picked, setPicked] = useState(new Map<string, string>());
   const [showOnline, setShowOnline] = useState(false);
   const bottom = useRef<HTMLDivElement>(null);
   const log = m.logs.get(group);
@@ -30,9 +34,11 @@ export function ChatView({ group }: { group: string }) {
     e.preventDefault();
     const trimmed = text.trim();
     if (!trimmed) return;
-    m.send(group, trimmed);
+    m.send(group, trimmed, undefined, mentionsIn(trimmed, picked));
     setText('');
+    setPicked(new Map());
   };
+  const query = mentionQuery(text);
   return (
     <div class="chat">
       <header class="chat-head">
@@ -82,6 +88,16 @@ export function ChatView({ group }: { group: string }) {
         <div ref={bottom} />
       </div>
       <form class="composer" onSubmit={send}>
+        {query !== null ? (
+          <MentionPicker
+            group={group}
+            query={query}
+            onPick={(mb) => {
+              setText(withMention(text, mb.name));
+              setPicked(new Map(picked).set(mb.user, mb.name));
+            }}
+          />
+        ) : null}
         <input
           name="message"
           value={text}
@@ -115,7 +131,12 @@ function Line({ e, mine }: { e: Ev; mine: boolean }) {
     );
   }
   return (
-    <div class={mine ? 'msg mine' : 'msg'} data-seq={e.seq} data-state={mine ? 'sent' : undefined}>
+    <div
+      class={mine ? 'msg mine' : 'msg'}
+      data-seq={e.seq}
+      data-state={mine ? 'sent' : undefined}
+      data-mentions-me={!mine && e.chat?.mentions?.includes(m.me) ? 'true' : undefined}
+    >
       {mine ? null : <div class="who">{e.senderName || m.nameOf(e.sender)}</div>}
       <div class="bubble">{e.chat?.text}</div>
       <div class="meta">
