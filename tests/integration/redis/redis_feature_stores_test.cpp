@@ -20,6 +20,7 @@
 #include "store/redis/redis_push_outbox.hpp"
 #include "store/redis/redis_store.hpp"
 #include "support/device_kinds_contract.hpp"
+#include "support/redis_cluster.hpp"
 #include "support/redis_process.hpp"
 #include "support/resp_client.hpp"
 
@@ -540,6 +541,22 @@ TEST_F(RedisFeatureStoresTest, devices_keep_their_first_registration_and_the_cap
 
 TEST_F(RedisFeatureStoresTest, the_device_kinds_index_follows_what_devices_list) {
     RedisDeviceStore devices(store().client(), store().keys());
+    test::expect_users_listing_kind_contract(devices);
+}
+
+// The index lives in a slot of its own, apart from each user's devices: on a cluster its writes
+// go to another master than the device's script.
+TEST(RedisClusterDeviceKinds, the_device_kinds_index_follows_what_devices_list_on_a_cluster) {
+    MUSTER_REQUIRE_REDIS_CLUSTER();
+    test::RedisCluster cluster;
+    const auto started = cluster.start();
+    ASSERT_TRUE(started) << started.message();
+    Config config;
+    config.redis.url = cluster.url();
+    config.store.trim_interval_s = 0;
+    ManualClock clock{t0};
+    RedisStore store(config, *redis::parse_endpoint(config.redis.url), "node0", clock);
+    RedisDeviceStore devices(store.client(), store.keys());
     test::expect_users_listing_kind_contract(devices);
 }
 
