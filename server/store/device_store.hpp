@@ -58,8 +58,9 @@ class DeviceStore {
     // index kept beside the devices, for the kinds a device must ask for (chat): a feature finds
     // whom to push to without reading every device. It may name a user whose device stopped
     // listing the kind (Redis keeps it apart from the devices: a failed write between the two
-    // leaves one entry too many, never one too few); the push worker reads the devices
-    // themselves before it sends.
+    // leaves one entry too many, never one too few; only two registrations of one device with
+    // different kinds, racing, can leave one missing until its next registration); the push
+    // worker reads the devices themselves before it sends.
     virtual void users_listing_kind(std::string kind, Done<std::vector<std::string>> done) = 0;
 
     // Each user's devices (as devices_of gives them, or that user's own failure), in the order
