@@ -93,6 +93,34 @@ TEST_F(SqliteDirectoryTest, builds_a_tree_and_refuses_missing_parents_and_cycles
     EXPECT_EQ(parent_of("area-1"), "");
 }
 
+TEST_F(SqliteDirectoryTest, many_users_memberships_come_in_one_read_in_the_order_asked) {
+    ASSERT_TRUE(put_group("g", "").ok());
+    ASSERT_TRUE(put_group("h", "").ok());
+    ASSERT_TRUE(put_member("g", "u1", Role::member).ok());
+    ASSERT_TRUE(put_member("h", "u1", Role::coordinator).ok());
+    ASSERT_TRUE(put_member("h", "u2", Role::member).ok());
+    auto lists = wait_for<Directory::MembershipLists>([&](auto d) {
+        directory().memberships_of_users({"u2", "nobody", "u1", "u2"}, d);
+    });
+    ASSERT_TRUE(lists.ok()) << lists.status().message();
+    ASSERT_EQ(lists->size(), 4U);
+    auto groups_of = [](const Result<std::vector<Membership>>& memberships) {
+        std::vector<std::string> out;
+        if (!memberships) return std::vector<std::string>{"failed"};
+        for (const auto& m : *memberships)
+            out.push_back(m.group + ":" + std::string(role_name(m.role)));
+        return out;
+    };
+    EXPECT_EQ(groups_of((*lists)[0]), std::vector<std::string>{"h:member"});
+    EXPECT_EQ(groups_of((*lists)[1]), std::vector<std::string>{});
+    EXPECT_EQ(groups_of((*lists)[2]), (std::vector<std::string>{"g:member", "h:coordinator"}));
+    EXPECT_EQ(groups_of((*lists)[3]), std::vector<std::string>{"h:member"});
+    auto none = wait_for<Directory::MembershipLists>(
+        [&](auto d) { directory().memberships_of_users({}, d); });
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+}
+
 TEST_F(SqliteDirectoryTest, members_are_put_changed_listed_and_removed) {
     ASSERT_TRUE(put_group("g", "").ok());
     ASSERT_TRUE(put_group("h", "").ok());
