@@ -8,13 +8,19 @@
 #include "core/async.hpp"
 #include "core/log.hpp"
 #include "features/chat/group_readers.hpp"
-#include "features/chat/mention_push.hpp"
-#include "store/presence.hpp"
 
 namespace muster::features::chat {
 
 namespace json = boost::json;
 namespace v1 = muster::v1;
+
+std::string excerpt(const std::string& text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return text;
+    std::size_t end = max_bytes;
+    // Back to the first byte of a character: continuation bytes are 10xxxxxx.
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+    return text.substr(0, end) + "…";
+}
 
 push::PushIntent message_push(const v1::Event& event, const std::string& group_name,
                               const char* type) {
@@ -22,7 +28,7 @@ push::PushIntent message_push(const v1::Event& event, const std::string& group_n
     const std::string group = group_name.empty() ? event.group() : group_name;
     const std::string sender = event.sender_name().empty() ? event.sender() : event.sender_name();
     intent.title = group + " · " + sender;
-    intent.body = excerpt(event.chat().text(), mention_excerpt_bytes);
+    intent.body = excerpt(event.chat().text(), message_excerpt_bytes);
     json::object data{{"type", type},
                       {"group", event.group()},
                       {"seq", std::to_string(event.seq())},
@@ -55,19 +61,14 @@ boost::asio::awaitable<std::size_t> announce_chat(node::NodeServices& services,
     }
     if (wanting.empty()) co_return 0;
 
-    std::vector<std::string> readers =
-        co_await readers_among(services, std::move(wanting), event.group());
-    auto& presence = services.store().presence();
-    auto offline = co_await co_call<std::vector<std::string>>(
-        [&presence, &readers](Done<std::vector<std::string>> done) {
-            store::offline_among(presence, std::move(readers), std::move(done));
-        });
-    if (!offline || offline->empty()) co_return 0;
+    std::vector<std::string> offline =
+        co_await offline_readers_among(services, std::move(wanting), event.group());
+    if (offline.empty()) co_return 0;
 
     const auto tree = services.tree();
     const auto* group = tree->find(event.group());
     push::PushFanout fanout{chat_push(event, group != nullptr ? group->name : ""),
-                            std::move(*offline)};
+                            std::move(offline)};
     const std::size_t chunk = services.config().push.outbox_chunk;
     auto recorded = co_await co_call<push::FanoutRecorded>(
         [&outbox, &fanout, chunk](Done<push::FanoutRecorded> done) {

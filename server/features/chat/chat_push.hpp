@@ -45,10 +45,16 @@ struct ChatPushes {
 // The device kind a user lists to be pushed every message of their groups.
 inline constexpr const char* chat_push_kind = "chat";
 
+// The most of a message's text its push carries (whole UTF-8 characters, then "…").
+inline constexpr std::size_t message_excerpt_bytes = 240;
+
+// `text` cut to at most `max_bytes` bytes on a character boundary, with "…" when cut.
+std::string excerpt(const std::string& text, std::size_t max_bytes);
+
 // The push of a committed chat message (`event`, at `event.seq()`), of `type` ("chat" or
 // "mention"): title "<group> · <writer>" (`group_name` as people know it, else the id; the
-// writer's name, else the id), body the text's excerpt (mention_push.hpp), data {type, group,
-// seq, groupName, senderName}.
+// writer's name, else the id), body the text's excerpt, data {type, group, seq, groupName,
+// senderName}.
 push::PushIntent message_push(const muster::v1::Event& event, const std::string& group_name,
                               const char* type);
 

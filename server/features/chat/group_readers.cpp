@@ -6,9 +6,13 @@
 #include "core/async.hpp"
 #include "core/log.hpp"
 #include "node/caller.hpp"
+#include "store/presence.hpp"
 
 namespace muster::features::chat {
 
+namespace {
+
+// The readers of `group` among `users`, in their order.
 boost::asio::awaitable<std::vector<std::string>> readers_among(node::NodeServices& services,
                                                                std::vector<std::string> users,
                                                                const std::string& group) {
@@ -39,6 +43,19 @@ boost::asio::awaitable<std::vector<std::string>> readers_among(node::NodeService
             readers.push_back(std::move(users[i]));
     }
     co_return readers;
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::vector<std::string>> offline_readers_among(
+    node::NodeServices& services, std::vector<std::string> users, const std::string& group) {
+    std::vector<std::string> readers = co_await readers_among(services, std::move(users), group);
+    auto& presence = services.store().presence();
+    auto offline = co_await co_call<std::vector<std::string>>(
+        [&presence, &readers](Done<std::vector<std::string>> done) {
+            store::offline_among(presence, std::move(readers), std::move(done));
+        });
+    co_return offline ? std::move(*offline) : std::vector<std::string>{};
 }
 
 }  // namespace muster::features::chat

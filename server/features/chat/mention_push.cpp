@@ -6,19 +6,10 @@
 #include "core/log.hpp"
 #include "features/chat/chat_push.hpp"
 #include "features/chat/group_readers.hpp"
-#include "store/presence.hpp"
 
 namespace muster::features::chat {
 
 namespace v1 = muster::v1;
-
-std::string excerpt(const std::string& text, std::size_t max_bytes) {
-    if (text.size() <= max_bytes) return text;
-    std::size_t end = max_bytes;
-    // Back to the first byte of a character: continuation bytes are 10xxxxxx.
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
-    return text.substr(0, end) + "…";
-}
 
 push::PushIntent mention_push(const v1::Event& event, const std::string& group_name) {
     push::PushIntent intent = message_push(event, group_name, "mention");
@@ -33,19 +24,14 @@ boost::asio::awaitable<std::vector<std::string>> announce_mentions(node::NodeSer
     for (const auto& user : event.chat().mentions()) {
         if (user != event.sender()) mentioned.push_back(user);
     }
-    std::vector<std::string> readers =
-        co_await readers_among(services, std::move(mentioned), event.group());
-    auto& presence = services.store().presence();
-    auto offline = co_await co_call<std::vector<std::string>>(
-        [&presence, &readers](Done<std::vector<std::string>> done) {
-            store::offline_among(presence, std::move(readers), std::move(done));
-        });
-    if (!offline || offline->empty()) co_return std::vector<std::string>{};
+    std::vector<std::string> offline =
+        co_await offline_readers_among(services, std::move(mentioned), event.group());
+    if (offline.empty()) co_return std::vector<std::string>{};
 
     const auto tree = services.tree();
     const auto* group = tree->find(event.group());
     push::PushFanout fanout{mention_push(event, group != nullptr ? group->name : ""),
-                            std::move(*offline)};
+                            std::move(offline)};
     std::vector<push::PushIntent> intents = fanout.intents();
     auto recorded = co_await co_call<Unit>([&outbox, &intents](Done<Unit> done) {
         outbox.enqueue(std::move(intents), std::move(done));

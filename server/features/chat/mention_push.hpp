@@ -21,21 +21,16 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "features/chat/chat_push.hpp"
 #include "muster/v1/event.pb.h"
 #include "node/services.hpp"
 #include "store/push_outbox.hpp"
 
 namespace muster::features::chat {
 
-// The most of a message's text a mention push carries (whole UTF-8 characters, then "…").
-inline constexpr std::size_t mention_excerpt_bytes = 240;
-
 // The notification of `event` (a committed chat message at `event.seq()`) to one mentioned
 // user; `group_name` as people know it.
 push::PushIntent mention_push(const muster::v1::Event& event, const std::string& group_name);
-
-// `text` cut to at most `max_bytes` bytes on a character boundary, with "…" when cut.
-std::string excerpt(const std::string& text, std::size_t max_bytes);
 
 // Records mention_push for every mentioned user it is for (see above). Completes with the users
 // it was recorded for (a chat push to them would repeat it: chat_push.hpp leaves them out).

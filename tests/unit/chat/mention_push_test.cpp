@@ -42,8 +42,8 @@ TEST(MentionPush, a_long_text_is_cut_on_a_character_boundary) {
     EXPECT_EQ(excerpt(han, 7), "集合…");
     EXPECT_EQ(excerpt(han, 6), "集合…");
     EXPECT_EQ(excerpt(han, 2), "…");
-    EXPECT_EQ(excerpt(std::string(300, 'a'), mention_excerpt_bytes),
-              std::string(mention_excerpt_bytes, 'a') + "…");
+    EXPECT_EQ(excerpt(std::string(300, 'a'), message_excerpt_bytes),
+              std::string(message_excerpt_bytes, 'a') + "…");
 }
 
 }  // namespace
